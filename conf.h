@@ -1,0 +1,62 @@
+/* The deployment's INI file (libinih), strictly validated.
+ * Only main.c and this loader see every room; they translate this struct
+ * into each room's own settings. */
+#ifndef LL_CONF_H
+#define LL_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "netaddr.h"
+
+#define CONF_MAX_ENDPOINTS 8
+#define CONF_MAX_CIDRS 64
+#define CONF_PATH_MAX 256
+
+struct conf {
+	/* [sip] */
+	struct net_endpoint listen[CONF_MAX_ENDPOINTS];
+	unsigned n_listen;
+	struct net_endpoint core[CONF_MAX_ENDPOINTS];
+	unsigned n_core;
+	struct net_cidr trusted[CONF_MAX_CIDRS];
+	unsigned n_trusted;
+	char sip_tls_cert[CONF_PATH_MAX];	/* PEM, needed by tls: listen */
+	char sip_tls_key[CONF_PATH_MAX];
+	char sip_tls_ca[CONF_PATH_MAX];		/* verifies core peers; empty: none */
+	char domain[128];	/* name in our Via/Contact; empty: listen addr */
+	uint32_t max_message;		/* bytes, any transport */
+	uint32_t tcp_idle_timeout;	/* seconds */
+	uint32_t max_connections;	/* TCP + TLS */
+	uint32_t max_transactions;
+	uint32_t max_calls;
+	uint32_t shutdown_grace;	/* seconds for in-flight work on SIGTERM */
+
+	/* [storage] */
+	char storage_dir[CONF_PATH_MAX];
+	uint64_t map_size;		/* bytes */
+
+	/* [web] */
+	bool web_enabled;		/* listen set and not "off" */
+	struct sockaddr_storage web_listen;
+	bool web_tls;
+	char web_tls_cert[CONF_PATH_MAX];	/* empty: self-signed in dir */
+	char web_tls_key[CONF_PATH_MAX];
+
+	/* [log] */
+	enum log_level log_level;
+	bool log_syslog;
+};
+
+/* Fills c with the defaults every key has. */
+void	conf_defaults(struct conf *c);
+
+/* Reads path into c (defaults first). Every problem is written to errs as
+ * "FILE:LINE: [section] key: what is wrong", all of them, not just the
+ * first. Returns 0, or -EINVAL when anything was wrong, -ENOENT/-EACCES
+ * when the file cannot be opened (also reported on errs). */
+int	conf_load(struct conf *c, const char *path, FILE *errs);
+
+#endif

@@ -1,0 +1,190 @@
+/* linelockd: reads the config, opens the rooms in dependency order and
+ * runs the one libuv loop. The only file (with conf.c) that sees every
+ * room; it wires them together. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "conf.h"
+#include "log.h"
+#include "util.h"
+
+struct daemon {
+	uv_loop_t *loop;
+	const char *conf_path;
+	struct conf conf;
+	uv_signal_t sig_term;
+	uv_signal_t sig_int;
+	uv_signal_t sig_hup;
+	uv_timer_t grace_timer;	/* bounds the graceful shutdown */
+	bool stopping;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: linelockd -c FILE [--check-config]\n"
+	    "       linelockd --version\n"
+	    "  -c, --config FILE   configuration file (INI)\n"
+	    "  -t, --check-config  check FILE, print \"configuration OK\"\n"
+	    "  -f, --foreground    accepted for procd/systemd; always so\n"
+	    "  -V, --version       print the version\n");
+}
+
+static void
+daemon_on_grace_end(uv_timer_t *t)
+{
+	struct daemon *d = container_of(t, struct daemon, grace_timer);
+
+	log_info("main: shutdown grace over, stopping the loop");
+	uv_stop(d->loop);
+}
+
+static void
+daemon_on_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+/* Stops taking new work and gives in-flight work conf.shutdown_grace
+ * seconds; the loop then ends by itself once nothing is left. */
+static void
+daemon_stop(struct daemon *d)
+{
+	if (d->stopping) {
+		uv_stop(d->loop);	/* second signal: now */
+		return;
+	}
+	d->stopping = true;
+	log_info("main: shutting down");
+	uv_close((uv_handle_t *)&d->sig_hup, daemon_on_closed);
+	uv_timer_start(&d->grace_timer, daemon_on_grace_end,
+	    (uint64_t)d->conf.shutdown_grace * 1000u, 0);
+	uv_unref((uv_handle_t *)&d->grace_timer);
+	uv_unref((uv_handle_t *)&d->sig_term);
+	uv_unref((uv_handle_t *)&d->sig_int);
+}
+
+static void
+daemon_on_signal(uv_signal_t *s, int signum)
+{
+	struct daemon *d = s->data;
+
+	if (signum == SIGHUP) {
+		struct conf fresh;
+
+		/* Only what is safe to change live is reloaded: the log
+		 * level and sink. Everything else needs a restart. */
+		if (conf_load(&fresh, d->conf_path, stderr) < 0) {
+			log_warn("main: reload of %s failed, keeping the "
+				 "running configuration", d->conf_path);
+			return;
+		}
+		log_open(fresh.log_syslog, fresh.log_level);
+		d->conf.log_level = fresh.log_level;
+		d->conf.log_syslog = fresh.log_syslog;
+		log_info("main: configuration reloaded (log level)");
+		return;
+	}
+	daemon_stop(d);
+}
+
+static int
+daemon_signals_init(struct daemon *d)
+{
+	uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup};
+	int nums[] = {SIGTERM, SIGINT, SIGHUP};
+
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		int rc = uv_signal_init(d->loop, sigs[i]);
+
+		if (rc < 0)
+			return rc;
+		sigs[i]->data = d;
+		rc = uv_signal_start(sigs[i], daemon_on_signal, nums[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return uv_timer_init(d->loop, &d->grace_timer);
+}
+
+static void
+daemon_close_all(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static int
+daemon_run(struct daemon *d)
+{
+	int rc;
+
+	d->loop = uv_default_loop();
+	rc = daemon_signals_init(d);
+	if (rc < 0)
+		fatal("main: signals: %s", uv_strerror(rc));
+	log_info("main: linelockd %s (%s) started", LL_VERSION, LL_GIT_REV);
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	uv_walk(d->loop, daemon_close_all, NULL);
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	rc = uv_loop_close(d->loop);
+	if (rc < 0)
+		log_warn("main: loop closed with handles open: %s",
+		    uv_strerror(rc));
+	log_info("main: stopped");
+	log_close();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", no_argument, NULL, 't'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct daemon d;
+	bool check_only = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:tfVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': d.conf_path = optarg; break;
+		case 't': check_only = true; break;
+		case 'f': break;
+		case 'V':
+			printf("linelockd %s (%s)\n", LL_VERSION, LL_GIT_REV);
+			return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!d.conf_path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (conf_load(&d.conf, d.conf_path, stderr) < 0) {
+		fprintf(stderr, "linelockd: %s: configuration refused\n",
+		    d.conf_path);
+		return 1;
+	}
+	if (check_only) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	log_open(d.conf.log_syslog, d.conf.log_level);
+	return daemon_run(&d);
+}

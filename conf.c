@@ -18,7 +18,7 @@ struct conf_ctx {
 	unsigned line;		/* line inih is on, counted by our reader */
 	bool at_line_start;	/* the next read begins a new line */
 	unsigned n_errors;
-	uint32_t seen;		/* bit per key index: duplicates are errors */
+	uint64_t seen;		/* bit per key index: duplicates are errors */
 };
 
 typedef int (*conf_parse_fn)(struct conf_ctx *ctx, const char *value,
@@ -363,7 +363,7 @@ static const struct conf_key conf_keys[] = {
 	{"log", "syslog", p_log_syslog, false},
 };
 
-_Static_assert(ARRAY_SIZE(conf_keys) <= 32, "conf_ctx.seen has 32 bits");
+_Static_assert(ARRAY_SIZE(conf_keys) <= 64, "conf_ctx.seen has 64 bits");
 
 static bool
 section_is_known(const char *section)
@@ -389,12 +389,12 @@ conf_on_key(void *user, const char *section, const char *name,
 		if (strcmp(k->section, section) != 0 ||
 		    strcmp(k->name, name) != 0)
 			continue;
-		if (ctx->seen & (1u << i)) {
+		if (ctx->seen & ((uint64_t)1 << i)) {
 			conf_error(ctx, ctx->line, section, name,
 			    "set twice (a list is one comma-separated value)");
 			return 1;
 		}
-		ctx->seen |= 1u << i;
+		ctx->seen |= (uint64_t)1 << i;
 		if (k->parse(ctx, value, &why) < 0)
 			conf_error(ctx, ctx->line, section, name, "\"%s\" %s",
 			    value, why);
@@ -446,7 +446,7 @@ conf_check_whole(struct conf_ctx *ctx)
 	bool has_tls = false;
 
 	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++)
-		if (conf_keys[i].required && !(ctx->seen & (1u << i)))
+		if (conf_keys[i].required && !(ctx->seen & ((uint64_t)1 << i)))
 			conf_error(ctx, 0, conf_keys[i].section,
 			    conf_keys[i].name, "missing (required)");
 	for (unsigned i = 0; i < c->n_listen; i++)

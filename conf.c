@@ -17,6 +17,7 @@ struct conf_ctx {
 	FILE *errs;
 	unsigned line;		/* line inih is on, counted by our reader */
 	bool at_line_start;	/* the next read begins a new line */
+	char bad_item[128];	/* the list item that failed, for the message */
 	unsigned n_errors;
 	uint64_t seen;		/* bit per key index: duplicates are errors */
 };
@@ -71,8 +72,10 @@ each_item(char *list, int (*each)(struct conf_ctx *, const char *,
 		if (*tok == '\0')
 			continue;
 		rc = each(ctx, tok, why);
-		if (rc < 0)
+		if (rc < 0) {
+			ll_strlcpy(ctx->bad_item, tok, sizeof(ctx->bad_item));
 			return rc;
+		}
 	}
 	return 0;
 }
@@ -395,9 +398,10 @@ conf_on_key(void *user, const char *section, const char *name,
 			return 1;
 		}
 		ctx->seen |= (uint64_t)1 << i;
+		ctx->bad_item[0] = '\0';
 		if (k->parse(ctx, value, &why) < 0)
 			conf_error(ctx, ctx->line, section, name, "\"%s\" %s",
-			    value, why);
+			    ctx->bad_item[0] ? ctx->bad_item : value, why);
 		return 1;
 	}
 	if (!section_is_known(section))

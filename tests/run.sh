@@ -5,7 +5,7 @@
 # cases (tests/config/NN.conf through --check-config against NN.ok) and
 # integration cases (tests/integration/<case>/run). A filter (a regular
 # expression) keeps only the tests whose name matches it.
-# LL_UNIT_ONLY=1 skips integration; LL_SANITIZED=1 skips valgrind.
+# LL_UNIT_ONLY=1 skips config and integration cases; LL_SANITIZED=1 skips valgrind.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -88,10 +88,11 @@ if [ -z "${LL_SANITIZED:-}" ] && command -v valgrind >/dev/null; then
 		[ -x "$bin" ] && run_valgrind "$bin"
 	done
 fi
-for conf in tests/config/*.conf; do
-	[ -f "$conf" ] && run_config "$conf"
-done
 if [ -z "${LL_UNIT_ONLY:-}" ]; then
+	# Config cases expect the default Kconfig (TLS, IPv6 and web on).
+	for conf in tests/config/*.conf; do
+		[ -f "$conf" ] && run_config "$conf"
+	done
 	for dir in tests/integration/*/; do
 		[ -x "$dir/run" ] && run_integration "${dir%/}"
 	done

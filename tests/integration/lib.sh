@@ -118,12 +118,15 @@ ll_start_daemon() {
 	port=$(sed -n 's/^listen *= *udp:[^,]*:\([0-9]*\).*/\1/p' "$conf" | head -n1)
 	if [ "${LL_VALGRIND:-}" = 1 ]; then
 		LL_VALGRIND_LOG=$LL_WORK/valgrind.log
-		LL_DAEMON_PID=$(ll_spawn linelockd valgrind -q \
+		# Not $(ll_spawn): a subshell would lose LL_PIDS and `wait`.
+		ll_spawn linelockd valgrind -q \
 			--log-file="$LL_VALGRIND_LOG" --leak-check=full \
-			"$LLD" -c "$conf")
+			"$LLD" -c "$conf" >/dev/null
+		LL_DAEMON_PID=$!
 		ll_wait_port udp "$port" 60
 	else
-		LL_DAEMON_PID=$(ll_spawn linelockd "$LLD" -c "$conf")
+		ll_spawn linelockd "$LLD" -c "$conf" >/dev/null
+		LL_DAEMON_PID=$!
 		ll_wait_port udp "$port" 20
 	fi
 }

@@ -118,3 +118,18 @@ b2b_register() {
 		"$@"
 	b2b_wait "$pid" "reg$ext"
 }
+
+# b2b_one_call [phone sipp args]: the usual case: linelock started on a
+# fresh config, phone 201 registered, the case's uas.xml as the core and
+# uac.xml as the phone calling 300; both must succeed with legs apart.
+b2b_one_call() {
+	local pid
+	ll_start_daemon "$(b2b_conf)"
+	B2B_PHONE_PORT=${B2B_PHONE_PORT:-$(ll_free_port udp)}
+	b2b_register 201
+	b2b_pbx pid pbx "$LL_CASE_DIR/uas.xml" ${B2B_PBX_ARGS:-}
+	b2b_phone phone "$LL_CASE_DIR/uac.xml" -s "${B2B_DIAL:-300}" \
+		-key ext 201 "$@"
+	b2b_wait "$pid" pbx
+	b2b_assert_legs_apart phone pbx
+}

@@ -1,0 +1,232 @@
+/* policy/: the decision engine. Pure: pol_decide() maps the facts of one
+ * call and a read snapshot to a verdict, with no I/O, no clock (time is a
+ * fact), no logging and no allocation. Everything that allocates (pattern
+ * compilation) happens outside the call path, when a list changes.
+ *
+ * Decision order, outgoing (DESIGN.md external contract; the first rule
+ * that applies wins; address bans are the B2BUA's, before this):
+ *   1. feature code (lock, unlock + PIN, change PIN) -> POL_LOCAL;
+ *   2. emergency number -> POL_FORWARD, always;
+ *   3. line locked (user, admin, budget): allowlisted -> POL_FORWARD,
+ *      else 403 "Line locked" or 302 to the redirect URI (the line's
+ *      override, else the global setting);
+ *   4. forward.
+ * Incoming: from a source that is not a core peer -> 403; callee line
+ * locked with block-incoming on (line override, else setting) -> the
+ * configured code (480 by default); otherwise forward.
+ *
+ * Number patterns, one language for every list (PBX style):
+ *   0-9 * #   that character;     X  any digit;  Z  1-9;  N  2-9;
+ *   [0-5] [13-5]  a set of digits; a leading +  a literal + (E.164);
+ *   .  at the end: one or more further characters;
+ *   !  at the end: zero or more further characters.
+ * Letters are case-insensitive. The outside-line prefix (setting
+ * outside_line_prefix, e.g. "9") is stripped before matching when the
+ * dialled number starts with it: "9911" is emergency when "911" is.
+ * A number without the prefix is matched as it is too.
+ *
+ * A compiled pattern set is a DFA (subset construction over the patterns'
+ * positions, built once per list change): lookup walks one state per
+ * dialled character, whatever the number of patterns. When several
+ * patterns match, the most specific wins (no wildcard tail beats a tail;
+ * then more fixed positions; then narrower character sets; then the
+ * earlier pattern), and its index is reported for the CDR.
+ */
+#ifndef LL_POL_H
+#define LL_POL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "storage/store.h"
+
+#define POL_NUMBER_MAX	64	/* longest dialled number matched */
+#define POL_PIN_MIN	4
+#define POL_PIN_MAX	8
+
+/* ---- number patterns ---------------------------------------------- */
+
+/* Where and why a pattern did not compile. */
+struct pol_pattern_error {
+	size_t index;		/* which pattern of the set */
+	size_t pos;		/* byte offset in that pattern */
+	const char *msg;	/* static text: "unterminated [" */
+};
+
+/* A compiled set of patterns. Owned by whoever called pol_patterns_new();
+ * read-only afterwards, so one set may serve any number of decisions. */
+struct pol_patterns;
+
+/* Compiles n patterns (borrowed; copied as needed). An empty set (n == 0)
+ * is valid and matches nothing. -EINVAL with *err filled (err may be
+ * NULL) for a bad pattern, -E2BIG when the DFA would exceed its state cap
+ * (65,536 states), -ENOMEM. */
+int	pol_patterns_new(struct pol_patterns **out,
+	    const char *const *patterns, size_t n,
+	    struct pol_pattern_error *err);
+
+void	pol_patterns_free(struct pol_patterns *p);	/* NULL ok */
+
+/* Checks one pattern's syntax: 0, or -EINVAL with *err (index 0). */
+int	pol_pattern_check(const char *pattern, struct pol_pattern_error *err);
+
+/* Matches `number` (NUL-terminated). Returns the index of the most
+ * specific matching pattern, or -ENOENT. Pure and allocation-free. */
+int	pol_patterns_match(const struct pol_patterns *p, const char *number);
+
+/* The text of pattern i as compiled, or NULL. */
+const char *pol_patterns_text(const struct pol_patterns *p, size_t i);
+
+/* Number of patterns and of DFA states (for reports and /metrics). */
+size_t	pol_patterns_count(const struct pol_patterns *p);
+size_t	pol_patterns_states(const struct pol_patterns *p);
+
+/* ---- PIN rules ----------------------------------------------------- */
+
+/* A PIN must be POL_PIN_MIN..POL_PIN_MAX digits, must not equal the
+ * extension, and must not be trivial (all one digit, or an ascending or
+ * descending run such as 1234 or 4321). 0, or -EINVAL with *why set to a
+ * static reason ("PIN must be 4 to 8 digits"). */
+int	pol_pin_check(const char *pin, const char *ext, const char **why);
+
+/* ---- the read view ------------------------------------------------- */
+
+/* Reads one line for the decision: 0 and *out filled, or -ENOENT (no
+ * record: an unlocked line inheriting everything), or another negative
+ * errno (the decision then fails closed). */
+typedef int (*pol_line_get_fn)(void *ctx, struct store_line *out,
+	    const char *partition, const char *ext);
+
+/* What a decision reads. All pointers are borrowed for the call; the
+ * B2BUA builds one per decision from a storage snapshot and its compiled
+ * lists (pol_snapshot_from_store()), tests and benchmarks from memory. */
+struct pol_snapshot {
+	const struct store_settings *settings;
+	const struct pol_patterns *emergency;	/* NULL: empty */
+	const struct pol_patterns *allow;	/* NULL: empty */
+	pol_line_get_fn line_get;
+	void *line_ctx;
+};
+
+/* Compiled lists that follow the stored ones. Owned by the caller (one
+ * per B2BUA); zero-initialise, then pol_lists_refresh() per decision and
+ * pol_lists_clear() at the end. */
+struct pol_lists {
+	uint64_t generation;		/* of the snapshot compiled from */
+	bool loaded;
+	struct pol_patterns *emergency;
+	struct pol_patterns *allow;
+};
+
+/* Recompiles the lists when the snapshot's generation differs from the
+ * one they were compiled from (i.e. only after a change). A stored list
+ * that no longer compiles keeps the previous compiled one and returns
+ * -EINVAL (the caller logs it once). -ENOMEM. */
+int	pol_lists_refresh(struct pol_lists *l, struct store_snapshot *sn);
+void	pol_lists_clear(struct pol_lists *l);
+
+/* Fills out to read lines and settings through `sn` (begun) and the
+ * compiled lists `l` (both borrowed, valid until store_snapshot_end()). */
+void	pol_snapshot_from_store(struct pol_snapshot *out,
+	    struct store_snapshot *sn, const struct pol_lists *l);
+
+/* ---- facts and verdict --------------------------------------------- */
+
+enum pol_direction {
+	POL_OUTGOING = 0,	/* access -> core */
+	POL_INCOMING,		/* core -> access */
+};
+
+/* The facts of one initial INVITE. Strings are borrowed for the call and
+ * may be NULL where noted. */
+struct pol_facts {
+	enum pol_direction direction;
+	/* Caller's line (outgoing from a registered phone or a trusted
+	 * access peer's identity). NULL ext: an external caller. */
+	const char *caller_partition;	/* NULL: default partition */
+	const char *caller_ext;
+	const char *caller_number;	/* incoming: From/PAI user; may be
+					 * NULL or "" (anonymous) */
+	/* Callee's line (incoming, from the binding the call targets). */
+	const char *callee_partition;	/* NULL: default partition */
+	const char *callee_ext;		/* NULL: none resolved */
+	const char *dialled;		/* Request-URI user part */
+	const struct sockaddr *source;	/* may be NULL */
+	int64_t now;			/* unix seconds */
+	uint8_t weekday;		/* local, 0 = Sunday */
+	uint16_t minute_of_day;		/* local, 0..1439 */
+	bool is_registered_phone;
+	bool is_trusted_peer;		/* trusted access peer (by CIDR) */
+	bool is_core_peer;		/* source is a configured core peer */
+};
+
+enum pol_action {
+	POL_FORWARD = 0,	/* new leg to the other side */
+	POL_REJECT,		/* final response `code` `text` */
+	POL_REDIRECT,		/* 302 with Contact `uri` */
+	POL_LOCAL,		/* feature code: the B2BUA executes it */
+};
+
+enum pol_reason {
+	POL_R_DEFAULT = 0,	/* nothing applied: forwarded */
+	POL_R_EMERGENCY,	/* emergency number: forwarded */
+	POL_R_ALLOWLIST,	/* locked but allowlisted: forwarded */
+	POL_R_LINE_LOCKED,	/* locked: 403 or 302 */
+	POL_R_INCOMING_LOCKED,	/* callee locked, incoming blocked */
+	POL_R_NOT_CORE,		/* incoming from a non-core source */
+	POL_R_FEATURE,		/* feature code, handled locally */
+	POL_R_FEATURE_BAD,	/* malformed feature code */
+	POL_R_PIN_BLOCKED,	/* PIN entry blocked after failures */
+	POL_R_PIN_WEAK,		/* *73 with a new PIN breaking the rules */
+	POL_R_NO_PIN,		/* *71/*72 on a line without a PIN */
+	POL_R_ADMIN_LOCK,	/* *72 on an admin/budget lock */
+	POL_R_NO_LINE,		/* feature code from a caller with no line */
+	POL_R_STORAGE,		/* the line could not be read: fail closed */
+};
+
+/* Short text of a reason for CDRs and logs ("line locked"). */
+const char *pol_reason_name(enum pol_reason r);
+
+enum pol_feature {
+	POL_FC_NONE = 0,
+	POL_FC_LOCK,		/* *71 */
+	POL_FC_UNLOCK,		/* *72 PIN */
+	POL_FC_CHANGE_PIN,	/* *73 OLD * NEW (line without PIN: *73 NEW) */
+};
+
+/* The outcome. Owned by the caller (usually on its stack); the PINs in it
+ * are secrets: pol_verdict_wipe() when done. */
+struct pol_verdict {
+	enum pol_action action;
+	enum pol_reason reason;
+	uint16_t code;			/* REJECT: 403, 480, 484...; REDIRECT:
+					 * 302; else 0 */
+	char text[48];			/* SIP reason phrase */
+	char uri[STORE_URI_MAX];	/* REDIRECT target */
+	enum pol_feature feature;	/* LOCAL and feature rejections */
+	char pin[POL_PIN_MAX + 1];	/* UNLOCK: entered PIN;
+					 * CHANGE_PIN: old ("" if none) */
+	char new_pin[POL_PIN_MAX + 1];	/* CHANGE_PIN: new PIN (valid) */
+	uint8_t lock;			/* enum store_lock of the line seen */
+	int list;			/* enum store_list matched, or -1 */
+	char pattern[STORE_PATTERN_MAX];	/* the pattern that matched */
+	char number[POL_NUMBER_MAX];	/* the number judged (prefix
+					 * stripped when it matched so) */
+};
+
+/* Decides one call. Fills *out completely; never allocates, logs or
+ * reads the clock. Returns 0, or -EINVAL for facts that cannot be judged
+ * (no dialled number, a dialled number longer than POL_NUMBER_MAX - 1):
+ * *out is then a 400/484 REJECT the B2BUA can send as is. A line that
+ * cannot be read gives a 500 REJECT (fail closed, reason POL_R_STORAGE)
+ * and returns 0 unless the number is an emergency one, which is
+ * forwarded. */
+int	pol_decide(const struct pol_facts *f, const struct pol_snapshot *s,
+	    struct pol_verdict *out);
+
+/* Wipes the PINs in v (mbedtls_platform_zeroize). */
+void	pol_verdict_wipe(struct pol_verdict *v);
+
+#endif

@@ -1,0 +1,646 @@
+/* storage/: the LMDB environment and every typed record linelock keeps.
+ *
+ * One environment in the [storage] dir holds: lines (lock state, PIN,
+ * failed-PIN counters, per-line overrides), global settings, the
+ * emergency list and the allowlist, device bindings, call records (a
+ * bounded ring), the audit log (a bounded ring), admin accounts, web
+ * sessions, API tokens and login-throttle counters.
+ *
+ * Only storage/ includes lmdb.h. Every LMDB result is mapped to a negative
+ * errno: -ENOENT (no such record), -EEXIST, -EINVAL (bad value), -EPERM
+ * (not allowed, e.g. a user unlocking an admin lock), -EBADMSG (a record
+ * that does not decode), -ENOSPC (map full; reads keep working), -EIO
+ * (disk or environment error), -EAGAIN (reader table full), -ENOMEM.
+ *
+ * Writes commit durably (fsync) before returning: nothing acknowledged is
+ * lost on a power cut. Every state change made through this API writes its
+ * audit entry in the same write transaction, so the two never disagree.
+ * Device-binding refreshes that change only the expiry, the flow or the
+ * last-seen time, session and token "last used" touches and throttle
+ * counters are bookkeeping and are not audited; everything else is.
+ *
+ * The environment is multi-process safe (LMDB lock file): linelockctl opens
+ * the same directory while linelockd runs, and a change made by either is
+ * seen by the other's next read transaction. One thread per process uses
+ * a `struct store`; the PIN/password hash functions (store_hash_*) touch no
+ * store and may run in uv_queue_work on copied inputs.
+ *
+ * Strings in records are bounded (sizes below, NUL included); longer input
+ * is refused with -EINVAL, never truncated silently.
+ */
+#ifndef LL_STORE_H
+#define LL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "netaddr.h"
+
+#define STORE_PARTITION_MAX	32
+#define STORE_EXT_MAX		32
+#define STORE_ACTOR_MAX		64
+#define STORE_SOURCE_MAX	64	/* "[v6]:port" fits (NET_ADDRSTRLEN) */
+#define STORE_URI_MAX		128
+#define STORE_LABEL_MAX		64
+#define STORE_PATTERN_MAX	32
+#define STORE_LIST_MAX		256	/* patterns per list */
+#define STORE_FC_MAX		8	/* feature code, "*71" */
+#define STORE_PREFIX_MAX	8	/* outside-line prefix, "9" */
+#define STORE_SETTING_MAX	STORE_URI_MAX	/* longest setting value */
+#define STORE_NAME_MAX		32	/* admin and token names */
+#define STORE_SALT_LEN		16
+#define STORE_DK_LEN		32	/* PBKDF2-HMAC-SHA256 output */
+#define STORE_TOKEN_LEN		44	/* API token text, NUL included */
+#define STORE_SESSION_ID_LEN	44	/* session id / CSRF token text */
+
+/* The partition lines live in when none is given. */
+#define STORE_PARTITION_DEFAULT	"default"
+
+/* PBKDF2 iterations for new PINs and passwords; stored with each hash so
+ * it can change without invalidating old ones. About 15 ms per check on
+ * a small MIPS/ARM router, ~4 ms on a PC. */
+#define STORE_HASH_ITER_DEFAULT	10000
+#define STORE_HASH_ITER_MIN	1000
+#define STORE_HASH_ITER_MAX	10000000
+
+struct store;		/* opaque: the environment and its tables */
+struct store_snapshot;	/* opaque: one reusable read transaction */
+
+/* Filled by main.c from [storage]; linelockctl fills it from -d. */
+struct store_config {
+	char dir[256];		/* created 0700 if missing */
+	uint64_t map_size;	/* bytes; 0: keep the environment's size
+				 * (or 16 MiB for a new one) */
+	uint32_t cdr_max;	/* CDR ring size; 0: default 10000 */
+	uint32_t audit_max;	/* audit ring size; 0: default 10000 */
+	bool read_only;		/* MDB_RDONLY: status/list/check only */
+};
+
+/* Who changes something, for the audit log. Borrowed by every call. */
+struct store_actor {
+	char name[STORE_ACTOR_MAX];	/* "cli:root", "web:admin",
+					 * "phone:201", "system" */
+	char source[STORE_SOURCE_MAX];	/* "192.0.2.10:5060", "local" */
+};
+
+/* ---- environment -------------------------------------------------- */
+
+/* Opens (creating if needed) the environment in cfg->dir, clears stale
+ * reader slots left by killed processes, creates the schema of a new
+ * environment (seeding the default emergency list), or migrates an older
+ * one step by step to STORE_SCHEMA_VERSION in one write transaction.
+ * On 0, *out is owned by the caller until store_close(). -EINVAL (bad
+ * dir), -EPROTO (schema newer than this binary), -ENOSPC, -EIO, -ENOMEM. */
+#define STORE_SCHEMA_VERSION	2
+int	store_open(struct store **out, const struct store_config *cfg);
+
+/* Closes the environment; every snapshot must have been freed. NULL ok. */
+void	store_close(struct store *st);
+
+/* Schema version recorded in the environment. */
+int	store_schema_version(struct store *st, uint32_t *out);
+
+/* Walks every table and decodes every record. Writes one line per problem
+ * to `report` (may be NULL) and returns the number of problems, or a
+ * negative errno when the walk itself failed. */
+int	store_check(struct store *st, FILE *report);
+
+/* Bytes used by the data file and the map size, for /metrics. */
+int	store_usage(struct store *st, uint64_t *used, uint64_t *map_size);
+
+/* Human text of a storage error, e.g. "storage full". */
+const char *store_strerror(int err);
+
+/* ---- PIN and password hashes --------------------------------------- */
+
+/* Salted PBKDF2-HMAC-SHA256. iterations == 0 means "no secret set". */
+struct store_hash {
+	uint32_t iterations;
+	uint8_t salt[STORE_SALT_LEN];
+	uint8_t dk[STORE_DK_LEN];
+};
+
+/* Derives a hash of `secret` with a fresh random salt (getrandom()).
+ * Touches no store and no global state: safe in uv_queue_work on copied
+ * inputs. Takes tens of milliseconds. The caller wipes its copy of the
+ * secret. -EINVAL (iterations out of range, empty secret), -EIO (no
+ * randomness). */
+int	store_hash_make(struct store_hash *out, const char *secret,
+	    uint32_t iterations);
+
+/* True when `secret` matches `h` (constant-time compare). Same threading
+ * rules and cost as store_hash_make(). False when no secret is set. */
+bool	store_hash_verify(const struct store_hash *h, const char *secret);
+
+bool	store_hash_is_set(const struct store_hash *h);
+
+/* Fills buf with n random bytes (getrandom()). 0 or -EIO. */
+int	store_random(void *buf, size_t n);
+
+/* Writes 2*n hex digits of random bytes + NUL into out (size >= 2n+1). */
+int	store_random_hex(char *out, size_t n);
+
+/* ---- lines ---------------------------------------------------------- */
+
+enum store_lock {
+	STORE_LOCK_NONE = 0,	/* unlocked */
+	STORE_LOCK_USER,	/* by the user, *71 or self-service */
+	STORE_LOCK_ADMIN,	/* by an administrator: user cannot unlock */
+	STORE_LOCK_BUDGET,	/* call budget spent: user cannot unlock */
+};
+
+enum store_locked_action {
+	STORE_ACTION_INHERIT = 0,	/* per-line only: use the setting */
+	STORE_ACTION_REJECT,		/* 403 Line locked */
+	STORE_ACTION_REDIRECT,		/* 302 to the redirect URI */
+};
+
+enum store_tristate {
+	STORE_INHERIT = 0,	/* per-line only: use the setting */
+	STORE_OFF,
+	STORE_ON,
+};
+
+/* A line: (partition, extension). Every device bound to it shares its
+ * lock. A line without a record is unlocked, has no PIN and inherits
+ * every setting (store_line_defaults()). Copied out of LMDB: the caller
+ * owns it. */
+struct store_line {
+	char partition[STORE_PARTITION_MAX];
+	char ext[STORE_EXT_MAX];
+	char label[STORE_LABEL_MAX];	/* free text for the console */
+	uint8_t lock;			/* enum store_lock */
+	char locked_by[STORE_ACTOR_MAX];	/* actor name */
+	char lock_source[STORE_SOURCE_MAX];	/* actor source */
+	int64_t locked_at;		/* unix seconds; 0 when unlocked */
+	struct store_hash pin;		/* iterations 0: no PIN */
+	uint32_t pin_failures;		/* in the current window */
+	int64_t pin_window_start;	/* unix seconds */
+	int64_t pin_blocked_until;	/* unix seconds; 0: not blocked */
+	uint8_t locked_action;		/* enum store_locked_action */
+	char redirect_uri[STORE_URI_MAX];	/* "": the setting's */
+	uint8_t block_incoming;		/* enum store_tristate */
+	int64_t updated;		/* unix seconds of the last change */
+};
+
+/* Fills l as a line without a record: unlocked, no PIN, inheriting. */
+void	store_line_defaults(struct store_line *l, const char *partition,
+	    const char *ext);
+
+/* True when PIN entry for l is blocked at `now` (unix seconds). */
+bool	store_line_pin_is_blocked(const struct store_line *l, int64_t now);
+
+/* Reads one line. partition NULL or "" means STORE_PARTITION_DEFAULT.
+ * -ENOENT when the line has no record (out is then left untouched),
+ * -EINVAL for a bad extension or partition, -EBADMSG. */
+int	store_line_get(struct store *st, struct store_line *out,
+	    const char *partition, const char *ext);
+
+/* Up to `max` lines in (partition, ext) order, starting after
+ * (after_partition, after_ext) (both NULL: from the start). `match`, when
+ * not NULL or "", keeps lines whose extension or label contains it
+ * (case-insensitive). Returns the count written. */
+int	store_line_list(struct store *st, struct store_line *out, size_t max,
+	    const char *after_partition, const char *after_ext,
+	    const char *match);
+
+/* Number of line records. */
+int	store_line_count(struct store *st, uint64_t *out);
+
+/* Locks a line (creating its record if needed). `how` is USER, ADMIN or
+ * BUDGET. A stronger lock replaces a weaker one (USER < BUDGET < ADMIN);
+ * a weaker one leaves it as is and returns 0. Audited "line.lock". */
+int	store_line_lock(struct store *st, const char *partition,
+	    const char *ext, enum store_lock how,
+	    const struct store_actor *actor);
+
+/* Unlocks a line. With `as_admin` false (the user, by PIN) an ADMIN or
+ * BUDGET lock stays and -EPERM comes back. Unlocking an unlocked line is
+ * 0. Audited "line.unlock". */
+int	store_line_unlock(struct store *st, const char *partition,
+	    const char *ext, bool as_admin, const struct store_actor *actor);
+
+/* Sets (h set) or clears (h NULL) the line's PIN hash, made with
+ * store_hash_make(). Also clears the failed-PIN counters. Audited
+ * "line.pin" (the hash never appears in the log). */
+int	store_line_pin_set(struct store *st, const char *partition,
+	    const char *ext, const struct store_hash *h,
+	    const struct store_actor *actor);
+
+/* Records one wrong PIN at `now`. Counting window and thresholds come from
+ * the settings (pin_max_failures failures within pin_fail_window seconds
+ * block PIN entry for pin_block_seconds). *blocked_until (may be NULL)
+ * gets the block end or 0. Audited "line.pin_fail" and, when it blocks,
+ * "line.pin_block". */
+int	store_line_pin_fail(struct store *st, const char *partition,
+	    const char *ext, int64_t now, int64_t *blocked_until,
+	    const struct store_actor *actor);
+
+/* A correct PIN: resets the failed-PIN counters (not audited when they
+ * were already clear). */
+int	store_line_pin_ok(struct store *st, const char *partition,
+	    const char *ext, const struct store_actor *actor);
+
+/* Sets per-line overrides: locked action (INHERIT/REJECT/REDIRECT),
+ * redirect URI ("" inherits) and block-incoming (tristate). -EINVAL for
+ * a bad value or a URI that is not sip:/sips:/tel:. Audited
+ * "line.override". */
+int	store_line_override_set(struct store *st, const char *partition,
+	    const char *ext, enum store_locked_action action,
+	    const char *redirect_uri, enum store_tristate block_incoming,
+	    const struct store_actor *actor);
+
+/* Sets the free-text label (printable UTF-8, < STORE_LABEL_MAX bytes).
+ * Audited "line.label". */
+int	store_line_label_set(struct store *st, const char *partition,
+	    const char *ext, const char *label,
+	    const struct store_actor *actor);
+
+/* Removes a line's record (lock, PIN, overrides). -ENOENT. Audited
+ * "line.delete". */
+int	store_line_delete(struct store *st, const char *partition,
+	    const char *ext, const struct store_actor *actor);
+
+/* Validates an extension or partition name: 1..31 of [0-9A-Za-z_.+-]. */
+bool	store_ext_is_valid(const char *ext);
+bool	store_partition_is_valid(const char *partition);
+
+/* ---- settings ------------------------------------------------------ */
+
+/* The global settings, decoded, with defaults for every key not set. */
+struct store_settings {
+	uint8_t locked_action;		/* REJECT (default) or REDIRECT */
+	char redirect_uri[STORE_URI_MAX];	/* "" until set */
+	bool block_incoming;		/* off */
+	uint16_t incoming_locked_code;	/* 480; 400..699 */
+	char fc_lock[STORE_FC_MAX];	/* "*71" */
+	char fc_unlock[STORE_FC_MAX];	/* "*72" */
+	char fc_pin[STORE_FC_MAX];	/* "*73" */
+	uint32_t pin_max_failures;	/* 5 */
+	uint32_t pin_fail_window;	/* 900 s */
+	uint32_t pin_block_seconds;	/* 900 s */
+	bool notify_on_lock;		/* on: SIP MESSAGE to the devices */
+	char outside_line_prefix[STORE_PREFIX_MAX];	/* "" */
+	uint32_t pin_hash_iterations;	/* STORE_HASH_ITER_DEFAULT */
+};
+
+/* Fills s with every default. */
+void	store_settings_defaults(struct store_settings *s);
+
+/* Reads every setting (defaults for keys not set). */
+int	store_settings_get(struct store *st, struct store_settings *out);
+
+/* Sets one setting from its text form after validating it; "" or
+ * "default" restores the default. -ENOENT for an unknown key, -EINVAL for
+ * a bad value with the reason in err (if not NULL). Audited
+ * "setting.set" with old -> new. */
+int	store_setting_set(struct store *st, const char *key,
+	    const char *value, const struct store_actor *actor, char *err,
+	    size_t errlen);
+
+/* Text form of one setting's current value into buf. -ENOENT, -ENOSPC
+ * when buf is too small. */
+int	store_setting_get(struct store *st, const char *key, char *buf,
+	    size_t len);
+
+/* Text form of one setting of an already decoded struct. */
+int	store_setting_format(const struct store_settings *s, const char *key,
+	    char *buf, size_t len);
+
+/* Validates `value` for `key` and applies it to s (no storage). -ENOENT,
+ * -EINVAL with err. Used by store_setting_set() and by callers that want
+ * to check a whole request before writing anything. */
+int	store_setting_parse(struct store_settings *s, const char *key,
+	    const char *value, char *err, size_t errlen);
+
+/* The known setting keys, in display order, with a one-line help text.
+ * Returns NULL past the last one. */
+struct store_setting_info {
+	const char *key;
+	const char *help;	/* "reject|redirect: what a locked line's
+				 * outgoing calls get" */
+};
+const struct store_setting_info *store_setting_info(size_t i);
+
+/* ---- number lists -------------------------------------------------- */
+
+enum store_list {
+	STORE_LIST_EMERGENCY = 0,	/* always forwarded */
+	STORE_LIST_ALLOW,		/* forwarded even when locked */
+};
+#define STORE_LIST_COUNT 2
+
+/* Name of a list ("emergency", "allow"). */
+const char *store_list_name(enum store_list list);
+
+/* Copies the list's patterns (insertion order) into out; returns the
+ * count (at most max). A new environment's emergency list holds 112, 911,
+ * 999, 000, 110, 118, 119; its allowlist is empty. */
+int	store_list_get(struct store *st, enum store_list list,
+	    char (*out)[STORE_PATTERN_MAX], size_t max);
+
+/* Adds a pattern. Storage checks only length and characters
+ * ([0-9XZNxzn*#+.!\[\]-]); callers check the syntax first with
+ * pol_pattern_check(). -EEXIST, -EINVAL, -ENOSPC (STORE_LIST_MAX).
+ * Audited "list.add". */
+int	store_list_add(struct store *st, enum store_list list,
+	    const char *pattern, const struct store_actor *actor);
+
+/* Removes a pattern. -ENOENT. Audited "list.del". */
+int	store_list_del(struct store *st, enum store_list list,
+	    const char *pattern, const struct store_actor *actor);
+
+/* Replaces the whole list in one transaction (for PUT). Nothing is
+ * changed when any pattern is refused. Audited "list.replace". */
+int	store_list_replace(struct store *st, enum store_list list,
+	    const char *const *patterns, size_t n,
+	    const struct store_actor *actor);
+
+/* ---- read snapshots (the call path) -------------------------------- */
+
+/* A reusable read transaction for one decision: begin, read, end. Never
+ * held across loop turns. Readers never block the writer (MVCC). */
+int	store_snapshot_new(struct store_snapshot **out, struct store *st);
+void	store_snapshot_free(struct store_snapshot *sn);	/* NULL ok */
+
+/* Starts (renews) the read transaction. -EIO, -EAGAIN. */
+int	store_snapshot_begin(struct store_snapshot *sn);
+
+/* Ends (resets) it; values read through it stay valid (they are copies).
+ */
+void	store_snapshot_end(struct store_snapshot *sn);
+
+/* Reads one line in the snapshot. -ENOENT (no record: use
+ * store_line_defaults()), -EBADMSG, -EINVAL. */
+int	store_snapshot_line(struct store_snapshot *sn, struct store_line *out,
+	    const char *partition, const char *ext);
+
+/* The settings as of this snapshot. Decoded once per change, not per
+ * call; the pointer stays valid until the next store_snapshot_begin(). */
+const struct store_settings *store_snapshot_settings(
+	    struct store_snapshot *sn);
+
+/* A counter bumped by every change of a number list or a setting, so a
+ * caller can recompile its pattern sets only when they changed. */
+uint64_t	store_snapshot_generation(struct store_snapshot *sn);
+
+/* Reads a list in the snapshot (as store_list_get()). */
+int	store_snapshot_list(struct store_snapshot *sn, enum store_list list,
+	    char (*out)[STORE_PATTERN_MAX], size_t max);
+
+/* ---- device bindings ----------------------------------------------- */
+
+/* A registered device. The token is the B2BUA's name for the binding
+ * (the user part of the Contact it gives the registrar). */
+struct store_binding {
+	char token[STORE_NAME_MAX];		/* key: [0-9A-Za-z_-] */
+	char aor[STORE_URI_MAX];		/* "sip:201@pbx.example" */
+	char partition[STORE_PARTITION_MAX];
+	char ext[STORE_EXT_MAX];
+	char instance[96];			/* +sip.instance, may be "" */
+	char mac[18];				/* "00:11:22:aa:bb:cc", or "" */
+	char user_agent[64];			/* may be "" */
+	struct net_endpoint source;		/* where it registered from */
+	uint64_t flow_id;			/* its connection (TCP/TLS) */
+	char contact[256];			/* the phone's own Contact */
+	int64_t expires_at;			/* unix seconds */
+	int64_t registered_at;			/* first registration */
+};
+
+/* Creates or refreshes a binding by token, and keeps the per-line and
+ * per-AOR indexes. A new binding, or one whose AOR, line or contact
+ * changed, is audited "binding.add"/"binding.change"; a pure refresh is
+ * not. -EINVAL for bad fields. */
+int	store_binding_put(struct store *st, const struct store_binding *b,
+	    const struct store_actor *actor);
+
+/* Reads a binding by token. -ENOENT. */
+int	store_binding_get(struct store *st, struct store_binding *out,
+	    const char *token);
+
+/* Deletes a binding (unregister). -ENOENT. Audited "binding.del". */
+int	store_binding_del(struct store *st, const char *token,
+	    const struct store_actor *actor);
+
+/* Every binding of a line (all devices of a shared line), up to max;
+ * returns the count. */
+int	store_binding_list_line(struct store *st, struct store_binding *out,
+	    size_t max, const char *partition, const char *ext);
+
+/* Every binding of an AOR, up to max; returns the count. */
+int	store_binding_list_aor(struct store *st, struct store_binding *out,
+	    size_t max, const char *aor);
+
+/* Up to max bindings in token order after `after_token` (NULL: first). */
+int	store_binding_list(struct store *st, struct store_binding *out,
+	    size_t max, const char *after_token);
+
+/* Deletes every binding with expires_at <= now; returns how many.
+ * Audited "binding.expire" per binding (actor "system"). */
+int	store_binding_expire(struct store *st, int64_t now);
+
+/* ---- call records (CDR) -------------------------------------------- */
+
+enum store_direction {
+	STORE_DIR_OUTGOING = 0,
+	STORE_DIR_INCOMING,
+};
+
+enum store_disposition {
+	STORE_DISP_ANSWERED = 0,
+	STORE_DISP_NO_ANSWER,	/* cancelled or timed out */
+	STORE_DISP_BUSY,
+	STORE_DISP_FAILED,	/* other failure response from the far end */
+	STORE_DISP_REJECTED,	/* refused by policy */
+	STORE_DISP_REDIRECTED,	/* 302 by policy */
+	STORE_DISP_LOCAL,	/* feature code answered locally */
+};
+
+/* Name of a disposition ("answered" ...). */
+const char *store_disposition_name(enum store_disposition d);
+
+/* One call. Times in unix milliseconds; 0 when it did not happen. */
+struct store_cdr {
+	uint64_t seq;			/* set by store_cdr_append() */
+	int64_t start_ms, answer_ms, end_ms;
+	char partition[STORE_PARTITION_MAX];
+	char caller[64];
+	char callee[64];
+	uint8_t direction;		/* enum store_direction */
+	uint8_t disposition;		/* enum store_disposition */
+	uint16_t code;			/* final SIP status */
+	char reason[48];		/* verdict reason ("line locked") */
+	char pattern[STORE_PATTERN_MAX];	/* list pattern that matched */
+	char auth_code[16];		/* authorization code if any */
+	uint32_t duration_s;		/* answer to end */
+	char call_id[64];		/* A leg's Call-ID (truncated) */
+};
+
+/* Appends a record; past cdr_max the oldest is dropped. *seq_out (may be
+ * NULL) gets its sequence number. Not audited (it is a log itself). */
+int	store_cdr_append(struct store *st, const struct store_cdr *c,
+	    uint64_t *seq_out);
+
+/* Newest-first page: up to max records with seq < before (0: newest).
+ * Returns the count. */
+int	store_cdr_list(struct store *st, struct store_cdr *out, size_t max,
+	    uint64_t before);
+
+/* ---- audit log ----------------------------------------------------- */
+
+struct store_audit {
+	uint64_t seq;			/* increasing, never reused */
+	int64_t time;			/* unix seconds */
+	char actor[STORE_ACTOR_MAX];
+	char source[STORE_SOURCE_MAX];
+	char action[32];		/* "line.lock", "setting.set" ... */
+	char subject[64];		/* "default/201", "locked_action" */
+	char old_value[STORE_SETTING_MAX];
+	char new_value[STORE_SETTING_MAX];
+};
+
+/* Appends an entry for an event that is not a record change (a login, a
+ * ban); record changes are audited by the functions above. Values longer
+ * than their field are cut at a character boundary. */
+int	store_audit_append(struct store *st, const struct store_actor *actor,
+	    const char *action, const char *subject, const char *old_value,
+	    const char *new_value);
+
+/* Newest-first page: up to max entries with seq < before (0: newest). */
+int	store_audit_list(struct store *st, struct store_audit *out,
+	    size_t max, uint64_t before);
+
+/* Oldest-first: up to max entries with seq > after (for live feeds that
+ * poll for changes made by other processes). */
+int	store_audit_since(struct store *st, struct store_audit *out,
+	    size_t max, uint64_t after);
+
+/* Sequence number of the newest entry (0: none): a change counter. */
+int	store_audit_last_seq(struct store *st, uint64_t *out);
+
+/* ---- admin accounts ------------------------------------------------ */
+
+struct store_admin {
+	char name[STORE_NAME_MAX];	/* [0-9A-Za-z_.-], 1..31 */
+	struct store_hash password;
+	int64_t created;
+	int64_t last_login;		/* 0: never */
+};
+
+/* Creates or replaces the password of an admin (hash from
+ * store_hash_make()). Audited "admin.create" or "admin.passwd". */
+int	store_admin_put(struct store *st, const char *name,
+	    const struct store_hash *password,
+	    const struct store_actor *actor);
+
+int	store_admin_get(struct store *st, struct store_admin *out,
+	    const char *name);
+
+/* Deletes an admin and its sessions. Audited "admin.delete". */
+int	store_admin_del(struct store *st, const char *name,
+	    const struct store_actor *actor);
+
+/* Up to max admins in name order; returns the count. */
+int	store_admin_list(struct store *st, struct store_admin *out,
+	    size_t max);
+
+/* Records a successful login at `now`. Audited "admin.login". */
+int	store_admin_login(struct store *st, const char *name, int64_t now,
+	    const struct store_actor *actor);
+
+/* ---- web sessions -------------------------------------------------- */
+
+/* A session is found by its id (cookie value); only a SHA-256 of the id
+ * is stored. */
+struct store_session {
+	char admin[STORE_NAME_MAX];
+	char csrf[STORE_SESSION_ID_LEN];	/* CSRF token text */
+	char source[STORE_SOURCE_MAX];
+	int64_t created;
+	int64_t last_seen;
+};
+
+/* Creates a session: random id and CSRF token, written into id_out and
+ * s->csrf. id_out has STORE_SESSION_ID_LEN bytes. Not audited
+ * (store_admin_login() is). */
+int	store_session_create(struct store *st, char *id_out,
+	    struct store_session *s);
+
+/* Reads a session by id. -ENOENT. */
+int	store_session_get(struct store *st, struct store_session *out,
+	    const char *id);
+
+/* Updates last_seen. -ENOENT. */
+int	store_session_touch(struct store *st, const char *id, int64_t now);
+
+/* Deletes a session (logout). -ENOENT. Audited "admin.logout". */
+int	store_session_del(struct store *st, const char *id,
+	    const struct store_actor *actor);
+
+/* Deletes sessions idle since before now - idle_s or created before
+ * now - max_age_s; returns how many. */
+int	store_session_expire(struct store *st, int64_t now, uint32_t idle_s,
+	    uint32_t max_age_s);
+
+/* ---- API tokens ---------------------------------------------------- */
+
+/* Only a SHA-256 of a token is stored: tokens are 32 random bytes, so a
+ * slow hash adds nothing. */
+struct store_api_token {
+	char name[STORE_NAME_MAX];
+	int64_t created;
+	int64_t last_used;	/* 0: never */
+};
+
+/* Creates a token; its text (base64url, STORE_TOKEN_LEN bytes with NUL)
+ * goes into token_out once and is never retrievable again. -EEXIST,
+ * -EINVAL. Audited "token.create". */
+int	store_token_create(struct store *st, const char *name,
+	    char *token_out, const struct store_actor *actor);
+
+/* Finds the token whose hash matches `token`; fills out. -ENOENT. */
+int	store_token_check(struct store *st, struct store_api_token *out,
+	    const char *token);
+
+/* Updates last_used. */
+int	store_token_touch(struct store *st, const char *name, int64_t now);
+
+/* Up to max tokens in name order; returns the count. */
+int	store_token_list(struct store *st, struct store_api_token *out,
+	    size_t max);
+
+/* Revokes a token. -ENOENT. Audited "token.revoke". */
+int	store_token_revoke(struct store *st, const char *name,
+	    const struct store_actor *actor);
+
+/* ---- throttle counters (logins, self-service PINs) ----------------- */
+
+/* A failure counter under a caller-chosen key ("ip:192.0.2.1",
+ * "admin:alice"). */
+struct store_throttle {
+	uint32_t failures;
+	int64_t window_start;
+	int64_t blocked_until;	/* 0: not blocked */
+};
+
+/* Reads a counter; a missing one reads as all zero (returns 0). */
+int	store_throttle_get(struct store *st, struct store_throttle *out,
+	    const char *key);
+
+/* Counts one failure at `now`: max_failures within window_s seconds block
+ * for block_s seconds. out (may be NULL) gets the new state. A block is
+ * audited "throttle.block". */
+int	store_throttle_fail(struct store *st, const char *key, int64_t now,
+	    uint32_t max_failures, uint32_t window_s, uint32_t block_s,
+	    struct store_throttle *out);
+
+/* Clears a counter (a success). */
+int	store_throttle_reset(struct store *st, const char *key);
+
+/* Drops counters whose window and block both ended before now. */
+int	store_throttle_expire(struct store *st, int64_t now,
+	    uint32_t window_s);
+
+#endif

@@ -149,6 +149,12 @@ min: deps
 	    KCONFIG_CONFIG=build/min/.config all unit
 	@BUILD=build/min LL_UNIT_ONLY=1 tests/run.sh
 
+# Cross build into build/$(ARCH)/ with Debian's cross gcc and multiarch
+# -dev packages (installed on demand); see scripts/cross.sh.
+ARCH ?= aarch64
+cross:
+	@scripts/cross.sh $(ARCH)
+
 style:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 

@@ -153,7 +153,7 @@ min: deps
 # -dev packages (installed on demand); see scripts/cross.sh.
 ARCH ?= aarch64
 cross:
-	@scripts/cross.sh $(ARCH)
+	+@scripts/cross.sh $(ARCH)
 
 style:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')

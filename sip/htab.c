@@ -1,0 +1,107 @@
+/* Intrusive chained hash table for transactions, accepted 2xx and
+ * connections: lookups stay O(1) with 10,000 open transactions, where
+ * libosip2's osip_find_transaction() walks a list. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/internal.h"
+
+int
+sip__htab_init(struct sip__htab *t, uint32_t buckets)
+{
+	uint32_t n = 16;
+
+	while (n < buckets && n < (1u << 24))
+		n <<= 1;
+	t->buckets = calloc(n, sizeof(*t->buckets));
+	if (!t->buckets)
+		return -ENOMEM;
+	t->mask = n - 1;
+	t->n = 0;
+	return 0;
+}
+
+void
+sip__htab_free(struct sip__htab *t)
+{
+	free(t->buckets);
+	t->buckets = NULL;
+	t->n = 0;
+}
+
+/* Doubles the bucket array when the load passes 1; on allocation
+ * failure the table just gets longer chains. */
+static void
+htab_grow(struct sip__htab *t)
+{
+	uint32_t n = (t->mask + 1) * 2;
+	struct sip__hnode **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return;
+	for (uint32_t i = 0; i <= t->mask; i++) {
+		struct sip__hnode *e = t->buckets[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			e->next = b[e->hash & (n - 1)];
+			b[e->hash & (n - 1)] = e;
+		}
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->mask = n - 1;
+}
+
+void
+sip__htab_insert(struct sip__htab *t, struct sip__hnode *n)
+{
+	struct sip__hnode **b;
+
+	if (t->n > t->mask && t->mask < (1u << 22))
+		htab_grow(t);
+	b = &t->buckets[n->hash & t->mask];
+	n->next = *b;
+	*b = n;
+	t->n++;
+}
+
+void
+sip__htab_remove(struct sip__htab *t, struct sip__hnode *n)
+{
+	struct sip__hnode **p = &t->buckets[n->hash & t->mask];
+
+	for (; *p; p = &(*p)->next) {
+		if (*p == n) {
+			*p = n->next;
+			n->next = NULL;
+			t->n--;
+			return;
+		}
+	}
+}
+
+struct sip__hnode *
+sip__htab_first(const struct sip__htab *t, uint64_t h)
+{
+	return t->buckets[h & t->mask];
+}
+
+/* FNV-1a over the key, mixed with a per-stack random seed so a peer
+ * cannot aim branches at one bucket. */
+uint64_t
+sip__hash(const void *p, size_t len, uint64_t seed)
+{
+	const unsigned char *c = p;
+	uint64_t h = 0xcbf29ce484222325ull ^ seed;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return h;
+}

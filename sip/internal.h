@@ -1,0 +1,254 @@
+/* Declarations shared inside sip/ only: the stack, its hash tables, its
+ * timer heap, transports and transactions. Nothing here is API. */
+#ifndef LL_SIP_INTERNAL_H
+#define LL_SIP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "sip/sip.h"
+#include "util.h"
+
+#define SIP__DEF_MAX_MESSAGE 65535u
+#define SIP__DEF_TCP_IDLE 300u
+#define SIP__DEF_MAX_CONN 256u
+#define SIP__DEF_MAX_TXN 4096u
+#define SIP__RETRY_AFTER "5"
+
+/* Intrusive chained hash table. The owner embeds a node and compares
+ * keys itself while walking a bucket: no allocation per entry. */
+struct sip__hnode {
+	struct sip__hnode *next;
+	uint64_t hash;
+};
+
+struct sip__htab {
+	struct sip__hnode **buckets;
+	uint32_t mask;		/* buckets - 1, a power of two minus one */
+	uint32_t n;
+};
+
+int	sip__htab_init(struct sip__htab *t, uint32_t buckets);
+void	sip__htab_free(struct sip__htab *t);
+void	sip__htab_insert(struct sip__htab *t, struct sip__hnode *n);
+void	sip__htab_remove(struct sip__htab *t, struct sip__hnode *n);
+struct sip__hnode *sip__htab_first(const struct sip__htab *t, uint64_t h);
+uint64_t	sip__hash(const void *p, size_t len, uint64_t seed);
+
+/* A timer in the stack's heap: one uv_timer_t serves them all, so a
+ * transaction needs no libuv handle and can be freed at once. `idx` is
+ * the heap slot, SIP__TIMER_IDLE when not armed. */
+#define SIP__TIMER_IDLE UINT32_MAX
+struct sip__timer;
+typedef void (*sip__timer_fn)(struct sip__timer *t);
+struct sip__timer {
+	uint64_t due;
+	uint32_t idx;
+	sip__timer_fn fn;
+};
+
+struct sip__heap {
+	struct sip__timer **v;
+	uint32_t n, cap;
+};
+
+void	sip__timer_init(struct sip__timer *t, sip__timer_fn fn);
+int	sip__timer_arm(struct sip_stack *s, struct sip__timer *t,
+	    uint64_t after_ms);
+void	sip__timer_stop(struct sip_stack *s, struct sip__timer *t);
+bool	sip__timer_is_armed(const struct sip__timer *t);
+uint64_t	sip__now(const struct sip_stack *s);
+/* Runs the timers due at sip__now(), then re-arms the uv timer. */
+void	sip__timers_run(struct sip_stack *s);
+/* Tests only: from now on the clock reads `ms` (set again to advance)
+ * and due timers run. */
+void	sip__clock_set(struct sip_stack *s, uint64_t ms);
+
+struct sip__listener;
+struct sip__conn;
+
+/* The stack: owned by whoever called sip_stack_new(), freed by
+ * sip_stack_close() once the last handle has closed. */
+struct sip_stack {
+	uv_loop_t *loop;
+	struct sip_config cfg;
+	struct sip_tu tu;
+	struct sip_stats stats;
+
+	struct sip__listener *lst[SIP_MAX_LISTEN];
+	unsigned n_lst;
+
+	struct sip__htab txns;		/* struct sip_txn by key */
+	struct sip__htab acks;		/* accepted INVITE server txns */
+	struct sip__htab flows;		/* struct sip__conn by flow id */
+	struct sip__htab conn_addr;	/* struct sip__conn by peer addr */
+	uint64_t next_flow;
+	uint64_t hash_seed;
+	struct sip_txn *all;		/* every transaction, for close */
+
+	struct sip__heap heap;
+	uv_timer_t heap_timer;
+	uv_idle_t reaper;		/* runs the deferred frees */
+	struct sip_txn *dead;		/* txns freed next loop turn */
+	bool fake_clock;
+	uint64_t fake_now;
+
+	void *tls;			/* struct sip__tls_ctx, CONFIG_TLS */
+	bool stopping;			/* after stop_listening */
+	bool closing;
+	sip_drained_cb drained_cb;
+	void *drained_arg;
+	sip_closed_cb closed_cb;
+	void *closed_arg;
+	unsigned handles_open;		/* closes still to come */
+	char sent_by[SIP_MAX_LISTEN][SIP_DOMAIN_MAX + NET_ADDRSTRLEN];
+};
+
+/* Listeners and connections (udp.c, tcp.c, tls.c). */
+struct sip__listener {
+	struct sip_stack *s;
+	struct net_endpoint ep;		/* bound address (port resolved) */
+	unsigned index;
+	union {
+		uv_udp_t udp;
+		uv_tcp_t tcp;
+	} h;
+	bool open;
+};
+
+int	sip__udp_open(struct sip__listener *l);
+int	sip__tcp_listen(struct sip__listener *l);
+void	sip__listener_close(struct sip__listener *l);
+
+/* Sends len bytes to d. For stream transports a connection is looked up
+ * (flow, then address) or opened. strict_flow: a dead d->flow fails with
+ * -ENOTCONN instead of falling back to d->addr. *flow_out (may be NULL)
+ * gets the connection used (0 for UDP). */
+int	sip__send(struct sip_stack *s, const struct sip_dest *d,
+	    const char *buf, size_t len, bool strict_flow, uint64_t *flow_out);
+/* The listener to send to d from (same transport and family), or NULL. */
+struct sip__listener *sip__listener_for(struct sip_stack *s,
+	    enum net_transport t, int family);
+void	sip__conns_close_all(struct sip_stack *s);
+void	sip__conn_close_idle_listeners(struct sip_stack *s);
+
+/* TLS (tls.c; stubs refuse when CONFIG_TLS is off). */
+int	sip__tls_ctx_new(struct sip_stack *s);
+void	sip__tls_ctx_free(struct sip_stack *s);
+struct sip__tls;
+int	sip__tls_new(struct sip__tls **out, struct sip_stack *s,
+	    bool server);
+void	sip__tls_free(struct sip__tls *t);
+/* Feeds ciphertext; plaintext is handed to conn via sip__conn_input(),
+ * ciphertext to send via sip__conn_write_raw(). */
+int	sip__tls_input(struct sip__conn *c, struct sip__tls *t,
+	    const char *buf, size_t len);
+int	sip__tls_write(struct sip__conn *c, struct sip__tls *t,
+	    const char *buf, size_t len);
+int	sip__conn_input(struct sip__conn *c, const char *buf, size_t len);
+int	sip__conn_write_raw(struct sip__conn *c, const char *buf, size_t len);
+
+/* Incoming messages (stack.c): one complete message's bytes. */
+void	sip__recv(struct sip_stack *s, const char *buf, size_t len,
+	    const struct sip_source *src);
+
+/* Parsing and validation (parse.c). */
+/* parser_init() once, libosip2's own traces off (we log ourselves). */
+void	sip__parser_init(void);
+struct sip__parse_err {
+	int code;		/* 400, 505, 416; 0: drop silently */
+	const char *reason;	/* static text for the status line */
+};
+/* Parses one message. stream: the bytes are exactly one framed message
+ * (TCP/TLS); datagram: Content-Length may truncate (RFC 3261 18.3). On
+ * success *out is the message. On -EBADMSG err says what to answer and
+ * *out may hold a message good enough to build that answer from (or
+ * NULL: drop). */
+int	sip__parse(osip_message_t **out, const char *buf, size_t len,
+	    bool stream, struct sip__parse_err *err);
+/* Content-Length of a header section (bytes up to the blank line), for
+ * stream framing: >= 0, -ENOENT none, -EBADMSG negative/conflicting. */
+long	sip__content_length(const char *hdr, size_t len);
+
+/* Serializing (msg.c): a new malloc'd text and its length. */
+int	sip__msg_print(const osip_message_t *m, char **out, size_t *len);
+int	sip__via_add(struct sip_stack *s, osip_message_t *m,
+	    const struct sip__listener *l, const char *branch);
+int	sip__resp_route(const osip_message_t *resp,
+	    const struct sip_source *src, struct sip_dest *out);
+
+/* Transactions (txn.c, txn_server.c, txn_client.c). */
+enum sip__txn_state {
+	SIP__TRYING = 0,	/* non-INVITE server/client; CALLING */
+	SIP__PROCEEDING,
+	SIP__COMPLETED,
+	SIP__CONFIRMED,
+	SIP__ACCEPTED,		/* RFC 6026 */
+	SIP__TERMINATED,
+};
+
+struct sip_txn {
+	struct sip__hnode hn;		/* in s->txns */
+	struct sip__hnode ack_hn;	/* in s->acks while ACCEPTED */
+	struct sip_stack *s;
+	struct sip_txn *all_prev, *all_next, *dead_next;
+	enum sip_txn_kind kind;
+	enum sip__txn_state state;
+	osip_message_t *req;		/* owned */
+	char *wire;	/* last response (server) / request (client) */
+	size_t wire_len;
+	char *ack_key;			/* key in s->acks */
+	struct sip_source src;		/* server: where it came from */
+	struct sip_dest dest;		/* where we send */
+	struct sip__timer t_retx;	/* A, E, G, 2xx retransmission */
+	struct sip__timer t_end;	/* B, D, F, H, I, J, K, L, M */
+	uint32_t retx_ms;
+	int last_code;
+	sip_response_cb cb;
+	void *cb_arg;
+	void *tu_arg;
+	struct sip_txn *cancel_of;	/* our CANCEL: the INVITE it cancels */
+	bool tu_holds;			/* server: TU owes a final reply */
+	bool reliable;
+	bool cancel_wanted;		/* client INVITE: CANCEL on 1xx */
+	bool cancel_sent;
+	bool acked;
+	bool in_cb;
+	char tag[SIP_TAG_LEN];
+	char key[];			/* NUL-terminated match key */
+};
+
+int	sip__txn_key_server(char *buf, size_t len, const osip_message_t *m,
+	    const char *method);
+struct sip_txn *sip__txn_find(struct sip_stack *s, const char *key);
+int	sip__txn_new(struct sip_txn **out, struct sip_stack *s,
+	    enum sip_txn_kind kind, const char *key);
+void	sip__txn_free_later(struct sip_txn *t);
+void	sip__txn_reap(struct sip_stack *s);
+unsigned	sip__txn_count(const struct sip_stack *s);
+void	sip__txn_close_all(struct sip_stack *s);
+void	sip__txn_send_wire(struct sip_txn *t);
+void	sip__txn_terminate(struct sip_txn *t);
+
+void	sip__server_request(struct sip_stack *s, osip_message_t *req,
+	    const struct sip_source *src);
+void	sip__server_ack(struct sip_stack *s, osip_message_t *ack,
+	    const struct sip_source *src);
+void	sip__client_response(struct sip_stack *s, osip_message_t *resp,
+	    const struct sip_source *src);
+void	sip__client_flow_failed(struct sip_stack *s, uint64_t flow);
+void	sip__txn_check_drained(struct sip_stack *s);
+
+/* Stateless answer to a request we will not keep a transaction for
+ * (400, 503, 481, local OPTIONS). */
+int	sip__reply_stateless(struct sip_stack *s, const osip_message_t *req,
+	    const struct sip_source *src, int code, const char *reason,
+	    const struct sip_header *extra, size_t n_extra);
+int	sip__build_response(osip_message_t **out, const osip_message_t *req,
+	    int code, const char *reason, const char *tag,
+	    const struct sip_header *extra, size_t n_extra);
+
+void	sip__random(void *buf, size_t len);
+
+#endif

@@ -1,0 +1,457 @@
+/* Message helpers: build requests, responses and ACKs, read and change
+ * headers and bodies, print to wire text. The only place (with parse.c)
+ * where SIP text is made, so other rooms never touch SIP's bytes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "sip/internal.h"
+
+/* A pool of random bytes refilled by getrandom(): tags, branches and
+ * Call-IDs must be unguessable (RFC 3261 8.1.1.3, 19.3) and cheap. */
+static unsigned char rnd_pool[256];
+static size_t rnd_left;
+
+void
+sip__random(void *buf, size_t len)
+{
+	unsigned char *out = buf;
+
+	while (len > 0) {
+		size_t n;
+
+		if (rnd_left == 0) {
+			ssize_t got = getrandom(rnd_pool, sizeof(rnd_pool), 0);
+
+			if (got != (ssize_t)sizeof(rnd_pool))
+				fatal("sip: getrandom failed");
+			rnd_left = sizeof(rnd_pool);
+		}
+		n = MIN(len, rnd_left);
+		memcpy(out, rnd_pool + sizeof(rnd_pool) - rnd_left, n);
+		/* Bytes handed out are not kept around. */
+		memset(rnd_pool + sizeof(rnd_pool) - rnd_left, 0, n);
+		rnd_left -= n;
+		out += n;
+		len -= n;
+	}
+}
+
+static void
+hex_random(char *out, size_t digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[32];
+
+	sip__random(b, (digits + 1) / 2);
+	for (size_t i = 0; i < digits; i++)
+		out[i] = hex[(b[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
+	out[digits] = '\0';
+}
+
+void
+sip_tag_new(char buf[SIP_TAG_LEN])
+{
+	hex_random(buf, SIP_TAG_LEN - 1);
+}
+
+void
+sip_branch_new(char buf[SIP_BRANCH_LEN])
+{
+	memcpy(buf, "z9hG4bK", 7);
+	hex_random(buf + 7, SIP_BRANCH_LEN - 8);
+}
+
+void
+sip_callid_new(char buf[SIP_CALLID_LEN], const char *domain)
+{
+	hex_random(buf, 24);
+	if (domain && *domain)
+		snprintf(buf + 24, SIP_CALLID_LEN - 24, "@%s", domain);
+}
+
+const char *
+sip_reason_phrase(int code)
+{
+	const char *r = osip_message_get_reason(code);
+
+	return r ? r : "Unknown";
+}
+
+int
+sip__msg_print(const osip_message_t *m, char **out, size_t *len)
+{
+	char *text = NULL;
+	size_t n = 0;
+
+	/* osip_message_to_str() takes a non-const message (it caches). */
+	if (osip_message_to_str((osip_message_t *)m, &text, &n) != 0 || !text)
+		return -EINVAL;
+	*out = text;
+	*len = n;
+	return 0;
+}
+
+static int
+add_header_text(osip_message_t *m, const char *name, const char *value)
+{
+	return osip_message_set_multiple_header(m, (char *)name,
+	    (char *)value) == 0 ? 0 : -EINVAL;
+}
+
+int
+sip_msg_new_request(osip_message_t **out, const char *method,
+    const char *ruri, const char *from, const char *to, const char *call_id,
+    uint32_t cseq)
+{
+	osip_message_t *m = NULL;
+	osip_uri_t *uri = NULL;
+	char cs[48];
+
+	if (!method || !*method || !ruri || !from || !to || !call_id)
+		return -EINVAL;
+	if (osip_message_init(&m) != 0)
+		return -ENOMEM;
+	if (sip_uri_parse(&uri, ruri) < 0)
+		goto fail;
+	osip_message_set_uri(m, uri);
+	osip_message_set_method(m, osip_strdup(method));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	snprintf(cs, sizeof(cs), "%u %s", cseq, method);
+	if (osip_message_set_from(m, from) != 0 ||
+	    osip_message_set_to(m, to) != 0 ||
+	    osip_message_set_call_id(m, call_id) != 0 ||
+	    osip_message_set_cseq(m, cs) != 0 ||
+	    osip_message_set_max_forwards(m, "70") != 0)
+		goto fail;
+	*out = m;
+	return 0;
+fail:
+	osip_message_free(m);
+	return -EINVAL;
+}
+
+/* Copies the headers RFC 3261 8.2.6.2 puts in every response. */
+static int
+response_copy_headers(osip_message_t *r, const osip_message_t *req, int code)
+{
+	if (osip_list_clone(&req->vias, &r->vias,
+		(int (*)(void *, void **))osip_via_clone) != 0)
+		return -ENOMEM;
+	if ((req->from && osip_from_clone(req->from, &r->from) != 0) ||
+	    (req->to && osip_to_clone(req->to, &r->to) != 0) ||
+	    (req->call_id &&
+		osip_call_id_clone(req->call_id, &r->call_id) != 0) ||
+	    (req->cseq && osip_cseq_clone(req->cseq, &r->cseq) != 0))
+		return -EINVAL;
+	/* RFC 3261 12.1.1: a dialog-creating response copies the
+	 * Record-Route of the request. */
+	if (code > 100 && code < 300 &&
+	    osip_list_clone(&req->record_routes, &r->record_routes,
+		(int (*)(void *, void **))osip_record_route_clone) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int
+sip_msg_new_response(osip_message_t **out, const osip_message_t *req,
+    int code, const char *reason)
+{
+	osip_message_t *r = NULL;
+
+	/* Only a Via is needed: a 400 for a request missing other
+	 * mandatory headers still reaches its sender (RFC 3261 8.2.6). */
+	if (code < 100 || code > 699 || !req || !MSG_IS_REQUEST(req) ||
+	    osip_list_size(&req->vias) < 1)
+		return -EINVAL;
+	if (osip_message_init(&r) != 0)
+		return -ENOMEM;
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	osip_message_set_status_code(r, code);
+	osip_message_set_reason_phrase(r,
+	    osip_strdup(reason ? reason : sip_reason_phrase(code)));
+	if (response_copy_headers(r, req, code) < 0) {
+		osip_message_free(r);
+		return -EINVAL;
+	}
+	*out = r;
+	return 0;
+}
+
+int
+sip__build_response(osip_message_t **out, const osip_message_t *req,
+    int code, const char *reason, const char *tag,
+    const struct sip_header *extra, size_t n_extra)
+{
+	osip_message_t *r;
+	int rc = sip_msg_new_response(&r, req, code, reason);
+
+	if (rc < 0)
+		return rc;
+	if (code > 100 && tag && r->to && !sip_msg_to_tag(r) &&
+	    sip_msg_to_tag_set(r, tag) < 0)
+		goto fail;
+	for (size_t i = 0; i < n_extra; i++) {
+		if (add_header_text(r, extra[i].name, extra[i].value) < 0)
+			goto fail;
+	}
+	*out = r;
+	return 0;
+fail:
+	osip_message_free(r);
+	return -EINVAL;
+}
+
+/* RFC 3261 13.2.2.4: the Route set is the 2xx's Record-Route reversed. */
+static int
+ack_add_routes(osip_message_t *ack, const osip_message_t *resp)
+{
+	int n = osip_list_size(&resp->record_routes);
+
+	for (int i = n - 1; i >= 0; i--) {
+		osip_record_route_t *rr = osip_list_get(&resp->record_routes, i);
+		osip_route_t *rt = NULL;
+
+		if (osip_from_clone((osip_from_t *)rr, (osip_from_t **)&rt))
+			return -ENOMEM;
+		osip_list_add(&ack->routes, rt, -1);
+	}
+	return 0;
+}
+
+int
+sip_msg_new_ack(osip_message_t **out, const osip_message_t *invite,
+    const osip_message_t *resp2xx)
+{
+	osip_message_t *a = NULL;
+	osip_contact_t *ct = osip_list_get(&resp2xx->contacts, 0);
+	char cs[32];
+
+	if (!invite || !resp2xx || !invite->cseq || !resp2xx->to ||
+	    !resp2xx->from || !resp2xx->call_id || !ct || !ct->url)
+		return -EINVAL;
+	if (osip_message_init(&a) != 0)
+		return -ENOMEM;
+	osip_message_set_method(a, osip_strdup("ACK"));
+	osip_message_set_version(a, osip_strdup("SIP/2.0"));
+	snprintf(cs, sizeof(cs), "%s ACK", invite->cseq->number);
+	if (osip_uri_clone(ct->url, &a->req_uri) != 0 ||
+	    osip_from_clone(resp2xx->from, &a->from) != 0 ||
+	    osip_to_clone(resp2xx->to, &a->to) != 0 ||
+	    osip_call_id_clone(resp2xx->call_id, &a->call_id) != 0 ||
+	    osip_message_set_cseq(a, cs) != 0 ||
+	    osip_message_set_max_forwards(a, "70") != 0 ||
+	    ack_add_routes(a, resp2xx) < 0) {
+		osip_message_free(a);
+		return -EINVAL;
+	}
+	*out = a;
+	return 0;
+}
+
+const char *
+sip_msg_header_get(const osip_message_t *m, const char *name, int idx)
+{
+	osip_header_t *h = NULL;
+	int pos = 0;
+
+	for (int seen = 0;; seen++) {
+		pos = osip_message_header_get_byname(m, name, pos, &h);
+		if (pos < 0 || !h)
+			return NULL;
+		if (seen == idx)
+			return h->hvalue ? h->hvalue : "";
+		pos++;
+	}
+}
+
+int
+sip_msg_header_remove(osip_message_t *m, const char *name)
+{
+	osip_header_t *h = NULL;
+	int pos;
+
+	while ((pos = osip_message_header_get_byname(m, name, 0, &h)) >= 0 &&
+	    h) {
+		osip_list_remove(&m->headers, pos);
+		osip_header_free(h);
+	}
+	m->message_property = 2;
+	return 0;
+}
+
+int
+sip_msg_header_set(osip_message_t *m, const char *name, const char *value)
+{
+	sip_msg_header_remove(m, name);
+	return sip_msg_header_add(m, name, value);
+}
+
+int
+sip_msg_header_add(osip_message_t *m, const char *name, const char *value)
+{
+	if (!name || !*name || !value || strpbrk(name, ": \r\n") ||
+	    strpbrk(value, "\r\n"))
+		return -EINVAL;
+	return add_header_text(m, name, value);
+}
+
+int
+sip_msg_body_set(osip_message_t *m, const char *content_type,
+    const char *body, size_t len)
+{
+	osip_body_t *b;
+
+	while ((b = osip_list_get(&m->bodies, 0)) != NULL) {
+		osip_list_remove(&m->bodies, 0);
+		osip_body_free(b);
+	}
+	osip_content_type_free(m->content_type);
+	m->content_type = NULL;
+	osip_content_length_free(m->content_length);
+	m->content_length = NULL;
+	m->message_property = 2;
+	if (len == 0)
+		return 0;
+	if (!content_type || !*content_type || !body)
+		return -EINVAL;
+	if (osip_message_set_content_type(m, content_type) != 0)
+		return -EINVAL;
+	return osip_message_set_body(m, body, len) == 0 ? 0 : -ENOMEM;
+}
+
+const char *
+sip_msg_body_get(const osip_message_t *m, size_t *len)
+{
+	osip_body_t *b = osip_list_get(&m->bodies, 0);
+
+	*len = b && b->body ? b->length : 0;
+	return b ? b->body : NULL;
+}
+
+const char *
+sip_msg_from_tag(const osip_message_t *m)
+{
+	osip_generic_param_t *p = NULL;
+
+	if (!m->from || osip_from_get_tag(m->from, &p) != 0 || !p)
+		return NULL;
+	return p->gvalue;
+}
+
+const char *
+sip_msg_to_tag(const osip_message_t *m)
+{
+	osip_generic_param_t *p = NULL;
+
+	if (!m->to || osip_to_get_tag(m->to, &p) != 0 || !p)
+		return NULL;
+	return p->gvalue;
+}
+
+int
+sip_msg_to_tag_set(osip_message_t *m, const char *tag)
+{
+	osip_generic_param_t *p = NULL;
+
+	if (!m->to || !tag || !*tag)
+		return -EINVAL;
+	if (osip_to_get_tag(m->to, &p) == 0 && p) {
+		osip_free(p->gvalue);
+		p->gvalue = osip_strdup(tag);
+	} else {
+		osip_to_set_tag(m->to, osip_strdup(tag));
+	}
+	m->message_property = 2;
+	return 0;
+}
+
+uint32_t
+sip_msg_cseq(const osip_message_t *m)
+{
+	if (!m->cseq || !m->cseq->number)
+		return 0;
+	return (uint32_t)strtoul(m->cseq->number, NULL, 10);
+}
+
+const char *
+sip_msg_method(const osip_message_t *m)
+{
+	if (MSG_IS_REQUEST(m))
+		return m->sip_method;
+	return m->cseq ? m->cseq->method : NULL;
+}
+
+bool
+sip_msg_is_method(const osip_message_t *m, const char *method)
+{
+	const char *x = sip_msg_method(m);
+
+	return x && strcmp(x, method) == 0;
+}
+
+int
+sip_uri_parse(osip_uri_t **out, const char *text)
+{
+	osip_uri_t *u = NULL;
+
+	if (!text || osip_uri_init(&u) != 0)
+		return -ENOMEM;
+	if (osip_uri_parse(u, text) != 0) {
+		osip_uri_free(u);
+		return -EINVAL;
+	}
+	*out = u;
+	return 0;
+}
+
+static int
+copy_out(char *buf, size_t len, char *text)
+{
+	size_t n = strlen(text);
+	int rc = n < len ? 0 : -ENOSPC;
+
+	if (rc == 0)
+		memcpy(buf, text, n + 1);
+	osip_free(text);
+	return rc;
+}
+
+int
+sip_uri_print(char *buf, size_t len, const osip_uri_t *uri)
+{
+	char *text = NULL;
+
+	if (!uri || osip_uri_to_str(uri, &text) != 0 || !text)
+		return -EINVAL;
+	return copy_out(buf, len, text);
+}
+
+int
+sip_nameaddr_parse(osip_from_t **out, const char *text)
+{
+	osip_from_t *f = NULL;
+
+	if (!text || osip_from_init(&f) != 0)
+		return -ENOMEM;
+	if (osip_from_parse(f, text) != 0) {
+		osip_from_free(f);
+		return -EINVAL;
+	}
+	*out = f;
+	return 0;
+}
+
+int
+sip_nameaddr_print(char *buf, size_t len, const osip_from_t *na)
+{
+	char *text = NULL;
+
+	if (!na || osip_from_to_str(na, &text) != 0 || !text)
+		return -EINVAL;
+	return copy_out(buf, len, text);
+}

@@ -1,0 +1,574 @@
+/* Parsing on libosip2 plus the strict checks it lacks. libosip2 is
+ * liberal (RFC 4475 3.1.2 lists what it lets through); this file turns
+ * each malformed shape into "400 <what>" or a silent drop, and decides
+ * the message's extent: Content-Length frames a stream, truncates a
+ * datagram (RFC 3261 18.3). */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip/internal.h"
+
+void
+sip__parser_init(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	parser_init();
+	for (int l = 0; l < END_TRACE_LEVEL; l++)
+		osip_trace_disable_level((osip_trace_level_t)l);
+}
+
+/* One header field, folded lines joined (RFC 3261 7.3.1). */
+struct hdr {
+	const char *name;
+	size_t name_len;
+	const char *val;	/* raw, may contain CRLF + WSP folds */
+	size_t val_len;
+};
+
+/* Headers that must appear at most once in a request (RFC 3261 20;
+ * RFC 4475 3.3.8). Compact forms count as the same header. */
+enum single {
+	H_CALLID = 0, H_FROM, H_TO, H_CSEQ, H_MAXFWD, H_CLEN, H_SINGLES,
+};
+static const char *const single_names[H_SINGLES][2] = {
+	{"Call-ID", "i"}, {"From", "f"}, {"To", "t"}, {"CSeq", NULL},
+	{"Max-Forwards", NULL}, {"Content-Length", "l"},
+};
+
+struct scan {
+	const char *clen_val;	/* first Content-Length value */
+	size_t clen_len;
+	unsigned count[H_SINGLES];
+	struct sip__parse_err err;
+};
+
+static bool
+name_is(const struct hdr *h, const char *name)
+{
+	return name && strlen(name) == h->name_len &&
+	    strncasecmp(h->name, name, h->name_len) == 0;
+}
+
+static void
+set_err(struct scan *sc, int code, const char *reason)
+{
+	if (sc->err.code == 0 && sc->err.reason == NULL) {
+		sc->err.code = code;
+		sc->err.reason = reason;
+	}
+}
+
+/* Next header field in [*p, end): false at the end. Folded lines belong
+ * to the field; a line without a colon is malformed. */
+static bool
+hdr_next(const char **p, const char *end, struct hdr *h, bool *bad)
+{
+	const char *s = *p, *colon, *e;
+
+	if (s >= end || *s == '\n' || (*s == '\r' && s + 1 < end &&
+	    s[1] == '\n'))
+		return false;	/* the blank line ends the section */
+	e = s;
+	for (;;) {
+		const char *nl = memchr(e, '\n', (size_t)(end - e));
+
+		if (!nl) {
+			e = end;
+			break;
+		}
+		e = nl + 1;
+		if (e >= end || (*e != ' ' && *e != '\t'))
+			break;
+	}
+	*p = e;
+	colon = memchr(s, ':', (size_t)(e - s));
+	if (!colon) {
+		*bad = true;
+		return true;
+	}
+	h->name = s;
+	h->name_len = (size_t)(colon - s);
+	while (h->name_len > 0 && (s[h->name_len - 1] == ' ' ||
+	    s[h->name_len - 1] == '\t'))
+		h->name_len--;
+	h->val = colon + 1;
+	h->val_len = (size_t)(e - h->val);
+	while (h->val_len > 0 && isspace((unsigned char)h->val[h->val_len - 1]))
+		h->val_len--;
+	while (h->val_len > 0 && isspace((unsigned char)*h->val)) {
+		h->val++;
+		h->val_len--;
+	}
+	return true;
+}
+
+static bool
+is_token_char(unsigned char c)
+{
+	return isalnum(c) || strchr("-.!%*_+`'~", c) != NULL;
+}
+
+/* From, To, Contact, Route, Record-Route: a display name before '<'
+ * is a quoted string or tokens (RFC 3261 25.1 name-addr), an addr-spec
+ * in <> has no whitespace, an addr-spec without <> carries no '?'
+ * headers (RFC 3261 20.10), and no parameter is empty. */
+static bool
+nameaddr_ok(const char *v, size_t n, bool list)
+{
+	bool quoted = false, angle = false, seen_angle = false;
+	char prev = ',';
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (quoted) {
+			if (c == '\\' && i + 1 < n)
+				i++;
+			else if (c == '"')
+				quoted = false;
+			continue;
+		}
+		if (angle) {
+			if (c == '>')
+				angle = false;
+			else if (c == ' ' || c == '\t' || c == '\r' ||
+			    c == '\n' || c == '<')
+				return false;
+			continue;
+		}
+		switch (c) {
+		case '"': quoted = true; break;
+		case '<': angle = seen_angle = true; break;
+		case ',':
+			if (!list)
+				return false;
+			seen_angle = false;
+			/* FALLTHROUGH */
+		case ';':
+			if (prev == ';' || (c == ';' && prev == ','))
+				return false;
+			break;
+		case '?':
+			if (!seen_angle)
+				return false;
+			break;
+		default:
+			if (!seen_angle && !is_token_char(c) && !isspace(c) &&
+			    !strchr(":@=/[]&$#", c))
+				return false;
+		}
+		if (!isspace(c))
+			prev = (char)c;
+	}
+	return !quoted && !angle && prev != ';';
+}
+
+/* A Via list: no empty element, no empty parameter (RFC 4475 3.1.2.1). */
+static bool
+via_ok(const char *v, size_t n)
+{
+	char prev = ',';
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (isspace(c))
+			continue;
+		if ((c == ';' || c == ',') && (prev == ';' || prev == ','))
+			return false;
+		prev = (char)c;
+	}
+	return prev != ';' && prev != ',';
+}
+
+/* RFC 3261 25.1: SIP-date is rfc1123-date, always in GMT. */
+static bool
+date_ok(const char *v, size_t n)
+{
+	return n > 4 && memcmp(v + n - 4, " GMT", 4) == 0;
+}
+
+static void
+scan_header(struct scan *sc, const struct hdr *h)
+{
+	for (int i = 0; i < H_SINGLES; i++) {
+		if (name_is(h, single_names[i][0]) ||
+		    name_is(h, single_names[i][1]))
+			sc->count[i]++;
+	}
+	if ((name_is(h, "Content-Length") || name_is(h, "l")) &&
+	    !sc->clen_val) {
+		sc->clen_val = h->val;
+		sc->clen_len = h->val_len;
+	}
+	if (name_is(h, "From") || name_is(h, "f") || name_is(h, "To") ||
+	    name_is(h, "t")) {
+		if (!nameaddr_ok(h->val, h->val_len, false))
+			set_err(sc, 400, "Malformed From or To header");
+	} else if (name_is(h, "Contact") || name_is(h, "m") ||
+	    name_is(h, "Route") || name_is(h, "Record-Route")) {
+		if (!(h->val_len == 1 && h->val[0] == '*') &&
+		    !nameaddr_ok(h->val, h->val_len, true))
+			set_err(sc, 400, "Malformed Contact or Route header");
+	} else if (name_is(h, "Via") || name_is(h, "v")) {
+		if (!via_ok(h->val, h->val_len))
+			set_err(sc, 400, "Malformed Via header");
+	} else if (name_is(h, "Date")) {
+		if (!date_ok(h->val, h->val_len))
+			set_err(sc, 400, "Malformed Date header");
+	}
+}
+
+/* Content-Length value: digits only, at most 10 of them. */
+static long
+clen_value(const char *v, size_t n)
+{
+	long x = 0;
+
+	if (n == 0 || n > 10)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -EBADMSG;
+		x = x * 10 + (v[i] - '0');
+	}
+	return x > INT_MAX ? -EBADMSG : x;
+}
+
+/* Walks the header section [p, end) once: counts the single-valued
+ * headers, checks their shapes, finds the Content-Length. */
+static void
+scan_headers(struct scan *sc, const char *p, const char *end)
+{
+	struct hdr h;
+	bool bad = false;
+
+	while (hdr_next(&p, end, &h, &bad)) {
+		if (bad) {
+			set_err(sc, 400, "Malformed header line");
+			bad = false;
+			continue;
+		}
+		scan_header(sc, &h);
+	}
+}
+
+long
+sip__content_length(const char *hdr, size_t len)
+{
+	struct scan sc;
+	const char *p = memchr(hdr, '\n', len);
+	struct hdr h;
+	bool bad = false;
+	long v = -ENOENT;
+
+	memset(&sc, 0, sizeof(sc));
+	p = p ? p + 1 : hdr + len;
+	while (hdr_next(&p, hdr + len, &h, &bad)) {
+		long x;
+
+		if (bad || !(name_is(&h, "Content-Length") || name_is(&h, "l")))
+			continue;
+		x = clen_value(h.val, h.val_len);
+		if (x < 0 || (v >= 0 && v != x))
+			return -EBADMSG;
+		v = x;
+	}
+	return v;
+}
+
+/* The scheme (RFC 3261 8.2.2.1: 416 for one we do not serve) and, for
+ * SIP URIs, no headers part after the host (RFC 3261 19.1.1). A '?'
+ * in the user part is legal (RFC 4475 3.1.1.2). */
+static void
+check_request_uri(struct scan *sc, const char *uri, size_t n)
+{
+	const char *colon = memchr(uri, ':', n), *at = uri, *p;
+	size_t sl = colon ? (size_t)(colon - uri) : 0;
+
+	if (!colon || !((sl == 3 && strncasecmp(uri, "sip", 3) == 0) ||
+	    (sl == 4 && strncasecmp(uri, "sips", 4) == 0) ||
+	    (sl == 3 && strncasecmp(uri, "tel", 3) == 0))) {
+		set_err(sc, 416, "Unsupported URI Scheme");
+		return;
+	}
+	for (p = uri; p < uri + n; p++)
+		if (*p == '@')
+			at = p;
+	if (sl != 3 || strncasecmp(uri, "tel", 3) != 0)
+		if (memchr(at, '?', n - (size_t)(at - uri)))
+			set_err(sc, 400, "Headers in Request-URI");
+}
+
+/* RFC 3261 7.1 Request-Line: Method SP Request-URI SP SIP-Version CRLF,
+ * single SPs, nothing after the version (RFC 4475 3.1.2.7-3.1.2.11). */
+static void
+check_request_line(struct scan *sc, const char *l, size_t n)
+{
+	const char *sp1 = memchr(l, ' ', n), *sp2, *uri;
+	size_t i;
+
+	for (i = 0; i < n && is_token_char((unsigned char)l[i]); i++)
+		;
+	if (!sp1 || sp1 != l + i || i == 0) {
+		set_err(sc, 400, "Malformed Request-Line");
+		return;
+	}
+	uri = sp1 + 1;
+	sp2 = memchr(uri, ' ', n - (size_t)(uri - l));
+	if (!sp2 || sp2 == uri) {
+		set_err(sc, 400, "Malformed Request-Line");
+		return;
+	}
+	if (*uri == '<' || memchr(uri, '\t', (size_t)(sp2 - uri))) {
+		set_err(sc, 400, "Malformed Request-URI");
+		return;
+	}
+	check_request_uri(sc, uri, (size_t)(sp2 - uri));
+	n -= (size_t)(sp2 + 1 - l);
+	if (n < 5 || strncasecmp(sp2 + 1, "SIP/", 4) != 0 ||
+	    memchr(sp2 + 1, ' ', n)) {
+		set_err(sc, 400, "Malformed Request-Line");
+		return;
+	}
+	if (n != 7 || memcmp(sp2 + 5, "2.0", 3) != 0)
+		set_err(sc, 505, "Version Not Supported");
+}
+
+/* RFC 3261 7.2 Status-Line: SIP/2.0 SP 3DIGIT SP Reason-Phrase. */
+static bool
+status_line_ok(const char *l, size_t n)
+{
+	if (n < 12 || memcmp(l, "SIP/2.0 ", 8) != 0 || l[11] != ' ')
+		return false;
+	if (!isdigit((unsigned char)l[8]) || !isdigit((unsigned char)l[9]) ||
+	    !isdigit((unsigned char)l[10]))
+		return false;
+	return l[8] >= '1' && l[8] <= '6';
+}
+
+/* Digits only, at most max. */
+static bool
+number_ok(const char *v, unsigned long long max)
+{
+	unsigned long long x = 0;
+
+	if (!v || !*v)
+		return false;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return false;
+		x = x * 10 + (unsigned)(*v - '0');
+		if (x > max)
+			return false;
+	}
+	return true;
+}
+
+static bool
+top_via_ok(const osip_message_t *m)
+{
+	osip_via_t *v = osip_list_get(&m->vias, 0);
+
+	if (!v || !v->host || !*v->host || !v->protocol)
+		return false;
+	return !v->port || number_ok(v->port, 65535);
+}
+
+static void
+check_request(struct scan *sc, const osip_message_t *m)
+{
+	static const char *const missing[] = {
+	    "Missing Call-ID", "Missing From", "Missing To", "Missing CSeq"};
+	static const char *const dup[] = {
+	    "Duplicate Call-ID", "Duplicate From", "Duplicate To",
+	    "Duplicate CSeq", "Duplicate Max-Forwards"};
+	const void *have[] = {m->call_id, m->from, m->to, m->cseq};
+	osip_header_t *mf = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(have); i++)
+		if (!have[i] || sc->count[i] == 0)
+			set_err(sc, 400, missing[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(dup); i++)
+		if (sc->count[i] > 1)
+			set_err(sc, 400, dup[i]);
+	if (m->cseq && !number_ok(m->cseq->number, 4294967295ull))
+		set_err(sc, 400, "Bad CSeq number");
+	if (m->cseq && (!m->cseq->method || !m->sip_method ||
+	    strcmp(m->cseq->method, m->sip_method) != 0))
+		set_err(sc, 400, "CSeq method does not match");
+	osip_message_get_max_forwards(m, 0, &mf);
+	if (mf && !number_ok(mf->hvalue, 255))
+		set_err(sc, 400, "Bad Max-Forwards");
+}
+
+/* Decides where the message ends: returns its length, or sets the
+ * error. Stream framing has already cut the bytes exactly. */
+static size_t
+body_extent(struct scan *sc, size_t hdr_end, size_t len, bool stream)
+{
+	long cl;
+
+	if (sc->count[H_CLEN] == 0) {
+		if (stream)
+			set_err(sc, 400, "Missing Content-Length");
+		return len;	/* RFC 3261 18.3: the datagram's end */
+	}
+	cl = clen_value(sc->clen_val, sc->clen_len);
+	if (cl < 0) {
+		set_err(sc, 400, "Bad Content-Length");
+		return len;
+	}
+	if ((size_t)cl > len - hdr_end) {
+		set_err(sc, 400, "Content-Length larger than message");
+		return len;
+	}
+	return hdr_end + (size_t)cl;	/* extra octets are discarded */
+}
+
+/* The blank line ending the header section: offset of the body. A
+ * datagram without one is all headers. */
+static size_t
+header_end(const char *buf, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (buf[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+			return i + 3;
+	}
+	return len;
+}
+
+static int
+parse_osip(osip_message_t **out, const char *buf, size_t len)
+{
+	osip_message_t *m = NULL;
+
+	if (osip_message_init(&m) != 0)
+		return -ENOMEM;
+	if (osip_message_parse(m, buf, len) != 0) {
+		osip_message_free(m);
+		return -EBADMSG;
+	}
+	*out = m;
+	return 0;
+}
+
+/* libosip2 refused the message. To still say why (RFC 3261 8.2.6: a
+ * 400 needs only the Via and what can be copied), parse a copy that
+ * keeps the start line, every Via and the first From, To, Call-ID and
+ * CSeq. NULL when even that fails: the message is dropped. */
+static osip_message_t *
+parse_reduced(const char *buf, size_t hdr_end, const char *eol, bool all)
+{
+	static const char *const keep[] = {"Via", "v", "Call-ID", "i",
+	    "CSeq", "", "From", "f", "To", "t"};
+	size_t nkeep = all ? ARRAY_SIZE(keep) : 6, ml;
+	char *copy = malloc(hdr_end + 32), *w = copy;
+	const char *p = eol + 1;
+	unsigned seen[ARRAY_SIZE(keep) / 2] = {0};
+	osip_message_t *m = NULL;
+	struct hdr h;
+	bool bad = false;
+
+	if (!copy)
+		return NULL;
+	for (ml = 0; ml < 32 && is_token_char((unsigned char)buf[ml]); ml++)
+		;
+	/* The Request-URI may be what libosip2 refused; a response does
+	 * not need it. */
+	memcpy(w, buf, ml);
+	w += ml;
+	memcpy(w, " sip:invalid SIP/2.0\r\n", 22);
+	w += 22;
+	while (hdr_next(&p, buf + hdr_end, &h, &bad)) {
+		for (size_t i = 0; !bad && i < nkeep; i++) {
+			if (!name_is(&h, keep[i]) || (i > 1 && seen[i / 2]++))
+				continue;
+			memcpy(w, h.name, (size_t)(p - h.name));
+			w += p - h.name;
+		}
+		bad = false;
+	}
+	memcpy(w, "\r\n", 2);
+	w += 2;
+	if (parse_osip(&m, copy, (size_t)(w - copy)) == 0 && !top_via_ok(m)) {
+		osip_message_free(m);
+		m = NULL;
+	}
+	free(copy);
+	return m;
+}
+
+int
+sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
+    struct sip__parse_err *err)
+{
+	struct scan sc;
+	const char *eol = memchr(buf, '\n', len);
+	size_t line, hdr_end, msg_len;
+	bool is_resp = len >= 4 && memcmp(buf, "SIP/", 4) == 0;
+	osip_message_t *m = NULL;
+
+	memset(&sc, 0, sizeof(sc));
+	*out = NULL;
+	if (!eol || eol == buf || eol[-1] != '\r') {
+		*err = (struct sip__parse_err){0, "no start line"};
+		return -EBADMSG;
+	}
+	line = (size_t)(eol - 1 - buf);
+	if (is_resp && !status_line_ok(buf, line)) {
+		*err = (struct sip__parse_err){0, "bad status line"};
+		return -EBADMSG;
+	}
+	if (!is_resp)
+		check_request_line(&sc, buf, line);
+	hdr_end = header_end(buf, len);
+	scan_headers(&sc, eol + 1, buf + hdr_end);
+	msg_len = body_extent(&sc, hdr_end, len, stream);
+	if (sc.count[H_CLEN] > 1 &&
+	    sip__content_length(buf, hdr_end) == -EBADMSG)
+		set_err(&sc, 400, "Conflicting Content-Length");
+	if (parse_osip(&m, buf, msg_len) < 0) {
+		m = is_resp ? NULL : parse_reduced(buf, hdr_end, eol, true);
+		if (!m && !is_resp) {
+			m = parse_reduced(buf, hdr_end, eol, false);
+			set_err(&sc, 400, "Malformed From or To header");
+		}
+		if (m && sc.err.code == 0)
+			check_request(&sc, m);
+		set_err(&sc, m ? 400 : 0, "Malformed message");
+		if (!m)
+			sc.err.code = 0;
+		*out = m;
+		*err = sc.err;
+		return -EBADMSG;
+	}
+	if (!top_via_ok(m) || (is_resp && (!m->cseq || !m->call_id ||
+	    !m->from || !m->to || !number_ok(m->cseq->number, 4294967295u)))) {
+		osip_message_free(m);
+		*err = (struct sip__parse_err){0, "no usable Via"};
+		return -EBADMSG;
+	}
+	if (!is_resp)
+		check_request(&sc, m);
+	*out = m;
+	if (sc.err.reason || sc.err.code) {
+		if (is_resp)
+			sc.err.code = 0;	/* responses are never answered */
+		*err = sc.err;
+		return -EBADMSG;
+	}
+	return 0;
+}

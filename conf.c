@@ -32,7 +32,7 @@ struct conf_key {
 	bool required;
 };
 
-static void
+static void __attribute__((format(printf, 5, 6)))
 conf_error(struct conf_ctx *ctx, unsigned line, const char *section,
     const char *key, const char *fmt, ...)
 {

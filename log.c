@@ -47,7 +47,9 @@ log_level_parse(const char *s, enum log_level *out)
 	return -EINVAL;
 }
 
-static void
+/* format(printf, 2, 0): clang's -Wformat-nonliteral (in -Wformat=2) then
+ * checks the callers' formats instead of refusing the va_list one. */
+static void __attribute__((format(printf, 2, 0)))
 log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
 	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};

@@ -16,7 +16,8 @@
 
 #include "netaddr.h"
 
-struct sip;
+struct sip_stack;
+struct sip_tu;
 struct store;
 struct b2b;
 
@@ -82,14 +83,24 @@ struct b2b_stats {
 	uint64_t calls_answered;
 };
 
-/* Creates the room on `loop`, registers itself as sip's request handler
- * and loads the stored bindings. `sip` and `store` are borrowed and must
- * outlive the room. -ENOMEM, or a storage error. */
-int	b2b_new(struct b2b **out, uv_loop_t *loop, struct sip *sip,
-	    struct store *store, const struct b2b_settings *s);
+/* Creates the room on `loop` and loads the stored bindings. `store` is
+ * borrowed and must outlive the room (NULL: nothing kept across
+ * restarts, no policy records; for tests). The room takes no SIP until
+ * b2b_start(). -ENOMEM, or a storage error. */
+int	b2b_new(struct b2b **out, uv_loop_t *loop, struct store *store,
+	    const struct b2b_settings *s);
 
-/* Ends every call (BYE on both legs, best effort) and frees the room
- * once its handles have closed; the loop must run after this. */
+/* Fills tu with the room's transaction-user hooks, for sip_stack_new():
+ * the stack is made after the room and hands its requests to it. */
+void	b2b_sip_tu(struct b2b *b, struct sip_tu *tu);
+
+/* Starts taking SIP from `sip` (borrowed; it must outlive the room's
+ * use of it, i.e. be closed after b2b_free()). */
+void	b2b_start(struct b2b *b, struct sip_stack *sip);
+
+/* Ends every call (BYE on both legs, best effort, answers not awaited)
+ * and frees the room once its timer has closed; the loop must run after
+ * this. Call it before closing the sip stack. */
 void	b2b_free(struct b2b *b);
 
 /* Sets (or clears, with NULL) the one event callback; it runs on the

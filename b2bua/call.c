@@ -1,0 +1,462 @@
+/* A call from its initial INVITE to its end: the A leg taken from the
+ * request, the B leg opened as a new dialog, the B side's answers relayed
+ * to A, CANCEL and ACK handled per leg, dead calls swept. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b2bua/internal.h"
+#include "log.h"
+#include "util.h"
+
+static void
+call__reply(struct b2b_call *c, int code, const char *reason)
+{
+	if (!c->a_st)
+		return;
+	sip_txn_reply(c->a_st, code, reason, NULL, 0);
+	c->a_st = NULL;
+	c->a_final_sent = true;
+	if (!c->status)
+		c->status = (uint16_t)code;
+}
+
+/* Fills the A leg from the initial INVITE: we are its UAS (RFC 3261
+ * 12.1.1: route set from Record-Route as listed, remote target from
+ * Contact). -EBADMSG when a field is missing or too long. */
+static int
+call__leg_a(struct b2b_call *c, struct sip_txn *st, const osip_message_t *req,
+    const struct sip_source *src)
+{
+	struct b2b_leg *a = &c->leg[B2B_LEG_A];
+	osip_call_id_t *cid = osip_message_get_call_id(req);
+	osip_from_t *from = osip_message_get_from(req);
+	osip_to_t *to = osip_message_get_to(req);
+	const char *ftag = sip_msg_from_tag(req);
+	char callid[B2B_CALLID_MAX + 2];
+
+	a->id = B2B_LEG_A;
+	a->side = b2b__is_core(c->b2b, src) ? B2B_SIDE_CORE : B2B_SIDE_ACCESS;
+	if (!cid || !cid->number || !from || !to || !ftag)
+		return -EBADMSG;
+	snprintf(callid, sizeof(callid), "%s%s%s", cid->number,
+	    cid->host ? "@" : "", cid->host ? cid->host : "");
+	if (strlen(callid) >= sizeof(a->call_id) ||
+	    ll_strlcpy(a->remote_tag, ftag, sizeof(a->remote_tag)) >=
+		sizeof(a->remote_tag))
+		return -EBADMSG;
+	memcpy(a->call_id, callid, strlen(callid) + 1);
+	ll_strlcpy(a->local_tag, sip_txn_local_tag(st), sizeof(a->local_tag));
+	if (b2b__uri_text(a->remote_uri, sizeof(a->remote_uri), from->url) ||
+	    b2b__uri_text(a->local_uri, sizeof(a->local_uri), to->url) ||
+	    b2b__target_from_contact(a->target, sizeof(a->target), req) ||
+	    b2b__route_from_rr(a->route, sizeof(a->route), req, false))
+		return -EBADMSG;
+	a->remote_cseq = a->invite_cseq = sip_msg_cseq(req);
+	b2b__source_dest(&a->dest, src);
+	return 0;
+}
+
+void
+b2b__invite(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
+    const struct sip_source *src)
+{
+	static const struct sip_header busy[] = {{"Retry-After", "5"}};
+	struct b2b_call *c;
+	int rc;
+
+	b->stats.calls_total++;
+	if (b->stats.calls_active >= b->cfg.max_calls) {
+		b->stats.calls_overload++;
+		sip_txn_reply(st, 503, "Too Many Calls", busy, 1);
+		return;
+	}
+	if (b2b__call_new(&c, b) < 0) {
+		sip_txn_reply(st, 500, NULL, NULL, 0);
+		return;
+	}
+	c->a_st = st;
+	sip_txn_set_arg(st, b2b__call_arg(c));
+	rc = call__leg_a(c, st, req, src);
+	if (rc < 0) {
+		call__reply(c, 400, "Bad Dialog Fields");
+		b2b__call_free(c);
+		return;
+	}
+	c->direction = c->leg[B2B_LEG_A].side == B2B_SIDE_CORE
+	    ? B2B_DIR_INCOMING : B2B_DIR_OUTGOING;
+	b2b__decide(c, req, src);
+}
+
+static void
+call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
+    const struct sip_source *src);
+
+/* Opens the B leg toward dst: a new dialog with our own Call-ID, tag,
+ * CSeq, Via (sip/) and Contact; Request-URI and To as the caller sent
+ * them, SDP untouched, only the safe headers. `from` is the From URI the
+ * far side sees (the proven identity). */
+int
+b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
+    const struct sip_dest *dst, const char *ruri, const char *from)
+{
+	struct b2b *b = c->b2b;
+	struct b2b_leg *a = &c->leg[B2B_LEG_A], *l = &c->leg[B2B_LEG_B];
+	char callid[SIP_CALLID_LEN], fromhdr[B2B_URI_MAX + B2B_TAG_MAX + 16];
+	char to[B2B_URI_MAX + 64], mf[12];
+	const char *mfv = sip_msg_header_get(req, "Max-Forwards", 0);
+	osip_message_t *m = NULL;
+	int rc, hops = mfv ? atoi(mfv) : 70;
+
+	if (hops <= 0)
+		return -ELOOP;
+	l->id = B2B_LEG_B;
+	l->side = a->side == B2B_SIDE_CORE ? B2B_SIDE_ACCESS : B2B_SIDE_CORE;
+	sip_callid_new(callid, NULL);
+	if (ll_strlcpy(l->call_id, callid, sizeof(l->call_id)) >=
+		sizeof(l->call_id) ||
+	    ll_strlcpy(l->local_uri, from, sizeof(l->local_uri)) >=
+		sizeof(l->local_uri) ||
+	    ll_strlcpy(l->target, ruri, sizeof(l->target)) >=
+		sizeof(l->target))
+		return -ENOSPC;
+	sip_tag_new(l->local_tag);
+	memcpy(l->remote_uri, a->local_uri, sizeof(l->remote_uri));
+	l->local_cseq = l->invite_cseq = 1;
+	l->dest = *dst;
+	snprintf(fromhdr, sizeof(fromhdr), "<%s>;tag=%s", from, l->local_tag);
+	if (sip_nameaddr_print(to, sizeof(to), osip_message_get_to(req)) < 0)
+		return -EBADMSG;
+	rc = sip_msg_new_request(&m, "INVITE", ruri, fromhdr, to, l->call_id,
+	    1);
+	if (rc < 0)
+		return rc;
+	snprintf(mf, sizeof(mf), "%d", hops - 1);
+	rc = sip_msg_header_set(m, "Max-Forwards", mf);
+	if (rc == 0)
+		rc = b2b__copy_headers(m, req, b2b__req_headers);
+	if (rc == 0)
+		rc = b2b__copy_body(m, req);
+	if (rc == 0)
+		rc = b2b__contact_set(m, b, dst, c->caller);
+	if (rc < 0) {
+		osip_message_free(m);
+		return rc;
+	}
+	c->b_late_offer = osip_list_size(&m->bodies) == 0;
+	b2b__call_hash(c);
+	rc = sip_request_send(&c->b_ct, b->sip, m, dst, call__on_b_response,
+	    b);
+	if (rc < 0)
+		return rc;
+	c->state = B2B_CALL_TRYING;
+	return 0;
+}
+
+/* The B dialog as a provisional or 2xx with a To-tag sets it up (RFC
+ * 3261 12.1.2: route set reversed, remote target from Contact). */
+static void
+call__leg_b_update(struct b2b_leg *l, const osip_message_t *resp)
+{
+	const char *tag = sip_msg_to_tag(resp);
+
+	if (!tag)
+		return;
+	ll_strlcpy(l->remote_tag, tag, sizeof(l->remote_tag));
+	b2b__target_from_contact(l->target, sizeof(l->target), resp);
+	if (b2b__route_from_rr(l->route, sizeof(l->route), resp, true) < 0)
+		l->route[0] = '\0';
+}
+
+/* ACKs a 2xx on B (RFC 3261 13.2.2.4): built from the INVITE and the
+ * 2xx when we have them, else from the B dialog (late offer: the ACK
+ * carries the answer found in A's ACK, body_from). */
+static void
+call__ack_b(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
+    const osip_message_t *resp, const osip_message_t *body_from)
+{
+	osip_message_t *ack = NULL;
+	struct sip_dest dst;
+	int rc;
+
+	if (ct && resp)
+		rc = sip_msg_new_ack(&ack, sip_txn_request(ct), resp);
+	else if (c)
+		rc = b2b__leg_request(&ack, b, &c->leg[B2B_LEG_B], "ACK",
+		    c->leg[B2B_LEG_B].invite_cseq);
+	else
+		return;
+	if (rc < 0)
+		return;
+	if (body_from)
+		b2b__copy_body(ack, body_from);
+	if (c)
+		dst = c->leg[B2B_LEG_B].dest;
+	else
+		b2b__core_dest(b, &dst);
+	if (sip_send_ack(b->sip, ack, &dst) < 0)
+		log_warn("b2b: call %08x: ACK not sent", c ? c->no : 0);
+}
+
+static void
+call__on_bye_done(void *arg, struct sip_txn *ct, const osip_message_t *resp,
+    const struct sip_source *src)
+{
+	(void)arg;
+	(void)ct;
+	(void)resp;
+	(void)src;
+}
+
+/* Sends BYE on one leg, answers not awaited (the call is going). */
+static void
+call__bye(struct b2b *b, struct b2b_call *c, struct b2b_leg *l)
+{
+	osip_message_t *m = NULL;
+	struct sip_txn *t;
+
+	if (!l->remote_tag[0] || !b->sip)
+		return;
+	if (b2b__leg_request(&m, b, l, "BYE", ++l->local_cseq) < 0)
+		return;
+	if (sip_request_send(&t, b->sip, m, &l->dest, call__on_bye_done,
+		NULL) < 0)
+		log_warn("b2b: call %08x: BYE not sent", c->no);
+}
+
+static void
+call__answered(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
+    const osip_message_t *resp)
+{
+	const char *se = sip_msg_header_get(resp, "Session-Expires", 0);
+	osip_message_t *r = NULL;
+
+	if (!c->b_late_offer)
+		call__ack_b(b, c, ct, resp, NULL);
+	if (!c->a_st || c->cancelled) {
+		/* A is gone or cancelled: the 2xx crossed the CANCEL. */
+		if (c->b_late_offer)
+			call__ack_b(b, c, ct, resp, NULL);
+		c->state = B2B_CALL_CONFIRMED;
+		call__bye(b, c, &c->leg[B2B_LEG_B]);
+		b2b__call_finish(c);
+		return;
+	}
+	if (b2b__response_build(&r, b, c->a_st, resp) < 0) {
+		call__reply(c, 500, NULL);
+		c->state = B2B_CALL_CONFIRMED;
+		call__bye(b, c, &c->leg[B2B_LEG_B]);
+		b2b__call_finish(c);
+		return;
+	}
+	sip_txn_set_arg(c->a_st, b2b__call_arg(c));
+	sip_txn_reply_msg(c->a_st, r);
+	c->a_st = NULL;
+	c->a_final_sent = true;
+	c->status = (uint16_t)osip_message_get_status_code(resp);
+	c->state = B2B_CALL_CONFIRMED;
+	c->answered = true;
+	c->answer_ms = b2b__wall_ms();
+	c->last_refresh_ms = ll_now_ms();
+	c->session_expires = se ? (uint32_t)strtoul(se, NULL, 10) : 0;
+	ll_strlcpy(c->disposition, "answered", sizeof(c->disposition));
+	b->stats.calls_answered++;
+	{
+		struct b2b_event ev = {.kind = B2B_EV_CALL_ANSWER};
+
+		ev.direction = c->direction;
+		ev.call_id = c->no;
+		ll_strlcpy(ev.caller, c->caller, sizeof(ev.caller));
+		ll_strlcpy(ev.callee, c->callee, sizeof(ev.callee));
+		ev.status = c->status;
+		ev.start_ms = c->start_ms;
+		ev.answer_ms = c->answer_ms;
+		b2b__event(b, &ev);
+	}
+}
+
+static const char *
+call__disposition(int code)
+{
+	switch (code) {
+	case 486:
+	case 600:
+		return "busy";
+	case 408:
+	case 480:
+	case 487:
+		return "no answer";
+	default:
+		return "failed";
+	}
+}
+
+static void
+call__failed(struct b2b *b, struct b2b_call *c, const osip_message_t *resp)
+{
+	int code = osip_message_get_status_code(resp);
+	osip_message_t *r = NULL;
+
+	c->b_ct = NULL;		/* over once this callback returns */
+	if (c->a_st) {
+		if (b2b__response_build(&r, b, c->a_st, resp) == 0) {
+			sip_txn_reply_msg(c->a_st, r);
+			c->a_st = NULL;
+			c->a_final_sent = true;
+		} else {
+			call__reply(c, 500, NULL);
+		}
+	}
+	if (!c->status)
+		c->status = (uint16_t)code;
+	if (!c->disposition[0])
+		ll_strlcpy(c->disposition, c->cancelled ? "no answer"
+		    : call__disposition(code), sizeof(c->disposition));
+	b2b__call_finish(c);
+}
+
+/* Every answer to the B INVITE. arg is the room, not the call: a 2xx
+ * retransmission may come after the call is gone (RFC 6026 Accepted), and
+ * is still ACKed. The call is found by the response's Call-ID. */
+static void
+call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
+    const struct sip_source *src)
+{
+	struct b2b *b = arg;
+	osip_call_id_t *cid = osip_message_get_call_id(resp);
+	int code = osip_message_get_status_code(resp);
+	struct b2b_leg *l = NULL;
+	struct b2b_call *c = NULL;
+	char callid[B2B_CALLID_MAX + 2];
+
+	(void)src;
+	if (cid && cid->number) {
+		snprintf(callid, sizeof(callid), "%s%s%s", cid->number,
+		    cid->host ? "@" : "", cid->host ? cid->host : "");
+		l = b2b__leg_by_callid(b, callid, sip_msg_from_tag(resp));
+	}
+	if (l && l->id == B2B_LEG_B)
+		c = b2b__leg_call(l);
+	if (c && c->b_final && code >= 200 && code < 300) {
+		call__ack_b(b, c, ct, resp, NULL);	/* retransmission */
+		return;
+	}
+	if (!c) {
+		if (code >= 200 && code < 300)
+			call__ack_b(b, NULL, ct, resp, NULL);
+		return;
+	}
+	if (code < 200) {
+		if (code == 100)
+			return;
+		call__leg_b_update(&c->leg[B2B_LEG_B], resp);
+		if (sip_msg_to_tag(resp))
+			c->state = B2B_CALL_EARLY;
+		if (c->a_st && !c->cancelled) {
+			osip_message_t *r = NULL;
+
+			if (b2b__response_build(&r, b, c->a_st, resp) == 0)
+				sip_txn_reply_msg(c->a_st, r);
+		}
+		return;
+	}
+	c->b_final = true;
+	if (code < 300) {
+		call__leg_b_update(&c->leg[B2B_LEG_B], resp);
+		call__answered(b, c, ct, resp);
+	} else {
+		call__failed(b, c, resp);
+	}
+}
+
+/* The ACK for our 2xx on A. With a late offer (RFC 3264: INVITE without
+ * SDP) the answer is in this ACK and goes to B in B's ACK. */
+void
+b2b__call_ack(struct b2b *b, struct b2b_call *c, const osip_message_t *ack)
+{
+	if (c->b_late_offer && !c->b_acked &&
+	    c->state == B2B_CALL_CONFIRMED) {
+		c->b_acked = true;
+		call__ack_b(b, c, NULL, NULL, ack);
+	}
+}
+
+void
+b2b__call_cancel(struct b2b *b, struct b2b_call *c)
+{
+	(void)b;
+	c->cancelled = true;
+	ll_strlcpy(c->disposition, "no answer", sizeof(c->disposition));
+	call__reply(c, 487, NULL);
+	c->status = 487;
+	if (c->b_ct && !c->b_final) {
+		/* RFC 3261 9.1: the B INVITE's 487 (or a crossing 2xx,
+		 * then BYE) ends the call in call__on_b_response. */
+		if (sip_txn_cancel(c->b_ct) == 0)
+			return;
+	}
+	if (c->state != B2B_CALL_DECIDING)
+		b2b__call_finish(c);
+}
+
+/* Ends c now from inside linelock (timeout, no ACK, shutdown): BYE on
+ * confirmed legs, CANCEL on a pending B INVITE, a final answer on A. */
+void
+b2b__call_end(struct b2b_call *c, const char *why)
+{
+	struct b2b *b = c->b2b;
+
+	if (c->is_subscription) {
+		/* No BYE for a subscription: it just lapses (RFC 6665). */
+		b2b__call_free(c);
+		return;
+	}
+	log_info("b2b: call %08x: ending (%s)", c->no, why);
+	if (!c->disposition[0])
+		ll_strlcpy(c->disposition, why, sizeof(c->disposition));
+	if (c->state == B2B_CALL_CONFIRMED) {
+		call__bye(b, c, &c->leg[B2B_LEG_A]);
+		call__bye(b, c, &c->leg[B2B_LEG_B]);
+	} else if (c->b_ct && !c->b_final) {
+		sip_txn_cancel(c->b_ct);
+	}
+	call__reply(c, 408, why);
+	b2b__call_finish(c);
+}
+
+/* The call is over: record, tell, free. */
+void
+b2b__call_finish(struct b2b_call *c)
+{
+	c->end_ms = b2b__wall_ms();
+	if (c->b_ct && c->b_final)
+		c->b_ct = NULL;	/* sip/ keeps it for 2xx; never detached */
+	b2b__cdr(c);
+	b2b__call_free(c);
+}
+
+void
+b2b__calls_sweep(struct b2b *b, uint64_t now)
+{
+	struct b2b_call *c = b->calls, *next;
+
+	for (; c; c = next) {
+		uint64_t age = now - c->last_refresh_ms;
+
+		next = c->next;
+		if (c->state == B2B_CALL_TRYING || c->state == B2B_CALL_EARLY) {
+			if (age > B2B_RING_TIMEOUT_S * 1000u)
+				b2b__call_end(c, "ring timeout");
+		} else if (c->state == B2B_CALL_CONFIRMED) {
+			/* RFC 4028 10: no refresh within the interval
+			 * means the session is dead. */
+			if (c->session_expires &&
+			    age > (uint64_t)c->session_expires * 1000u)
+				b2b__call_end(c, "session expired");
+			else if (b2b__wall_ms() - c->answer_ms >
+				 (uint64_t)b->cfg.call_timeout * 1000u)
+				b2b__call_end(c, "call timeout");
+		}
+	}
+}

@@ -1,0 +1,254 @@
+/* The one policy hook of every initial INVITE: facts gathered from the
+ * request, its source and the binding, one read snapshot, pol_decide(),
+ * and the verdict turned into SIP: a new leg, 403, 302, 480 or a local
+ * answer (feature codes, feature.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "b2bua/internal.h"
+#include "log.h"
+#include "util.h"
+
+static int
+decide__no_line(void *ctx, struct store_line *out, const char *partition,
+    const char *ext)
+{
+	(void)ctx;
+	(void)out;
+	(void)partition;
+	(void)ext;
+	return -ENOENT;
+}
+
+int
+b2b__settings(struct b2b *b, struct store_settings *out)
+{
+	if (!b->store) {
+		store_settings_defaults(out);
+		return 0;
+	}
+	return store_settings_get(b->store, out);
+}
+
+/* The facts that depend on the direction. Fills c->caller/callee and
+ * *bd (incoming: the device called). -EACCES unknown access source,
+ * -ENOENT no such device. */
+static int
+decide__who(struct b2b_call *c, const osip_message_t *req,
+    const struct sip_source *src, struct pol_facts *f,
+    struct b2b_binding **bd)
+{
+	struct b2b *b = c->b2b;
+	osip_uri_t *ruri = osip_message_get_uri(req);
+	osip_from_t *from = osip_message_get_from(req);
+	char user[B2B_ID_MAX];
+	int rc;
+
+	if (b2b__uri_user(user, sizeof(user), ruri) < 0)
+		user[0] = '\0';
+	if (c->direction == B2B_DIR_OUTGOING) {
+		rc = b2b__identify(b, req, src, c->caller, sizeof(c->caller),
+		    bd);
+		if (rc < 0)
+			return -EACCES;
+		ll_strlcpy(c->callee, user, sizeof(c->callee));
+		f->direction = POL_OUTGOING;
+		f->caller_ext = c->caller;
+		f->is_registered_phone = *bd != NULL;
+		f->is_trusted_peer = !*bd;
+		f->dialled = c->callee;
+		return 0;
+	}
+	*bd = b2b__binding_by_token(b, user);
+	if (!*bd)
+		return -ENOENT;
+	ll_strlcpy(c->callee, (*bd)->user, sizeof(c->callee));
+	if (from && b2b__uri_user(c->caller, sizeof(c->caller), from->url) < 0)
+		c->caller[0] = '\0';
+	f->direction = POL_INCOMING;
+	f->caller_number = c->caller;
+	f->callee_ext = c->callee;
+	f->dialled = c->callee;
+	f->is_core_peer = true;
+	return 0;
+}
+
+static int
+decide__run(struct b2b *b, const struct pol_facts *f, struct pol_verdict *v)
+{
+	struct store_settings defaults;
+	struct pol_snapshot ps;
+	int rc;
+
+	if (!b->store) {
+		store_settings_defaults(&defaults);
+		memset(&ps, 0, sizeof(ps));
+		ps.settings = &defaults;
+		ps.line_get = decide__no_line;
+		return pol_decide(f, &ps, v);
+	}
+	rc = store_snapshot_begin(b->snap);
+	if (rc < 0)
+		return rc;
+	if (pol_lists_refresh(&b->lists, b->snap) == -EINVAL)
+		log_warn("b2b: a stored number list does not compile; the "
+			 "previous one is used");
+	pol_snapshot_from_store(&ps, b->snap, &b->lists);
+	rc = pol_decide(f, &ps, v);
+	store_snapshot_end(b->snap);
+	return rc;
+}
+
+static void
+decide__forward(struct b2b_call *c, const osip_message_t *req,
+    struct b2b_binding *bd)
+{
+	struct b2b *b = c->b2b;
+	char ruri[B2B_TARGET_MAX], from[B2B_URI_MAX];
+	osip_from_t *f = osip_message_get_from(req);
+	struct sip_dest dst;
+	int rc;
+
+	if (c->direction == B2B_DIR_OUTGOING) {
+		b2b__core_dest(b, &dst);
+		rc = b2b__uri_text(ruri, sizeof(ruri),
+		    osip_message_get_uri(req));
+		if (rc == 0)
+			rc = bd ? (ll_strlcpy(from, bd->aor, sizeof(from)) <
+					  sizeof(from) ? 0 : -ENOSPC)
+				: b2b__uri_text(from, sizeof(from), f->url);
+	} else {
+		if (bd->dest.flow && !sip_flow_is_alive(b->sip, bd->dest.flow)) {
+			b2b__decide_reply(c, 480, "Device Not Connected");
+			return;
+		}
+		dst = bd->dest;
+		rc = ll_strlcpy(ruri, bd->contact, sizeof(ruri)) < sizeof(ruri)
+		    ? b2b__uri_text(from, sizeof(from), f->url) : -ENOSPC;
+	}
+	if (rc == 0)
+		rc = b2b__call_forward(c, req, &dst, ruri, from);
+	if (rc < 0) {
+		b2b__decide_reply(c, rc == -ELOOP ? 483 : 500, NULL);
+		return;
+	}
+	b->stats.calls_forwarded++;
+	{
+		struct b2b_event ev = {.kind = B2B_EV_CALL_START};
+
+		ev.direction = c->direction;
+		ev.call_id = c->no;
+		ll_strlcpy(ev.caller, c->caller, sizeof(ev.caller));
+		ll_strlcpy(ev.callee, c->callee, sizeof(ev.callee));
+		ev.start_ms = c->start_ms;
+		b2b__event(b, &ev);
+	}
+}
+
+/* A final answer to the A INVITE from linelock itself, then the call's
+ * record and its end. */
+void
+b2b__decide_reply(struct b2b_call *c, int code, const char *reason)
+{
+	if (c->a_st) {
+		sip_txn_reply(c->a_st, code, reason, NULL, 0);
+		c->a_st = NULL;
+	}
+	c->status = (uint16_t)code;
+	if (!c->disposition[0])
+		ll_strlcpy(c->disposition, "rejected", sizeof(c->disposition));
+	b2b__call_finish(c);
+}
+
+static void
+decide__redirect(struct b2b_call *c, const struct pol_verdict *v)
+{
+	char contact[STORE_URI_MAX + 4];
+	struct sip_header h = {"Contact", contact};
+
+	snprintf(contact, sizeof(contact), "<%s>", v->uri);
+	c->status = v->code ? v->code : 302;
+	ll_strlcpy(c->disposition, "redirected", sizeof(c->disposition));
+	c->b2b->stats.calls_redirected++;
+	if (c->a_st) {
+		sip_txn_reply(c->a_st, c->status, v->text[0] ? v->text : NULL,
+		    &h, 1);
+		c->a_st = NULL;
+	}
+	b2b__call_finish(c);
+}
+
+static void
+decide__facts_time(struct pol_facts *f)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	f->now = (int64_t)now;
+	f->weekday = (uint8_t)tm.tm_wday;
+	f->minute_of_day = (uint16_t)(tm.tm_hour * 60 + tm.tm_min);
+}
+
+void
+b2b__decide(struct b2b_call *c, const osip_message_t *req,
+    const struct sip_source *src)
+{
+	struct b2b *b = c->b2b;
+	struct b2b_binding *bd = NULL;
+	struct pol_facts f;
+	struct pol_verdict v;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	rc = decide__who(c, req, src, &f, &bd);
+	if (rc < 0) {
+		b->stats.calls_rejected++;
+		log_info("b2b: call %08x from %s: %s", c->no, c->caller,
+		    rc == -EACCES ? "unknown access source, 403"
+				  : "no such device, 404");
+		b2b__decide_reply(c, rc == -EACCES ? 403 : 404,
+		    rc == -EACCES ? "Unknown Device" : NULL);
+		return;
+	}
+	f.source = (const struct sockaddr *)&src->remote;
+	decide__facts_time(&f);
+	rc = decide__run(b, &f, &v);
+	if (rc < 0 && v.action != POL_REJECT) {
+		pol_verdict_wipe(&v);
+		b2b__decide_reply(c, 500, "Policy Unavailable");
+		return;
+	}
+	ll_strlcpy(c->reason, pol_reason_name(v.reason), sizeof(c->reason));
+	ll_strlcpy(c->pattern, v.pattern, sizeof(c->pattern));
+	log_debug("b2b: call %08x %s -> %s: %s", c->no, c->caller, c->callee,
+	    c->reason);
+	switch (v.action) {
+	case POL_FORWARD:
+		if (v.reason == POL_R_EMERGENCY)
+			b->stats.calls_emergency++;
+		decide__forward(c, req, bd);
+		break;
+	case POL_REDIRECT:
+		decide__redirect(c, &v);
+		break;
+	case POL_LOCAL:
+		b->stats.calls_local++;
+		b2b__feature(c, &v);
+		break;
+	case POL_REJECT:
+	default:
+		b->stats.calls_rejected++;
+		log_info("b2b: call %08x from %s to %s rejected %u (%s)",
+		    c->no, c->caller, c->callee, v.code, c->reason);
+		if (v.feature != POL_FC_NONE)
+			ll_strlcpy(c->disposition, "local",
+			    sizeof(c->disposition));
+		b2b__decide_reply(c, v.code ? v.code : 403,
+		    v.text[0] ? v.text : NULL);
+		break;
+	}
+	pol_verdict_wipe(&v);
+}

@@ -1,0 +1,253 @@
+/* Building one leg's messages from the other's: only sip_ helpers and
+ * libosip2 accessors, never SIP text parsed here. What crosses from one
+ * leg to the other is a safe list of headers; Via, Route, Record-Route,
+ * Contact, Call-ID, tags and CSeq never do (each leg has its own). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "b2bua/internal.h"
+#include "util.h"
+
+/* Request headers passed on (initial and in-dialog requests). */
+const char *const b2b__req_headers[] = {
+	"Allow", "Supported", "Require", "Accept", "User-Agent",
+	"Session-Expires", "Min-SE", "Proxy-Authorization", "Authorization",
+	"Privacy", "Subject", "Priority", "Alert-Info", "Event",
+	"Subscription-State", "Refer-To", "Referred-By", "Replaces",
+	"Allow-Events", "Expires", "Info-Package", "Recv-Info", "Reason",
+	"Content-Disposition", NULL,
+};
+
+/* Response headers passed back. */
+const char *const b2b__resp_headers[] = {
+	"Allow", "Supported", "Require", "RSeq", "Accept", "Server",
+	"Session-Expires", "Min-SE", "WWW-Authenticate", "Proxy-Authenticate",
+	"Retry-After", "Warning", "Reason", "Unsupported", "Allow-Events",
+	"Expires", "Min-Expires", "Date", "Event", "Content-Disposition", NULL,
+};
+
+int
+b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
+    const char *const *names)
+{
+	for (; *names; names++) {
+		for (int i = 0; i < 16; i++) {
+			const char *v = sip_msg_header_get(src, *names, i);
+			int rc;
+
+			if (!v)
+				break;
+			rc = sip_msg_header_add(dst, *names, v);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int
+b2b__copy_body(osip_message_t *dst, const osip_message_t *src)
+{
+	size_t len;
+	const char *body = sip_msg_body_get(src, &len);
+	const char *type;
+
+	if (!body || len == 0)
+		return 0;
+	type = sip_msg_header_get(src, "Content-Type", 0);
+	return sip_msg_body_set(dst, type ? type : "application/octet-stream",
+	    body, len);
+}
+
+int
+b2b__uri_text(char *buf, size_t len, const osip_uri_t *uri)
+{
+	if (!uri)
+		return -EINVAL;
+	return sip_uri_print(buf, len, uri);
+}
+
+void
+b2b__source_dest(struct sip_dest *out, const struct sip_source *src)
+{
+	memset(out, 0, sizeof(*out));
+	out->transport = src->transport;
+	out->addr = src->remote;
+	out->flow = src->flow;
+}
+
+/* Our Contact toward a peer: a URI on the listener that reaches it, so
+ * the peer's in-dialog requests come back to linelock (RFC 3261 8.1.1.8:
+ * the Contact is where to send future requests of the dialog). */
+int
+b2b__contact_set(osip_message_t *m, struct b2b *b,
+    const struct sip_dest *toward, const char *user)
+{
+	char host[B2B_HOST_MAX];
+	char val[B2B_TARGET_MAX];
+	int rc, n;
+
+	rc = sip_stack_contact_host(b->sip, toward->transport,
+	    toward->addr.ss_family, host, sizeof(host));
+	if (rc < 0)
+		return rc;
+	n = snprintf(val, sizeof(val), "<sip:%s%s%s%s>",
+	    user && *user ? user : "", user && *user ? "@" : "", host,
+	    toward->transport == NET_UDP ? ""
+	    : toward->transport == NET_TCP ? ";transport=tcp"
+					   : ";transport=tls");
+	if (n < 0 || (size_t)n >= sizeof(val))
+		return -ENOSPC;
+	sip_msg_header_remove(m, "Contact");
+	return sip_msg_header_add(m, "Contact", val);
+}
+
+/* The route set from a message's Record-Route: as listed (UAS, RFC 3261
+ * 12.1.1) or reversed (UAC, 12.1.2). Written "<u1>,<u2>"; -ENOSPC when
+ * it does not fit the leg (the dialog is then refused). */
+int
+b2b__route_from_rr(char *buf, size_t len, const osip_message_t *m,
+    bool reverse)
+{
+	int n = osip_list_size(&m->record_routes);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		osip_record_route_t *rr = osip_list_get(&m->record_routes,
+		    reverse ? n - 1 - i : i);
+		char one[B2B_ROUTE_MAX];
+		int rc;
+
+		if (!rr)
+			continue;
+		rc = sip_nameaddr_print(one, sizeof(one), rr);
+		if (rc < 0)
+			return rc;
+		if (used + strlen(one) + 2 > len)
+			return -ENOSPC;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		    used ? "," : "", one);
+	}
+	return 0;
+}
+
+int
+b2b__target_from_contact(char *buf, size_t len, const osip_message_t *m)
+{
+	osip_contact_t *ct = NULL;
+
+	if (osip_message_get_contact(m, 0, &ct) < 0 || !ct || !ct->url)
+		return -ENOENT;
+	return sip_uri_print(buf, len, ct->url);
+}
+
+/* Adds the leg's route set as Route headers, one per hop. */
+static int
+msg__routes_add(osip_message_t *m, const char *route)
+{
+	char hop[B2B_ROUTE_MAX];
+	const char *p = route;
+
+	while (*p) {
+		const char *end = p;
+		bool in_angle = false;
+		size_t n;
+		int rc;
+
+		while (*end && (in_angle || *end != ',')) {
+			if (*end == '<' || *end == '>')
+				in_angle = *end == '<';
+			end++;
+		}
+		n = (size_t)(end - p);
+		if (n >= sizeof(hop))
+			return -ENOSPC;
+		memcpy(hop, p, n);
+		hop[n] = '\0';
+		rc = sip_msg_header_add(m, "Route", hop);
+		if (rc < 0)
+			return rc;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* A request inside leg's dialog (RFC 3261 12.2.1.1): Request-URI the
+ * remote target, To/From the remote/local URI with their tags, our
+ * Call-ID, the route set, our Contact. */
+int
+b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
+    const char *method, uint32_t cseq)
+{
+	char from[B2B_URI_MAX + B2B_TAG_MAX + 8];
+	char to[B2B_URI_MAX + B2B_TAG_MAX + 8];
+	osip_message_t *m = NULL;
+	int rc;
+
+	snprintf(from, sizeof(from), "<%s>;tag=%s", leg->local_uri,
+	    leg->local_tag);
+	if (leg->remote_tag[0])
+		snprintf(to, sizeof(to), "<%s>;tag=%s", leg->remote_uri,
+		    leg->remote_tag);
+	else
+		snprintf(to, sizeof(to), "<%s>", leg->remote_uri);
+	rc = sip_msg_new_request(&m, method, leg->target, from, to,
+	    leg->call_id, cseq);
+	if (rc < 0)
+		return rc;
+	rc = msg__routes_add(m, leg->route);
+	if (rc == 0 && strcmp(method, "ACK") != 0 &&
+	    strcmp(method, "CANCEL") != 0)
+		rc = b2b__contact_set(m, b, &leg->dest, NULL);
+	if (rc < 0) {
+		osip_message_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+/* The answer to server transaction st carrying what resp (from the
+ * other leg) says: its status and reason, the safe headers, the body and
+ * our Contact when the response makes or keeps a dialog. For 3xx the
+ * redirect Contacts pass as they are (they name other targets). */
+int
+b2b__response_build(osip_message_t **out, struct b2b *b,
+    struct sip_txn *st, const osip_message_t *resp)
+{
+	const struct sip_source *src = sip_txn_source(st);
+	int code = osip_message_get_status_code(resp);
+	const char *reason = osip_message_get_reason_phrase(resp);
+	osip_message_t *r = NULL;
+	struct sip_dest toward;
+	int rc;
+
+	rc = sip_msg_new_response(&r, sip_txn_request(st), code, reason);
+	if (rc < 0)
+		return rc;
+	rc = b2b__copy_headers(r, resp, b2b__resp_headers);
+	if (rc == 0)
+		rc = b2b__copy_body(r, resp);
+	if (rc == 0 && code >= 300 && code < 400) {
+		osip_contact_t *ct;
+
+		for (int i = 0; rc == 0 && osip_message_get_contact(resp, i,
+					       &ct) >= 0 && ct; i++) {
+			char v[B2B_TARGET_MAX];
+
+			if (sip_nameaddr_print(v, sizeof(v), ct) == 0)
+				rc = sip_msg_header_add(r, "Contact", v);
+		}
+	} else if (rc == 0 && code > 100 && code < 300) {
+		b2b__source_dest(&toward, src);
+		rc = b2b__contact_set(r, b, &toward, NULL);
+	}
+	if (rc < 0) {
+		osip_message_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}

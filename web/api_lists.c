@@ -1,0 +1,298 @@
+/* /api/v1/settings, /api/v1/emergency and /api/v1/allowlist: read and
+ * replace, validated whole before anything is written. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/pol.h"
+#include "storage/store.h"
+#include "web/internal.h"
+
+enum setting_type { SET_STRING = 0, SET_BOOL, SET_NUMBER };
+
+/* JSON types of the settings whose text form is not a plain string. */
+static const struct {
+	const char *key;
+	enum setting_type type;
+} setting_types[] = {
+	{"block_incoming", SET_BOOL},
+	{"notify_on_lock", SET_BOOL},
+	{"incoming_locked_code", SET_NUMBER},
+	{"pin_max_failures", SET_NUMBER},
+	{"pin_fail_window", SET_NUMBER},
+	{"pin_block_seconds", SET_NUMBER},
+	{"pin_hash_iterations", SET_NUMBER},
+};
+
+static enum setting_type
+setting_type(const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(setting_types); i++)
+		if (strcmp(setting_types[i].key, key) == 0)
+			return setting_types[i].type;
+	return SET_STRING;
+}
+
+static bool
+text_is_true(const char *v)
+{
+	return strcmp(v, "on") == 0 || strcmp(v, "yes") == 0 ||
+	       strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+}
+
+static cJSON *
+settings_json(const struct store_settings *s)
+{
+	cJSON *j = cJSON_CreateObject();
+	const struct store_setting_info *info;
+	char buf[STORE_SETTING_MAX];
+
+	for (size_t i = 0; (info = store_setting_info(i)); i++) {
+		if (store_setting_format(s, info->key, buf, sizeof(buf)) < 0)
+			continue;
+		switch (setting_type(info->key)) {
+		case SET_BOOL:
+			cJSON_AddBoolToObject(j, info->key, text_is_true(buf));
+			break;
+		case SET_NUMBER:
+			cJSON_AddNumberToObject(j, info->key, atof(buf));
+			break;
+		default:
+			cJSON_AddStringToObject(j, info->key, buf);
+			break;
+		}
+	}
+	return j;
+}
+
+void
+web__h_settings_get(struct web_conn *c, struct web_req *r)
+{
+	struct store_settings s;
+	int rc = store_settings_get(c->srv->cfg.store, &s);
+
+	(void)r;
+	if (rc < 0) {
+		web__reply_errno(c, rc, "settings");
+		return;
+	}
+	web__reply_json(c, 200, settings_json(&s), NULL);
+}
+
+/* The text form of one JSON value for `key`; false (400 sent) when the
+ * JSON type does not fit the setting. */
+static bool
+setting_text(struct web_conn *c, const cJSON *v, char *buf, size_t len)
+{
+	enum setting_type t = setting_type(v->string);
+
+	if (t == SET_BOOL && cJSON_IsBool(v)) {
+		snprintf(buf, len, "%s", cJSON_IsTrue(v) ? "on" : "off");
+		return true;
+	}
+	if (t == SET_NUMBER && cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	    v->valuedouble <= 4294967295.0 &&
+	    floor(v->valuedouble) == v->valuedouble) {
+		snprintf(buf, len, "%.0f", v->valuedouble);
+		return true;
+	}
+	if (cJSON_IsString(v) && strlen(v->valuestring) < len) {
+		snprintf(buf, len, "%s", v->valuestring);
+		return true;
+	}
+	web__reply_error(c, 400, "wrong_type", "setting \"%s\" must be %s",
+	    v->string, t == SET_BOOL ? "true or false" :
+	    t == SET_NUMBER ? "a whole number" : "a string");
+	return false;
+}
+
+/* Every value is checked against a copy first: one bad value and
+ * nothing is written. */
+static bool
+settings_check(struct web_conn *c, const cJSON *body)
+{
+	struct store_settings s;
+	char buf[STORE_SETTING_MAX], err[128];
+	const cJSON *v;
+
+	if (store_settings_get(c->srv->cfg.store, &s) < 0)
+		store_settings_defaults(&s);
+	cJSON_ArrayForEach(v, body) {
+		int rc;
+
+		if (!setting_text(c, v, buf, sizeof(buf)))
+			return false;
+		err[0] = '\0';
+		rc = store_setting_parse(&s, v->string, buf, err, sizeof(err));
+		if (rc == -ENOENT) {
+			web__reply_error(c, 400, "unknown_field",
+			    "unknown setting \"%.64s\"", v->string);
+			return false;
+		}
+		if (rc < 0) {
+			web__reply_error(c, 400, "invalid", "%s: %s",
+			    v->string, err[0] ? err : "invalid value");
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+web__h_settings_put(struct web_conn *c, struct web_req *r)
+{
+	struct store_settings s;
+	struct store_actor a;
+	char buf[STORE_SETTING_MAX], err[128];
+	const cJSON *v;
+	cJSON *body;
+	int rc = 0;
+
+	/* Unknown keys are refused by settings_check(), by name. */
+	body = web__json_body(c, r, NULL);
+	if (!body)
+		return;
+	if (!settings_check(c, body)) {
+		cJSON_Delete(body);
+		return;
+	}
+	web__actor(&a, c, r);
+	cJSON_ArrayForEach(v, body) {
+		setting_text(c, v, buf, sizeof(buf));
+		rc = store_setting_set(c->srv->cfg.store, v->string, buf, &a,
+		    err, sizeof(err));
+		if (rc < 0)
+			break;
+	}
+	cJSON_Delete(body);
+	if (rc < 0) {
+		web__reply_errno(c, rc, "settings");
+		return;
+	}
+	web__events_poll(c->srv);
+	rc = store_settings_get(c->srv->cfg.store, &s);
+	if (rc < 0) {
+		web__reply_errno(c, rc, "settings");
+		return;
+	}
+	web__reply_json(c, 200, settings_json(&s), NULL);
+}
+
+static enum store_list
+list_of(const struct web_req *r)
+{
+	return strcmp(r->url, "/api/v1/emergency") == 0 ?
+	    STORE_LIST_EMERGENCY : STORE_LIST_ALLOW;
+}
+
+static void
+reply_list(struct web_conn *c, enum store_list list)
+{
+	char (*pats)[STORE_PATTERN_MAX];
+	cJSON *j, *arr;
+	int n;
+
+	pats = calloc(STORE_LIST_MAX, sizeof(*pats));
+	if (!pats) {
+		web__reply_error(c, 503, "no_memory", "out of memory");
+		return;
+	}
+	n = store_list_get(c->srv->cfg.store, list, pats, STORE_LIST_MAX);
+	if (n < 0) {
+		free(pats);
+		web__reply_errno(c, n, "list");
+		return;
+	}
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "list", store_list_name(list));
+	arr = cJSON_AddArrayToObject(j, "patterns");
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(pats[i]));
+	free(pats);
+	web__reply_json(c, 200, j, NULL);
+}
+
+void
+web__h_list_get(struct web_conn *c, struct web_req *r)
+{
+	reply_list(c, list_of(r));
+}
+
+/* Fills pats from the "patterns" array; false (400 sent) on any bad
+ * entry, naming it and where in it the syntax breaks. */
+static bool
+list_parse(struct web_conn *c, const cJSON *arr, const char **pats,
+    size_t *n)
+{
+	const cJSON *v;
+
+	*n = 0;
+	if (!cJSON_IsArray(arr)) {
+		web__reply_error(c, 400, "wrong_type", "field \"patterns\" "
+						      "must be an array");
+		return false;
+	}
+	cJSON_ArrayForEach(v, arr) {
+		struct pol_pattern_error pe = {0};
+
+		if (*n >= STORE_LIST_MAX) {
+			web__reply_error(c, 400, "too_many", "at most %u "
+							    "patterns",
+			    STORE_LIST_MAX);
+			return false;
+		}
+		if (!cJSON_IsString(v)) {
+			web__reply_error(c, 400, "wrong_type", "pattern %zu "
+							      "is not a string",
+			    *n);
+			return false;
+		}
+		if (strlen(v->valuestring) >= STORE_PATTERN_MAX ||
+		    pol_pattern_check(v->valuestring, &pe) < 0) {
+			web__reply_error(c, 400, "bad_pattern",
+			    "pattern %zu \"%.32s\": %s at %zu", *n,
+			    v->valuestring, pe.msg ? pe.msg : "too long",
+			    pe.pos);
+			return false;
+		}
+		pats[(*n)++] = v->valuestring;
+	}
+	return true;
+}
+
+void
+web__h_list_put(struct web_conn *c, struct web_req *r)
+{
+	static const char *const fields[] = {"patterns", NULL};
+	enum store_list list = list_of(r);
+	const char **pats;
+	struct store_actor a;
+	size_t n;
+	cJSON *body;
+	int rc;
+
+	body = web__json_body(c, r, fields);
+	if (!body)
+		return;
+	pats = calloc(STORE_LIST_MAX, sizeof(*pats));
+	if (!pats) {
+		cJSON_Delete(body);
+		web__reply_error(c, 503, "no_memory", "out of memory");
+		return;
+	}
+	if (list_parse(c, cJSON_GetObjectItemCaseSensitive(body, "patterns"),
+		pats, &n)) {
+		web__actor(&a, c, r);
+		rc = store_list_replace(c->srv->cfg.store, list, pats, n, &a);
+		if (rc < 0) {
+			web__reply_errno(c, rc, "list");
+		} else {
+			web__events_poll(c->srv);
+			reply_list(c, list);
+		}
+	}
+	free(pats);
+	cJSON_Delete(body);
+}

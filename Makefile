@@ -135,6 +135,14 @@ test: test-deps
 	@$(MAKE) --no-print-directory all unit
 	@BUILD=$(BUILD) tests/run.sh
 
+# Benchmarks side by side with Kamailio, about 15 minutes: bench/run.sh,
+# results in bench/out/. Small C benches build as $(BUILD)/bench/<name>.
+bench:
+	@BUILD=$(BUILD) bench/run.sh
+$(BUILD)/bench/%: bench/%.c $(LIBS) $(AUTOCONF)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+
 asan: test-deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	    SANITIZE=address,undefined OPT='-O1 -g' all unit

@@ -176,6 +176,7 @@ parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long n;
+	unsigned shift = 0;
 
 	if (*v < '0' || *v > '9')
 		return -EINVAL;
@@ -184,12 +185,17 @@ parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 	if (errno)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': n <<= 10; end++; break;
-	case 'm': case 'M': n <<= 20; end++; break;
-	case 'g': case 'G': n <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	default: break;
 	}
-	if (*end != '\0' || n < min || n > max)
+	/* A suffix must not carry the value past 64 bits: 17179869185G
+	 * would wrap to 1G and load as a small size. */
+	if (*end != '\0' || n > (ULLONG_MAX >> shift))
+		return -EINVAL;
+	n <<= shift;
+	if (n < min || n > max)
 		return -EINVAL;
 	*out = n;
 	return 0;

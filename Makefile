@@ -120,6 +120,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBS) $(AUTOCONF) $(OBJ)/conf.o
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -Wno-missing-prototypes \
 	    -o $@ $< $(OBJ)/conf.o $(LINK_LIBS) $(LDLIBS) $(TEST_LDLIBS)
 unit: $(UNIT_BINS)
+# Fuzz targets: replay binaries join `unit`; libFuzzer builds for `fuzz`.
+include tests/fuzz/fuzz.mk
 
 deps:
 	@scripts/install-deps.sh build
@@ -156,6 +158,13 @@ min: deps
 	@$(MAKE) --no-print-directory BUILD=build/min \
 	    KCONFIG_CONFIG=build/min/.config all unit
 	@BUILD=build/min LL_UNIT_ONLY=1 tests/run.sh
+
+# Fuzzers (clang, libFuzzer, ASan + UBSan) in build/fuzz, FUZZ_SECONDS
+# (default 60) each, from tests/fuzz/corpus; see tests/fuzz/run.sh.
+fuzz: test-deps
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+	    SANITIZE=address,undefined,fuzzer-no-link OPT='-O1 -g' fuzz-bins
+	@BUILD=build/fuzz tests/fuzz/run.sh
 
 # Cross build into build/$(ARCH)/ with Debian's cross gcc and multiarch
 # -dev packages (installed on demand); see scripts/cross.sh.

@@ -96,10 +96,17 @@ sip__msg_print(const osip_message_t *m, char **out, size_t *len)
 	return 0;
 }
 
+/* libosip2 lowercases the header name in place: callers pass string
+ * literals ({"Retry-After", "5"} in every 503), so it works on a copy.
+ * The value is only read. */
 static int
 add_header_text(osip_message_t *m, const char *name, const char *value)
 {
-	return osip_message_set_multiple_header(m, (char *)name,
+	char lname[128];
+
+	if (ll_strlcpy(lname, name, sizeof(lname)) >= sizeof(lname))
+		return -EINVAL;
+	return osip_message_set_multiple_header(m, lname,
 	    (char *)value) == 0 ? 0 : -EINVAL;
 }
 

@@ -16,6 +16,7 @@ FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzzers/fuzz_%)
 # The room libraries each target links (the rest of the tree may be
 # mid-change: a target only waits for what it uses). Default: all rooms.
 FUZZ_ROOMS_conf := core
+FUZZ_ROOMS_sip := sip core
 fuzz_libs = $(filter $(patsubst %,$(BUILD)/lib%.a,$(or \
 	$(FUZZ_ROOMS_$(1)),$(ROOMS) core)),$(LINK_LIBS))
 

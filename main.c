@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "sip/sip.h"
 #include "util.h"
 
 struct daemon {
@@ -23,7 +24,88 @@ struct daemon {
 	uv_signal_t sig_hup;
 	uv_timer_t grace_timer;	/* bounds the graceful shutdown */
 	bool stopping;
+	struct sip_stack *sip;	/* NULL once closed */
 };
+
+/* sip/ wiring: the stack's settings from [sip]. */
+static void
+daemon_sip_config(const struct conf *c, struct sip_config *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->n_listen = MIN(c->n_listen, (unsigned)SIP_MAX_LISTEN);
+	memcpy(sc->listen, c->listen, sc->n_listen * sizeof(sc->listen[0]));
+	ll_strlcpy(sc->tls_cert, c->sip_tls_cert, sizeof(sc->tls_cert));
+	ll_strlcpy(sc->tls_key, c->sip_tls_key, sizeof(sc->tls_key));
+	ll_strlcpy(sc->tls_ca, c->sip_tls_ca, sizeof(sc->tls_ca));
+	ll_strlcpy(sc->domain, c->domain, sizeof(sc->domain));
+	sc->max_message = c->max_message;
+	sc->tcp_idle_timeout = c->tcp_idle_timeout;
+	sc->max_connections = c->max_connections;
+	sc->max_transactions = c->max_transactions;
+	sc->answer_options = true;
+}
+
+/* Until the B2BUA is wired in, every request that reaches the TU gets a
+ * clean 480: linelock has no call handling yet. */
+static void
+daemon_on_sip_request(void *arg, struct sip_txn *st,
+    const osip_message_t *req, const struct sip_source *src)
+{
+	char a[NET_ADDRSTRLEN];
+
+	(void)arg;
+	log_debug("main: %s from %s:%s answered 480 (no call handling)",
+	    sip_msg_method(req), net_transport_name(src->transport),
+	    net_addr_str((const struct sockaddr *)&src->remote, a,
+		sizeof(a)));
+	sip_txn_reply(st, 480, NULL, NULL, 0);
+}
+
+static void
+daemon_on_sip_closed(void *arg)
+{
+	(void)arg;
+	log_info("main: sip stack closed");
+}
+
+static void
+daemon_sip_close(struct daemon *d)
+{
+	if (!d->sip)
+		return;
+	sip_stack_close(d->sip, daemon_on_sip_closed, d);
+	d->sip = NULL;
+}
+
+static void
+daemon_on_sip_drained(void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("main: sip transactions finished");
+	daemon_sip_close(d);
+}
+
+static void
+daemon_sip_start(struct daemon *d)
+{
+	struct sip_config sc;
+	struct sip_tu tu = {.arg = d, .on_request = daemon_on_sip_request};
+	int rc;
+
+	daemon_sip_config(&d->conf, &sc);
+	rc = sip_stack_new(&d->sip, d->loop, &sc, &tu);
+	if (rc < 0)
+		fatal("main: sip: cannot start: %s", uv_strerror(rc));
+	for (unsigned i = 0; i < sc.n_listen; i++) {
+		char a[NET_ADDRSTRLEN];
+
+		log_info("main: sip listening on %s:%s",
+		    net_transport_name(sc.listen[i].transport),
+		    net_addr_str((const struct sockaddr *)&sc.listen[i].addr,
+			a, sizeof(a)));
+	}
+}
 
 static void
 usage(FILE *out)
@@ -42,8 +124,8 @@ daemon_on_grace_end(uv_timer_t *t)
 {
 	struct daemon *d = container_of(t, struct daemon, grace_timer);
 
-	log_info("main: shutdown grace over, stopping the loop");
-	uv_stop(d->loop);
+	log_info("main: shutdown grace over, closing what is left");
+	daemon_sip_close(d);
 }
 
 static void
@@ -64,6 +146,8 @@ daemon_stop(struct daemon *d)
 	d->stopping = true;
 	log_info("main: shutting down");
 	uv_close((uv_handle_t *)&d->sig_hup, daemon_on_closed);
+	if (d->sip)
+		sip_stack_stop_listening(d->sip, daemon_on_sip_drained, d);
 	uv_timer_start(&d->grace_timer, daemon_on_grace_end,
 	    (uint64_t)d->conf.shutdown_grace * 1000u, 0);
 	uv_unref((uv_handle_t *)&d->grace_timer);
@@ -132,7 +216,10 @@ daemon_run(struct daemon *d)
 	rc = daemon_signals_init(d);
 	if (rc < 0)
 		fatal("main: signals: %s", uv_strerror(rc));
+	daemon_sip_start(d);
 	log_info("main: linelockd %s (%s) started", LL_VERSION, LL_GIT_REV);
+	uv_run(d->loop, UV_RUN_DEFAULT);
+	daemon_sip_close(d);	/* after a second signal's uv_stop() */
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	uv_walk(d->loop, daemon_close_all, NULL);
 	uv_run(d->loop, UV_RUN_DEFAULT);

@@ -89,8 +89,6 @@ struct sip_stack {
 
 	struct sip__heap heap;
 	uv_timer_t heap_timer;
-	uv_idle_t reaper;		/* runs the deferred frees */
-	struct sip_txn *dead;		/* txns freed next loop turn */
 	bool fake_clock;
 	uint64_t fake_now;
 
@@ -131,7 +129,15 @@ int	sip__send(struct sip_stack *s, const struct sip_dest *d,
 struct sip__listener *sip__listener_for(struct sip_stack *s,
 	    enum net_transport t, int family);
 void	sip__conns_close_all(struct sip_stack *s);
-void	sip__conn_close_idle_listeners(struct sip_stack *s);
+int	sip__stream_send(struct sip_stack *s, const struct sip_dest *d,
+	    const char *buf, size_t len, bool strict_flow, uint64_t *flow_out);
+/* Every libuv handle of the stack counts itself open, and reports its
+ * close (handle->data is the stack); the stack is freed after the last. */
+void	sip__handle_opened(struct sip_stack *s);
+void	sip__handle_closed(uv_handle_t *h);
+void	sip__handle_release(struct sip_stack *s);
+/* A request's top Via as a source (received or host, rport or port). */
+int	sip__via_dest(const osip_message_t *m, struct sip_source *out);
 
 /* TLS (tls.c; stubs refuse when CONFIG_TLS is off). */
 int	sip__tls_ctx_new(struct sip_stack *s);
@@ -146,7 +152,11 @@ int	sip__tls_input(struct sip__conn *c, struct sip__tls *t,
 	    const char *buf, size_t len);
 int	sip__tls_write(struct sip__conn *c, struct sip__tls *t,
 	    const char *buf, size_t len);
+void	sip__tls_start(struct sip__conn *c, struct sip__tls *t);
 int	sip__conn_input(struct sip__conn *c, const char *buf, size_t len);
+void	sip__conn_ready(struct sip__conn *c);
+void	sip__conn_fail(struct sip__conn *c, const char *why);
+const struct sockaddr_storage *sip__conn_peer(const struct sip__conn *c);
 int	sip__conn_write_raw(struct sip__conn *c, const char *buf, size_t len);
 
 /* Incoming messages (stack.c): one complete message's bytes. */
@@ -196,6 +206,7 @@ struct sip_txn {
 	enum sip_txn_kind kind;
 	enum sip__txn_state state;
 	osip_message_t *req;		/* owned */
+	osip_message_t *resp;		/* server: the 2xx kept for the TU */
 	char *wire;	/* last response (server) / request (client) */
 	size_t wire_len;
 	char *ack_key;			/* key in s->acks */
@@ -214,7 +225,7 @@ struct sip_txn {
 	bool cancel_wanted;		/* client INVITE: CANCEL on 1xx */
 	bool cancel_sent;
 	bool acked;
-	bool in_cb;
+	bool failed;			/* client: transport error, 503 */
 	char tag[SIP_TAG_LEN];
 	char key[];			/* NUL-terminated match key */
 };
@@ -224,8 +235,10 @@ int	sip__txn_key_server(char *buf, size_t len, const osip_message_t *m,
 struct sip_txn *sip__txn_find(struct sip_stack *s, const char *key);
 int	sip__txn_new(struct sip_txn **out, struct sip_stack *s,
 	    enum sip_txn_kind kind, const char *key);
-void	sip__txn_free_later(struct sip_txn *t);
-void	sip__txn_reap(struct sip_stack *s);
+void	sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms);
+int	sip__txn_set_wire(struct sip_txn *t, const osip_message_t *msg);
+void	sip__client_timeout(struct sip_txn *t);
+void	sip__server_timeout(struct sip_txn *t);
 unsigned	sip__txn_count(const struct sip_stack *s);
 void	sip__txn_close_all(struct sip_stack *s);
 void	sip__txn_send_wire(struct sip_txn *t);

@@ -1,2 +1,4 @@
 # sip/: transports, parse/serialize on libosip2, transactions (sip.h).
-sip-y += htab.c timer.c msg.c parse.c
+sip-y += htab.c timer.c msg.c parse.c stack.c transport.c tcp.c \
+	txn.c txn_server.c txn_client.c
+sip-y += $(if $(filter y,$(CONFIG_TLS)),tls_none.c,tls_none.c)

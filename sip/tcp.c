@@ -1,0 +1,522 @@
+/* Stream transports: TCP listeners and connections, framing by
+ * Content-Length (RFC 3261 18.3) with a size bound, idle timeouts, a
+ * connection limit, CRLF keep-alives (RFC 5626 3.5.1), flows by id.
+ * TLS (tls.c) sits between the socket and the framing. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/internal.h"
+
+struct sip__conn {
+	uv_tcp_t tcp;
+	uv_timer_t idle;
+	struct sip_stack *s;
+	struct sip__hnode flow_hn;	/* in s->flows */
+	struct sip__hnode addr_hn;	/* in s->conn_addr */
+	uint64_t flow;
+	enum net_transport transport;
+	struct sockaddr_storage peer, local;
+	struct sip__tls *tls;		/* NULL for TCP */
+	char *rbuf;			/* framed input, max_message + 1 */
+	size_t rlen;
+	char *pend;			/* output queued until connected */
+	size_t pend_len;
+	unsigned handles;		/* open libuv handles */
+	bool ready;			/* connected (and TLS handshaken) */
+	bool closing;
+};
+
+struct conn_write {
+	uv_write_t req;
+	char data[];
+};
+
+static uint64_t
+addr_hash(const struct sip_stack *s, enum net_transport t,
+    const struct sockaddr_storage *a)
+{
+	char k[NET_ADDRSTRLEN + 4];
+
+	net_addr_str((const struct sockaddr *)a, k + 2, sizeof(k) - 2);
+	k[0] = (char)('0' + t);
+	k[1] = '|';
+	return sip__hash(k, strlen(k), s->hash_seed);
+}
+
+static struct sip__conn *
+conn_by_flow(const struct sip_stack *s, uint64_t flow)
+{
+	uint64_t h = sip__hash(&flow, sizeof(flow), s->hash_seed);
+	struct sip__hnode *n = sip__htab_first(&s->flows, h);
+
+	for (; n; n = n->next) {
+		struct sip__conn *c = container_of(n, struct sip__conn,
+		    flow_hn);
+
+		if (c->flow == flow && !c->closing)
+			return c;
+	}
+	return NULL;
+}
+
+static struct sip__conn *
+conn_by_addr(const struct sip_stack *s, enum net_transport t,
+    const struct sockaddr_storage *a)
+{
+	uint64_t h = addr_hash(s, t, a);
+	struct sip__hnode *n = sip__htab_first(&s->conn_addr, h);
+
+	for (; n; n = n->next) {
+		struct sip__conn *c = container_of(n, struct sip__conn,
+		    addr_hn);
+
+		if (n->hash == h && c->transport == t && !c->closing &&
+		    net_addr_equal((const struct sockaddr *)&c->peer,
+			(const struct sockaddr *)a))
+			return c;
+	}
+	return NULL;
+}
+
+bool
+sip_flow_is_alive(const struct sip_stack *s, uint64_t flow)
+{
+	return flow != 0 && conn_by_flow(s, flow) != NULL;
+}
+
+static void
+conn_on_closed(uv_handle_t *h)
+{
+	struct sip__conn *c = h->data;
+	struct sip_stack *s = c->s;
+
+	if (--c->handles > 0)
+		return;
+	free(c->rbuf);
+	free(c->pend);
+	free(c);
+	sip__handle_release(s);
+}
+
+static void
+conn_close(struct sip__conn *c, const char *why)
+{
+	struct sip_stack *s = c->s;
+	char a[NET_ADDRSTRLEN];
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	log_debug("sip: %s %s: connection closed (%s)",
+	    net_transport_name(c->transport),
+	    net_addr_str((struct sockaddr *)&c->peer, a, sizeof(a)), why);
+	sip__htab_remove(&s->flows, &c->flow_hn);
+	sip__htab_remove(&s->conn_addr, &c->addr_hn);
+	s->stats.connections--;
+	if (c->tls)
+		sip__tls_free(c->tls);
+	c->tls = NULL;
+	sip__client_flow_failed(s, c->flow);
+	uv_close((uv_handle_t *)&c->idle, conn_on_closed);
+	uv_close((uv_handle_t *)&c->tcp, conn_on_closed);
+}
+
+static void
+conn_on_idle(uv_timer_t *t)
+{
+	conn_close(t->data, "idle");
+}
+
+static void
+conn_touch(struct sip__conn *c)
+{
+	uv_timer_start(&c->idle, conn_on_idle,
+	    (uint64_t)c->s->cfg.tcp_idle_timeout * 1000u, 0);
+}
+
+static int
+conn_new(struct sip__conn **out, struct sip_stack *s, enum net_transport t)
+{
+	struct sip__conn *c;
+
+	if (s->stats.connections >= s->cfg.max_connections)
+		return -ENOSPC;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->rbuf = malloc(s->cfg.max_message + 1);
+	if (!c->rbuf) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->s = s;
+	c->transport = t;
+	c->flow = s->next_flow++;
+	uv_tcp_init(s->loop, &c->tcp);
+	uv_timer_init(s->loop, &c->idle);
+	c->tcp.data = c->idle.data = c;
+	c->handles = 2;
+	sip__handle_opened(s);
+	s->stats.connections++;
+	c->flow_hn.hash = sip__hash(&c->flow, sizeof(c->flow), s->hash_seed);
+	sip__htab_insert(&s->flows, &c->flow_hn);
+	*out = c;
+	return 0;
+}
+
+static void
+conn_index_addr(struct sip__conn *c)
+{
+	c->addr_hn.hash = addr_hash(c->s, c->transport, &c->peer);
+	sip__htab_insert(&c->s->conn_addr, &c->addr_hn);
+}
+
+static void
+conn_on_written(uv_write_t *req, int status)
+{
+	struct conn_write *w = container_of(req, struct conn_write, req);
+
+	(void)status;
+	free(w);
+}
+
+int
+sip__conn_write_raw(struct sip__conn *c, const char *buf, size_t len)
+{
+	struct conn_write *w;
+	uv_buf_t b;
+	int rc;
+
+	if (c->closing)
+		return -ENOTCONN;
+	w = malloc(sizeof(*w) + len);
+	if (!w)
+		return -ENOMEM;
+	memcpy(w->data, buf, len);
+	b = uv_buf_init(w->data, (unsigned)len);
+	rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1,
+	    conn_on_written);
+	if (rc < 0) {
+		free(w);
+		conn_close(c, "write failed");
+	}
+	return rc;
+}
+
+/* Plain bytes out: through TLS when there is one, queued until the
+ * connection (and handshake) is ready. */
+static int
+conn_write(struct sip__conn *c, const char *buf, size_t len)
+{
+	char *p;
+
+	if (c->ready)
+		return c->tls ? sip__tls_write(c, c->tls, buf, len)
+			      : sip__conn_write_raw(c, buf, len);
+	if (c->pend_len + len > 4u * c->s->cfg.max_message)
+		return -ENOBUFS;
+	p = realloc(c->pend, c->pend_len + len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + c->pend_len, buf, len);
+	c->pend = p;
+	c->pend_len += len;
+	return 0;
+}
+
+void
+sip__conn_ready(struct sip__conn *c)
+{
+	c->ready = true;
+	if (c->pend_len) {
+		conn_write(c, c->pend, c->pend_len);
+		free(c->pend);
+		c->pend = NULL;
+		c->pend_len = 0;
+	}
+}
+
+/* Leading CRLFs: "\r\n\r\n" is a keep-alive ping answered with "\r\n"
+ * (RFC 5626 3.5.1); a lone CRLF before a message is ignored (RFC 3261
+ * 7.5). Returns the bytes consumed. */
+static size_t
+conn_keepalive(struct sip__conn *c)
+{
+	size_t i = 0;
+
+	while (i + 1 < c->rlen && c->rbuf[i] == '\r' && c->rbuf[i + 1] == '\n')
+		i += 2;
+	if (i >= 4)
+		conn_write(c, "\r\n", 2);
+	if (i == 2 && c->rlen == 2)
+		return 0;	/* maybe half a ping: wait */
+	return i;
+}
+
+static void
+conn_consume(struct sip__conn *c, size_t n)
+{
+	memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+	c->rlen -= n;
+}
+
+/* One framed message at the start of rbuf: its length, 0 when more
+ * bytes are needed, -1 when the stream is broken. */
+static long
+conn_frame(struct sip__conn *c, struct sip_source *src)
+{
+	char *e = NULL;
+	long cl;
+	size_t hdr;
+
+	for (size_t i = 3; i < c->rlen && !e; i++)
+		if (memcmp(c->rbuf + i - 3, "\r\n\r\n", 4) == 0)
+			e = c->rbuf + i + 1;
+	if (!e)
+		return c->rlen > c->s->cfg.max_message ? -1 : 0;
+	hdr = (size_t)(e - c->rbuf);
+	cl = sip__content_length(c->rbuf, hdr);
+	if (cl < 0) {
+		/* RFC 3261 18.3: a stream needs a valid Content-Length;
+		 * answer 400 if we can, then close. */
+		sip__recv(c->s, c->rbuf, hdr, src);
+		return -1;
+	}
+	if (hdr + (size_t)cl > c->s->cfg.max_message)
+		return -1;
+	return hdr + (size_t)cl <= c->rlen ? (long)(hdr + (size_t)cl) : 0;
+}
+
+int
+sip__conn_input(struct sip__conn *c, const char *buf, size_t len)
+{
+	struct sip_source src;
+
+	memset(&src, 0, sizeof(src));
+	src.transport = c->transport;
+	src.remote = c->peer;
+	src.local = c->local;
+	src.flow = c->flow;
+	while (len > 0 && !c->closing) {
+		size_t n = MIN(len, c->s->cfg.max_message + 1 - c->rlen);
+		long m;
+
+		memcpy(c->rbuf + c->rlen, buf, n);
+		c->rlen += n;
+		buf += n;
+		len -= n;
+		for (;;) {
+			size_t k = conn_keepalive(c);
+
+			conn_consume(c, k);
+			m = c->rlen ? conn_frame(c, &src) : 0;
+			if (m <= 0 || c->closing)
+				break;
+			sip__recv(c->s, c->rbuf, (size_t)m, &src);
+			conn_consume(c, (size_t)m);
+		}
+		if (m < 0) {
+			conn_close(c, "bad framing or message too large");
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+static void
+conn_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char rbuf[16384];
+
+	(void)h;
+	(void)suggested;
+	*buf = uv_buf_init(rbuf, sizeof(rbuf));
+}
+
+static void
+conn_on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct sip__conn *c = st->data;
+
+	if (nread < 0) {
+		conn_close(c, nread == UV_EOF ? "closed by peer"
+					      : uv_strerror((int)nread));
+		return;
+	}
+	if (nread == 0)
+		return;
+	conn_touch(c);
+	if (c->tls)
+		sip__tls_input(c, c->tls, buf->base, (size_t)nread);
+	else
+		sip__conn_input(c, buf->base, (size_t)nread);
+}
+
+static int
+conn_start(struct sip__conn *c, bool server)
+{
+	int len = sizeof(c->local);
+	int rc;
+
+	uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&c->local, &len);
+	uv_tcp_nodelay(&c->tcp, 1);
+	if (c->transport == NET_TLS) {
+		rc = sip__tls_new(&c->tls, c->s, server);
+		if (rc < 0)
+			return rc;
+		sip__tls_start(c, c->tls);
+	} else {
+		sip__conn_ready(c);
+	}
+	conn_touch(c);
+	return uv_read_start((uv_stream_t *)&c->tcp, conn_on_alloc,
+	    conn_on_read);
+}
+
+static void
+listener_on_conn(uv_stream_t *ls, int status)
+{
+	struct sip__listener *l = container_of((uv_tcp_t *)ls,
+	    struct sip__listener, h.tcp);
+	struct sip__conn *c;
+	int len = sizeof(struct sockaddr_storage);
+
+	if (status < 0)
+		return;
+	if (conn_new(&c, l->s, l->ep.transport) < 0) {
+		uv_tcp_t tmp;
+
+		/* Over the limit: accept and drop, or it stays pending. */
+		log_warn("sip: %s: connection limit reached",
+		    net_transport_name(l->ep.transport));
+		uv_tcp_init(l->s->loop, &tmp);
+		if (uv_accept(ls, (uv_stream_t *)&tmp) == 0)
+			uv_tcp_close_reset(&tmp, NULL);
+		else
+			uv_close((uv_handle_t *)&tmp, NULL);
+		uv_run(l->s->loop, UV_RUN_NOWAIT);
+		return;
+	}
+	if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0 ||
+	    uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer,
+		&len) < 0) {
+		conn_close(c, "accept failed");
+		return;
+	}
+	conn_index_addr(c);
+	if (conn_start(c, true) < 0)
+		conn_close(c, "start failed");
+}
+
+int
+sip__tcp_listen(struct sip__listener *l)
+{
+	struct sockaddr_storage a;
+	int alen = sizeof(a), rc;
+
+	if (l->ep.transport == NET_TLS && !l->s->tls)
+		return -EINVAL;
+	rc = uv_tcp_init(l->s->loop, &l->h.tcp);
+	if (rc < 0)
+		return rc;
+	l->h.tcp.data = l->s;
+	l->open = true;
+	sip__handle_opened(l->s);
+	rc = uv_tcp_bind(&l->h.tcp, (const struct sockaddr *)&l->ep.addr,
+	    l->ep.addr.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->h.tcp, 128, listener_on_conn);
+	if (rc == 0 && uv_tcp_getsockname(&l->h.tcp, (struct sockaddr *)&a,
+	    &alen) == 0)
+		memcpy(&l->ep.addr, &a, sizeof(a));
+	return rc;
+}
+
+static void
+conn_on_connect(uv_connect_t *req, int status)
+{
+	struct sip__conn *c = req->data;
+
+	free(req);
+	if (status < 0) {
+		conn_close(c, uv_strerror(status));
+		return;
+	}
+	if (!c->closing && conn_start(c, false) < 0)
+		conn_close(c, "start failed");
+}
+
+static int
+conn_connect(struct sip__conn **out, struct sip_stack *s,
+    const struct sip_dest *d)
+{
+	struct sip__conn *c;
+	uv_connect_t *req;
+	int rc;
+
+	if (d->transport == NET_TLS && !s->tls)
+		return -EINVAL;
+	rc = conn_new(&c, s, d->transport);
+	if (rc < 0)
+		return rc;
+	c->peer = d->addr;
+	conn_index_addr(c);
+	req = malloc(sizeof(*req));
+	rc = req ? uv_tcp_connect(req, &c->tcp,
+	    (const struct sockaddr *)&d->addr, conn_on_connect) : -ENOMEM;
+	if (rc < 0) {
+		free(req);
+		conn_close(c, "connect failed");
+		return rc;
+	}
+	req->data = c;
+	*out = c;
+	return 0;
+}
+
+int
+sip__stream_send(struct sip_stack *s, const struct sip_dest *d,
+    const char *buf, size_t len, bool strict_flow, uint64_t *flow_out)
+{
+	struct sip__conn *c = d->flow ? conn_by_flow(s, d->flow) : NULL;
+	int rc;
+
+	if (!c && d->flow && strict_flow)
+		return -ENOTCONN;
+	if (!c)
+		c = conn_by_addr(s, d->transport, &d->addr);
+	if (!c) {
+		rc = conn_connect(&c, s, d);
+		if (rc < 0)
+			return rc;
+	}
+	if (flow_out)
+		*flow_out = c->flow;
+	return conn_write(c, buf, len);
+}
+
+void
+sip__conns_close_all(struct sip_stack *s)
+{
+	for (uint32_t i = 0; i <= s->flows.mask; i++) {
+		while (s->flows.buckets[i]) {
+			struct sip__conn *c = container_of(s->flows.buckets[i],
+			    struct sip__conn, flow_hn);
+
+			conn_close(c, "shutdown");
+		}
+	}
+}
+
+const struct sockaddr_storage *
+sip__conn_peer(const struct sip__conn *c)
+{
+	return &c->peer;
+}
+
+void
+sip__conn_fail(struct sip__conn *c, const char *why)
+{
+	conn_close(c, why);
+}

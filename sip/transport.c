@@ -1,0 +1,274 @@
+/* Choosing where bytes go: response routing (RFC 3261 18.2.2, RFC 3581),
+ * our Via, the listener for a destination, and the UDP transport. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "sip/internal.h"
+
+struct sip__listener *
+sip__listener_for(struct sip_stack *s, enum net_transport t, int family)
+{
+	struct sip__listener *fallback = NULL;
+
+	for (unsigned i = 0; i < s->n_lst; i++) {
+		struct sip__listener *l = s->lst[i];
+
+		if (l->ep.transport != t)
+			continue;
+		if (l->ep.addr.ss_family == family)
+			return l;
+		fallback = l;
+	}
+	/* A TCP client connection needs no listener of the same family;
+	 * UDP does (the socket sends). */
+	return t == NET_UDP ? NULL : fallback;
+}
+
+int
+sip__via_add(struct sip_stack *s, osip_message_t *m,
+    const struct sip__listener *l, const char *branch)
+{
+	char v[SIP_DOMAIN_MAX + NET_ADDRSTRLEN + SIP_BRANCH_LEN + 64];
+	osip_via_t *via = NULL;
+
+	snprintf(v, sizeof(v), "SIP/2.0/%s %s;branch=%s;rport",
+	    net_transport_sip_name(l->ep.transport), s->sent_by[l->index],
+	    branch);
+	if (osip_via_init(&via) != 0)
+		return -ENOMEM;
+	if (osip_via_parse(via, v) != 0) {
+		osip_via_free(via);
+		return -EINVAL;
+	}
+	osip_list_add(&m->vias, via, 0);
+	m->message_property = 2;
+	return 0;
+}
+
+static int
+via_param_port(osip_via_t *v, const char *name, uint16_t *port)
+{
+	osip_generic_param_t *p = NULL;
+	long x;
+	char *end;
+
+	if (osip_via_param_get_byname(v, (char *)name, &p) != 0 || !p ||
+	    !p->gvalue)
+		return -ENOENT;
+	x = strtol(p->gvalue, &end, 10);
+	if (*end || x < 1 || x > 65535)
+		return -EINVAL;
+	*port = (uint16_t)x;
+	return 0;
+}
+
+/* RFC 3261 18.2.2 for a response to a request from src: reliable
+ * transports reuse the connection (then the received address and the
+ * sent-by port); unreliable go to the received address and, with
+ * rport (RFC 3581), to the source port, else to the sent-by port. */
+int
+sip__resp_route(const osip_message_t *resp, const struct sip_source *src,
+    struct sip_dest *out)
+{
+	osip_via_t *v = osip_list_get(&resp->vias, 0);
+	uint16_t port = src->transport == NET_TLS ? 5061 : 5060;
+
+	if (!v)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->transport = src->transport;
+	out->addr = src->remote;
+	out->flow = src->flow;
+	if (via_param_port(v, "rport", &port) == 0 && src->transport == NET_UDP)
+		return 0;	/* the source port, already in addr */
+	if (v->port) {
+		long x = strtol(v->port, NULL, 10);
+
+		if (x > 0 && x < 65536)
+			port = (uint16_t)x;
+	}
+	if (src->transport == NET_UDP || src->flow) {
+		/* UDP without rport: the sent-by port (RFC 3261 18.2.2);
+		 * a stream keeps the source port for its connection. */
+		if (src->transport == NET_UDP) {
+			if (out->addr.ss_family == AF_INET)
+				((struct sockaddr_in *)&out->addr)->sin_port =
+				    htons(port);
+			else
+				((struct sockaddr_in6 *)&out->addr)->sin6_port =
+				    htons(port);
+		}
+	}
+	return 0;
+}
+
+/* UDP */
+
+static void
+udp_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char rbuf[SIP__DEF_MAX_MESSAGE + 1];
+
+	(void)h;
+	(void)suggested;
+	*buf = uv_buf_init(rbuf, sizeof(rbuf));
+}
+
+/* RFC 5626 3.5.1: a bare CRLF (or two) on UDP is a keep-alive. */
+static bool
+only_crlf(const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != '\r' && b[i] != '\n')
+			return false;
+	return true;
+}
+
+static void
+udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+    const struct sockaddr *addr, unsigned flags)
+{
+	struct sip__listener *l = container_of(h, struct sip__listener, h.udp);
+	struct sip_source src;
+
+	if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL))
+		return;
+	if ((size_t)nread > l->s->cfg.max_message ||
+	    only_crlf(buf->base, (size_t)nread))
+		return;
+	memset(&src, 0, sizeof(src));
+	src.transport = NET_UDP;
+	memcpy(&src.remote, addr, net_addr_len(addr));
+	src.local = l->ep.addr;
+	sip__recv(l->s, buf->base, (size_t)nread, &src);
+}
+
+int
+sip__udp_open(struct sip__listener *l)
+{
+	struct sockaddr_storage a;
+	int alen = sizeof(a), rc;
+
+	rc = uv_udp_init(l->s->loop, &l->h.udp);
+	if (rc < 0)
+		return rc;
+	l->h.udp.data = l->s;
+	l->open = true;
+	sip__handle_opened(l->s);
+	rc = uv_udp_bind(&l->h.udp, (const struct sockaddr *)&l->ep.addr,
+	    l->ep.addr.ss_family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
+	if (rc == 0)
+		rc = uv_udp_recv_start(&l->h.udp, udp_on_alloc, udp_on_recv);
+	if (rc == 0 && uv_udp_getsockname(&l->h.udp, (struct sockaddr *)&a,
+	    &alen) == 0)
+		memcpy(&l->ep.addr, &a, sizeof(a));
+	return rc;
+}
+
+struct udp_send {
+	uv_udp_send_t req;
+	char data[];
+};
+
+static void
+udp_on_sent(uv_udp_send_t *req, int status)
+{
+	struct udp_send *u = container_of(req, struct udp_send, req);
+
+	(void)status;
+	free(u);
+}
+
+static int
+udp_send(struct sip_stack *s, const struct sip_dest *d, const char *buf,
+    size_t len)
+{
+	struct sip__listener *l = sip__listener_for(s, NET_UDP,
+	    d->addr.ss_family);
+	uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+	struct udp_send *u;
+	int rc;
+
+	if (!l || !l->open)
+		return -ENETUNREACH;
+	rc = uv_udp_try_send(&l->h.udp, &b, 1,
+	    (const struct sockaddr *)&d->addr);
+	if (rc >= 0)
+		return 0;
+	if (rc != UV_EAGAIN)
+		return rc;
+	u = malloc(sizeof(*u) + len);
+	if (!u)
+		return -ENOMEM;
+	memcpy(u->data, buf, len);
+	b = uv_buf_init(u->data, (unsigned)len);
+	rc = uv_udp_send(&u->req, &l->h.udp, &b, 1,
+	    (const struct sockaddr *)&d->addr, udp_on_sent);
+	if (rc < 0)
+		free(u);
+	return rc;
+}
+
+int
+sip__send(struct sip_stack *s, const struct sip_dest *d, const char *buf,
+    size_t len, bool strict_flow, uint64_t *flow_out)
+{
+	int rc;
+
+	if (flow_out)
+		*flow_out = 0;
+	if (d->transport == NET_UDP)
+		rc = udp_send(s, d, buf, len);
+	else
+		rc = sip__stream_send(s, d, buf, len, strict_flow, flow_out);
+	if (rc < 0) {
+		char a[NET_ADDRSTRLEN];
+
+		s->stats.send_errors++;
+		log_debug("sip: send to %s:%s failed: %s",
+		    net_transport_name(d->transport),
+		    net_addr_str((const struct sockaddr *)&d->addr, a,
+			sizeof(a)), uv_strerror(rc));
+		return rc;
+	}
+	s->stats.msgs_out++;
+	return 0;
+}
+
+static void
+listener_on_closed(uv_handle_t *h)
+{
+	sip__handle_closed(h);
+}
+
+void
+sip__listener_close(struct sip__listener *l)
+{
+	if (!l->open)
+		return;
+	l->open = false;
+	uv_close((uv_handle_t *)&l->h, listener_on_closed);
+}
+
+int
+sip__via_dest(const osip_message_t *m, struct sip_source *out)
+{
+	osip_via_t *v = osip_list_get(&m->vias, 0);
+	osip_generic_param_t *rcvd = NULL;
+	const char *host;
+	uint16_t port = 5060;
+
+	if (!v || !v->host || !v->protocol)
+		return -EINVAL;
+	osip_via_param_get_byname(v, "received", &rcvd);
+	host = rcvd && rcvd->gvalue ? rcvd->gvalue : v->host;
+	if (net_transport_parse(v->protocol, &out->transport) < 0)
+		return -EINVAL;
+	if (out->transport == NET_TLS)
+		port = 5061;
+	if (via_param_port(v, "rport", &port) < 0 && v->port)
+		port = (uint16_t)strtoul(v->port, NULL, 10);
+	return net_addr_parse(host, port ? port : 5060, &out->remote);
+}

@@ -1,0 +1,254 @@
+/* The transaction table (RFC 3261 17.2.3 matching through a hash, never
+ * a list walk) and what every transaction shares: creation, the wire
+ * copy it retransmits, termination and the close of the stack. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/internal.h"
+
+/* RFC 3261 17.2.3: branch (with the magic cookie), sent-by and method,
+ * ACK matching INVITE. A branch without the cookie is an RFC 2543
+ * client: Call-ID, From-tag, CSeq number and sent-by stand in for it.
+ * Returns the key length, or -ENOSPC / -EINVAL. */
+int
+sip__txn_key_server(char *buf, size_t len, const osip_message_t *m,
+    const char *method)
+{
+	osip_via_t *v = osip_list_get(&m->vias, 0);
+	osip_generic_param_t *br = NULL;
+	const char *ft = sip_msg_from_tag(m);
+	int n;
+
+	if (!v || !v->host)
+		return -EINVAL;
+	osip_via_param_get_byname(v, "branch", &br);
+	if (br && br->gvalue && strncmp(br->gvalue, "z9hG4bK", 7) == 0 &&
+	    br->gvalue[7])
+		n = snprintf(buf, len, "s|%s|%s:%s|%s", br->gvalue, v->host,
+		    v->port ? v->port : "", method);
+	else
+		n = snprintf(buf, len, "2|%s|%s|%s|%s:%s|%s",
+		    m->call_id && m->call_id->number ? m->call_id->number : "",
+		    ft ? ft : "", m->cseq ? m->cseq->number : "", v->host,
+		    v->port ? v->port : "", method);
+	if (n < 0 || (size_t)n >= len)
+		return -ENOSPC;
+	return n;
+}
+
+struct sip_txn *
+sip__txn_find(struct sip_stack *s, const char *key)
+{
+	uint64_t h = sip__hash(key, strlen(key), s->hash_seed);
+	struct sip__hnode *n = sip__htab_first(&s->txns, h);
+
+	for (; n; n = n->next) {
+		struct sip_txn *t = container_of(n, struct sip_txn, hn);
+
+		if (n->hash == h && strcmp(t->key, key) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static void txn_on_retx(struct sip__timer *tm);
+static void txn_on_end(struct sip__timer *tm);
+
+int
+sip__txn_new(struct sip_txn **out, struct sip_stack *s,
+    enum sip_txn_kind kind, const char *key)
+{
+	size_t klen = strlen(key);
+	struct sip_txn *t = calloc(1, sizeof(*t) + klen + 1);
+
+	if (!t)
+		return -ENOMEM;
+	t->s = s;
+	t->kind = kind;
+	memcpy(t->key, key, klen + 1);
+	t->hn.hash = sip__hash(key, klen, s->hash_seed);
+	sip__timer_init(&t->t_retx, txn_on_retx);
+	sip__timer_init(&t->t_end, txn_on_end);
+	sip__htab_insert(&s->txns, &t->hn);
+	t->all_next = s->all;
+	if (s->all)
+		s->all->all_prev = t;
+	s->all = t;
+	s->stats.txn_open[kind]++;
+	*out = t;
+	return 0;
+}
+
+unsigned
+sip__txn_count(const struct sip_stack *s)
+{
+	return s->txns.n;
+}
+
+void
+sip__txn_check_drained(struct sip_stack *s)
+{
+	sip_drained_cb cb = s->drained_cb;
+
+	if (!s->stopping || !cb || s->txns.n > 0 || s->closing)
+		return;
+	s->drained_cb = NULL;
+	cb(s->drained_arg);
+}
+
+static void
+txn_free(struct sip_txn *t)
+{
+	struct sip_stack *s = t->s;
+
+	sip__timer_stop(s, &t->t_retx);
+	sip__timer_stop(s, &t->t_end);
+	sip__htab_remove(&s->txns, &t->hn);
+	if (t->ack_key) {
+		sip__htab_remove(&s->acks, &t->ack_hn);
+		if (!t->acked)
+			s->stats.acks_pending--;
+		free(t->ack_key);
+	}
+	if (t->all_prev)
+		t->all_prev->all_next = t->all_next;
+	else
+		s->all = t->all_next;
+	if (t->all_next)
+		t->all_next->all_prev = t->all_prev;
+	s->stats.txn_open[t->kind]--;
+	osip_message_free(t->req);
+	osip_message_free(t->resp);
+	osip_free(t->wire);
+	free(t);
+}
+
+/* Only called from a timer or the stack's close: nobody up the stack
+ * holds t then. */
+void
+sip__txn_terminate(struct sip_txn *t)
+{
+	struct sip_stack *s = t->s;
+
+	txn_free(t);
+	sip__txn_check_drained(s);
+}
+
+/* Ends t from the next timer run, so the caller (maybe a TU callback
+ * holding t) returns first. */
+void
+sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms)
+{
+	sip__timer_stop(t->s, &t->t_retx);
+	sip__timer_arm(t->s, &t->t_end, after_ms);
+}
+
+void
+sip__txn_send_wire(struct sip_txn *t)
+{
+	if (t->wire)
+		sip__send(t->s, &t->dest, t->wire, t->wire_len, false, NULL);
+}
+
+/* Replaces the wire copy with msg printed. */
+int
+sip__txn_set_wire(struct sip_txn *t, const osip_message_t *msg)
+{
+	char *w = NULL;
+	size_t n;
+	int rc = sip__msg_print(msg, &w, &n);
+
+	if (rc < 0)
+		return rc;
+	osip_free(t->wire);
+	t->wire = w;
+	t->wire_len = n;
+	return 0;
+}
+
+static bool
+txn_is_client(const struct sip_txn *t)
+{
+	return t->kind == SIP_TXN_CLIENT || t->kind == SIP_TXN_CLIENT_INVITE;
+}
+
+/* Timers A, E, G and the UAS 2xx retransmission (RFC 3261 13.3.1.4):
+ * resend, double the interval, capped at T2 except Timer A. */
+static void
+txn_on_retx(struct sip__timer *tm)
+{
+	struct sip_txn *t = container_of(tm, struct sip_txn, t_retx);
+	uint32_t t2 = t->s->cfg.t2_ms;
+
+	if (t->state == SIP__TERMINATED)
+		return;
+	sip__txn_send_wire(t);
+	if (t->kind == SIP_TXN_CLIENT_INVITE)
+		t->retx_ms *= 2;
+	else if (t->kind == SIP_TXN_CLIENT && t->state == SIP__PROCEEDING)
+		t->retx_ms = t2;	/* RFC 3261 17.1.2.2 */
+	else
+		t->retx_ms = t->retx_ms * 2 > t2 ? t2 : t->retx_ms * 2;
+	sip__timer_arm(t->s, &t->t_retx, t->retx_ms);
+}
+
+static void
+txn_on_end(struct sip__timer *tm)
+{
+	struct sip_txn *t = container_of(tm, struct sip_txn, t_end);
+
+	if (txn_is_client(t))
+		sip__client_timeout(t);
+	else
+		sip__server_timeout(t);
+}
+
+void
+sip__txn_close_all(struct sip_stack *s)
+{
+	while (s->all) {
+		struct sip_txn *t = s->all;
+
+		if (!txn_is_client(t) && t->tu_holds) {
+			void *arg = t->tu_arg;
+
+			t->tu_holds = false;
+			sip_txn_reply(t, 503, NULL, NULL, 0);
+			if (s->tu.on_server_gone)
+				s->tu.on_server_gone(s->tu.arg, t, arg);
+		}
+		txn_free(t);
+	}
+}
+
+const osip_message_t *
+sip_txn_request(const struct sip_txn *t)
+{
+	return t->req;
+}
+
+const struct sip_source *
+sip_txn_source(const struct sip_txn *st)
+{
+	return &st->src;
+}
+
+const char *
+sip_txn_local_tag(const struct sip_txn *st)
+{
+	return st->tag;
+}
+
+void
+sip_txn_set_arg(struct sip_txn *t, void *arg)
+{
+	t->tu_arg = arg;
+}
+
+void *
+sip_txn_get_arg(const struct sip_txn *t)
+{
+	return t->tu_arg;
+}

@@ -1,0 +1,406 @@
+/* Client transactions (RFC 3261 17.1, RFC 6026): our Via and branch,
+ * Timers A/B/D (INVITE), E/F/K (non-INVITE), M (Accepted), ACK for
+ * non-2xx, CANCEL after a provisional (RFC 3261 9.1), synthetic 408 and
+ * 503, stateless sending. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/internal.h"
+
+static bool
+is_reliable(enum net_transport t)
+{
+	return t != NET_UDP;
+}
+
+static int
+client_key(char *buf, size_t len, const char *branch, const char *method)
+{
+	int n = snprintf(buf, len, "c|%s|%s", branch, method);
+
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* Delivers resp to the TU unless it detached. */
+static void
+client_deliver(struct sip_txn *t, const osip_message_t *resp,
+    const struct sip_source *src)
+{
+	if (t->cb)
+		t->cb(t->cb_arg, t, resp, src);
+}
+
+static void
+client_synthetic(struct sip_txn *t, int code)
+{
+	osip_message_t *r = NULL;
+
+	if (!t->cb)
+		return;
+	if (sip__build_response(&r, t->req, code, NULL, NULL, NULL, 0) == 0)
+		client_deliver(t, r, NULL);
+	osip_message_free(r);
+}
+
+/* Sends the first time and arms Timer A/E and B/F. */
+static int
+client_start(struct sip_txn *t)
+{
+	struct sip_stack *s = t->s;
+	uint64_t flow = 0;
+	int rc;
+
+	rc = sip__send(s, &t->dest, t->wire, t->wire_len, t->dest.flow != 0,
+	    &flow);
+	if (rc < 0) {
+		/* Reported through the callback, after we return. */
+		t->failed = true;
+		sip__timer_arm(s, &t->t_end, 0);
+		return 0;
+	}
+	t->dest.flow = flow;
+	t->reliable = is_reliable(t->dest.transport);
+	if (!t->reliable) {
+		t->retx_ms = s->cfg.t1_ms;
+		sip__timer_arm(s, &t->t_retx, t->retx_ms);
+	}
+	sip__timer_arm(s, &t->t_end, 64u * s->cfg.t1_ms);
+	return 0;
+}
+
+static int
+client_new(struct sip_txn **out, struct sip_stack *s, osip_message_t *req,
+    const struct sip_dest *dst, const char *branch)
+{
+	char k[SIP_BRANCH_LEN + 64];
+	struct sip_txn *t;
+	int rc;
+
+	rc = client_key(k, sizeof(k), branch, req->sip_method);
+	if (rc < 0)
+		return rc;
+	if (sip__txn_find(s, k))
+		return -EEXIST;
+	rc = sip__txn_new(&t, s, MSG_IS_INVITE(req) ? SIP_TXN_CLIENT_INVITE
+						   : SIP_TXN_CLIENT, k);
+	if (rc < 0)
+		return rc;
+	t->req = req;
+	t->dest = *dst;
+	rc = sip__txn_set_wire(t, req);
+	if (rc < 0) {
+		t->req = NULL;
+		sip__txn_terminate(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+int
+sip_request_send(struct sip_txn **out, struct sip_stack *s,
+    osip_message_t *req, const struct sip_dest *dst, sip_response_cb cb,
+    void *arg)
+{
+	char branch[SIP_BRANCH_LEN];
+	struct sip__listener *l;
+	struct sip_txn *t;
+	int rc = -EINVAL;
+
+	if (!req || !MSG_IS_REQUEST(req) || MSG_IS_ACK(req) ||
+	    MSG_IS_CANCEL(req) || !dst || !cb || s->closing)
+		goto fail;
+	rc = -ENOSPC;
+	if (s->txns.n >= s->cfg.max_transactions)
+		goto fail;
+	rc = -EINVAL;
+	l = sip__listener_for(s, dst->transport, dst->addr.ss_family);
+	if (!l)
+		goto fail;
+	sip_branch_new(branch);
+	rc = sip__via_add(s, req, l, branch);
+	if (rc == 0)
+		rc = client_new(&t, s, req, dst, branch);
+	if (rc < 0)
+		goto fail;
+	t->cb = cb;
+	t->cb_arg = arg;
+	*out = t;
+	return client_start(t);
+fail:
+	osip_message_free(req);
+	return rc;
+}
+
+/* RFC 3261 17.1.1.3: the ACK to a non-2xx has the INVITE's Request-URI,
+ * top Via, From, Call-ID, Route, CSeq number, and the response's To. */
+static void
+client_ack_non2xx(struct sip_txn *t, const osip_message_t *resp)
+{
+	osip_message_t *a = NULL;
+	char *w = NULL, cs[32];
+	size_t n;
+
+	if (osip_message_init(&a) != 0)
+		return;
+	osip_message_set_method(a, osip_strdup("ACK"));
+	osip_message_set_version(a, osip_strdup("SIP/2.0"));
+	snprintf(cs, sizeof(cs), "%s ACK", t->req->cseq->number);
+	if (osip_uri_clone(t->req->req_uri, &a->req_uri) == 0 &&
+	    osip_list_clone(&t->req->vias, &a->vias,
+		(int (*)(void *, void **))osip_via_clone) == 0 &&
+	    osip_from_clone(t->req->from, &a->from) == 0 &&
+	    osip_to_clone(resp->to, &a->to) == 0 &&
+	    osip_call_id_clone(t->req->call_id, &a->call_id) == 0 &&
+	    osip_list_clone(&t->req->routes, &a->routes,
+		(int (*)(void *, void **))osip_route_clone) == 0 &&
+	    osip_message_set_cseq(a, cs) == 0 &&
+	    osip_message_set_max_forwards(a, "70") == 0) {
+		/* Keep only our own Via (the first). */
+		while (osip_list_size(&a->vias) > 1) {
+			osip_via_t *v = osip_list_get(&a->vias, 1);
+
+			osip_list_remove(&a->vias, 1);
+			osip_via_free(v);
+		}
+		if (sip__msg_print(a, &w, &n) == 0) {
+			osip_free(t->wire);
+			t->wire = w;
+			t->wire_len = n;
+			sip__txn_send_wire(t);
+		}
+	}
+	osip_message_free(a);
+}
+
+static void client_cancel_send(struct sip_txn *inv);
+
+static void
+client_invite_response(struct sip_txn *t, const osip_message_t *r,
+    const struct sip_source *src)
+{
+	struct sip_stack *s = t->s;
+	int code = r->status_code;
+	bool pending = t->state == SIP__TRYING || t->state == SIP__PROCEEDING;
+
+	if (code < 200) {
+		if (!pending)
+			return;
+		t->state = SIP__PROCEEDING;
+		sip__timer_stop(s, &t->t_retx);		/* Timer A */
+		if (t->cancel_wanted && !t->cancel_sent)
+			client_cancel_send(t);
+		client_deliver(t, r, src);
+	} else if (code < 300) {
+		if (pending) {
+			/* RFC 6026 Accepted: Timer M = 64*T1. */
+			t->state = SIP__ACCEPTED;
+			sip__txn_end_soon(t, 64u * s->cfg.t1_ms);
+		} else if (t->state != SIP__ACCEPTED) {
+			return;
+		}
+		client_deliver(t, r, src);
+	} else if (pending) {
+		t->state = SIP__COMPLETED;
+		client_ack_non2xx(t, r);
+		/* Timer D: 32 s unreliable, zero reliable. */
+		sip__txn_end_soon(t, t->reliable ? 0 : 32000);
+		client_deliver(t, r, src);
+	} else if (t->state == SIP__COMPLETED) {
+		s->stats.retransmissions_in++;
+		sip__txn_send_wire(t);	/* the ACK again */
+	}
+}
+
+static void
+client_plain_response(struct sip_txn *t, const osip_message_t *r,
+    const struct sip_source *src)
+{
+	struct sip_stack *s = t->s;
+
+	if (t->state != SIP__TRYING && t->state != SIP__PROCEEDING) {
+		s->stats.retransmissions_in++;
+		return;
+	}
+	if (r->status_code < 200) {
+		t->state = SIP__PROCEEDING;
+		client_deliver(t, r, src);
+		return;
+	}
+	t->state = SIP__COMPLETED;
+	/* Timer K: T4 unreliable, zero reliable. */
+	sip__txn_end_soon(t, t->reliable ? 0 : s->cfg.t4_ms);
+	client_deliver(t, r, src);
+}
+
+void
+sip__client_response(struct sip_stack *s, osip_message_t *resp,
+    const struct sip_source *src)
+{
+	osip_via_t *v = osip_list_get(&resp->vias, 0);
+	osip_generic_param_t *br = NULL;
+	char k[1024];
+	struct sip_txn *t = NULL;
+
+	if (v)
+		osip_via_param_get_byname(v, "branch", &br);
+	if (br && br->gvalue && resp->cseq->method &&
+	    client_key(k, sizeof(k), br->gvalue, resp->cseq->method) > 0)
+		t = sip__txn_find(s, k);
+	if (!t) {
+		if (s->tu.on_stray_response)
+			s->tu.on_stray_response(s->tu.arg, resp, src);
+	} else if (t->kind == SIP_TXN_CLIENT_INVITE) {
+		client_invite_response(t, resp, src);
+	} else {
+		client_plain_response(t, resp, src);
+	}
+	osip_message_free(resp);
+}
+
+void
+sip__client_timeout(struct sip_txn *t)
+{
+	if (t->state == SIP__TRYING || t->state == SIP__PROCEEDING) {
+		/* Timer B/F (RFC 3261 17.1.1.2, 17.1.2.2) or a transport
+		 * error (RFC 3261 8.1.3.1, 18.4): the TU sees 408/503. */
+		t->state = SIP__TERMINATED;
+		client_synthetic(t, t->failed ? 503 : 408);
+	}
+	sip__txn_terminate(t);
+}
+
+void
+sip__client_flow_failed(struct sip_stack *s, uint64_t flow)
+{
+	for (struct sip_txn *t = s->all; t; t = t->all_next) {
+		bool client = t->kind == SIP_TXN_CLIENT ||
+		    t->kind == SIP_TXN_CLIENT_INVITE;
+
+		if (client && t->dest.flow == flow && !t->failed &&
+		    (t->state == SIP__TRYING || t->state == SIP__PROCEEDING)) {
+			t->failed = true;
+			sip__timer_stop(s, &t->t_retx);
+			sip__timer_arm(s, &t->t_end, 0);
+		}
+	}
+}
+
+/* RFC 3261 9.1: the CANCEL copies the INVITE's Request-URI, top Via,
+ * From, To, Call-ID, Route and CSeq number. */
+static void
+client_cancel_send(struct sip_txn *inv)
+{
+	osip_message_t *c = NULL;
+	osip_via_t *v = osip_list_get(&inv->req->vias, 0), *vc = NULL;
+	osip_generic_param_t *br = NULL;
+	struct sip_txn *t;
+	char cs[32];
+
+	inv->cancel_sent = true;
+	osip_via_param_get_byname(v, "branch", &br);
+	if (!br || osip_message_init(&c) != 0)
+		return;
+	osip_message_set_method(c, osip_strdup("CANCEL"));
+	osip_message_set_version(c, osip_strdup("SIP/2.0"));
+	snprintf(cs, sizeof(cs), "%s CANCEL", inv->req->cseq->number);
+	if (osip_uri_clone(inv->req->req_uri, &c->req_uri) != 0 ||
+	    osip_via_clone(v, &vc) != 0 ||
+	    osip_from_clone(inv->req->from, &c->from) != 0 ||
+	    osip_to_clone(inv->req->to, &c->to) != 0 ||
+	    osip_call_id_clone(inv->req->call_id, &c->call_id) != 0 ||
+	    osip_list_clone(&inv->req->routes, &c->routes,
+		(int (*)(void *, void **))osip_route_clone) != 0 ||
+	    osip_message_set_cseq(c, cs) != 0 ||
+	    osip_message_set_max_forwards(c, "70") != 0) {
+		osip_via_free(vc);
+		osip_message_free(c);
+		return;
+	}
+	osip_list_add(&c->vias, vc, 0);
+	if (client_new(&t, inv->s, c, &inv->dest, br->gvalue) < 0) {
+		osip_message_free(c);
+		return;
+	}
+	client_start(t);	/* its responses are absorbed (no cb) */
+}
+
+int
+sip_txn_cancel(struct sip_txn *ct)
+{
+	if (ct->kind != SIP_TXN_CLIENT_INVITE ||
+	    (ct->state != SIP__TRYING && ct->state != SIP__PROCEEDING))
+		return -EINVAL;
+	if (ct->cancel_wanted)
+		return 0;
+	ct->cancel_wanted = true;
+	if (ct->state == SIP__PROCEEDING)
+		client_cancel_send(ct);
+	return 0;
+}
+
+void
+sip_txn_detach(struct sip_txn *ct)
+{
+	ct->cb = NULL;
+	ct->cb_arg = NULL;
+}
+
+int
+sip_send_ack(struct sip_stack *s, osip_message_t *ack,
+    const struct sip_dest *dst)
+{
+	char branch[SIP_BRANCH_LEN];
+	struct sip__listener *l;
+	int rc = -EINVAL;
+
+	if (!ack || !MSG_IS_ACK(ack) || !dst)
+		goto out;
+	l = sip__listener_for(s, dst->transport, dst->addr.ss_family);
+	if (!l)
+		goto out;
+	sip_branch_new(branch);
+	rc = sip__via_add(s, ack, l, branch);
+	if (rc == 0)
+		return sip_send_stateless(s, ack, dst);
+out:
+	osip_message_free(ack);
+	return rc;
+}
+
+int
+sip_send_stateless(struct sip_stack *s, osip_message_t *msg,
+    const struct sip_dest *dst)
+{
+	struct sip_dest d;
+	struct sip_source src;
+	char *w = NULL;
+	size_t n;
+	int rc = -EINVAL;
+
+	if (!msg || (MSG_IS_REQUEST(msg) && !dst))
+		goto out;
+	if (dst) {
+		d = *dst;
+	} else {
+		/* A response without dst: back where the top Via says. */
+		memset(&src, 0, sizeof(src));
+		rc = sip__via_dest(msg, &src);
+		if (rc < 0)
+			goto out;
+		rc = sip__resp_route(msg, &src, &d);
+		if (rc < 0)
+			goto out;
+	}
+	rc = sip__msg_print(msg, &w, &n);
+	if (rc == 0)
+		rc = sip__send(s, &d, w, n, d.flow != 0, NULL);
+	if (rc == -ENOTCONN || rc == UV_ENOTCONN)
+		rc = -ENOTCONN;
+out:
+	osip_free(w);
+	osip_message_free(msg);
+	return rc;
+}

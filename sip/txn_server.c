@@ -1,0 +1,288 @@
+/* Server transactions (RFC 3261 17.2, RFC 6026): INVITE and non-INVITE,
+ * retransmissions absorbed, 100 Trying at once, CANCEL matched and
+ * answered, ACK to non-2xx absorbed, 2xx retransmitted for the TU until
+ * its ACK (RFC 3261 13.3.1.4). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/internal.h"
+
+#define KEY_MAX 1024
+
+static bool
+is_reliable(enum net_transport t)
+{
+	return t != NET_UDP;
+}
+
+/* Key of the accepted 2xx an ACK acknowledges: the dialog and CSeq. */
+static int
+ack_key(char *buf, size_t len, const osip_message_t *m)
+{
+	const char *tt = sip_msg_to_tag(m);
+	int n;
+
+	if (!m->call_id || !m->call_id->number || !tt || !m->cseq)
+		return -EINVAL;
+	n = snprintf(buf, len, "%s|%s|%s", m->call_id->number, tt,
+	    m->cseq->number);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static struct sip_txn *
+ack_find(struct sip_stack *s, const char *key)
+{
+	uint64_t h = sip__hash(key, strlen(key), s->hash_seed);
+	struct sip__hnode *n = sip__htab_first(&s->acks, h);
+
+	for (; n; n = n->next) {
+		struct sip_txn *t = container_of(n, struct sip_txn, ack_hn);
+
+		if (n->hash == h && strcmp(t->ack_key, key) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static int
+server_send(struct sip_txn *t, osip_message_t *resp)
+{
+	int rc = sip__resp_route(resp, &t->src, &t->dest);
+
+	if (rc == 0)
+		rc = sip__txn_set_wire(t, resp);
+	if (rc == 0)
+		sip__txn_send_wire(t);
+	return rc;
+}
+
+/* A 2xx to INVITE: the transaction waits in Accepted (RFC 6026) and
+ * the 2xx is resent until the ACK, for 64*T1 (Timer L). */
+static void
+server_accept(struct sip_txn *t, osip_message_t *resp)
+{
+	char k[KEY_MAX];
+	struct sip_stack *s = t->s;
+
+	t->state = SIP__ACCEPTED;
+	if (ack_key(k, sizeof(k), resp) > 0 && !ack_find(s, k) &&
+	    (t->ack_key = strdup(k)) != NULL) {
+		t->ack_hn.hash = sip__hash(k, strlen(k), s->hash_seed);
+		sip__htab_insert(&s->acks, &t->ack_hn);
+		s->stats.acks_pending++;
+	}
+	t->resp = resp;
+	t->retx_ms = s->cfg.t1_ms;
+	sip__timer_arm(s, &t->t_retx, t->retx_ms);
+	sip__timer_arm(s, &t->t_end, 64u * s->cfg.t1_ms);
+}
+
+static void
+server_final(struct sip_txn *t, osip_message_t *resp, int code)
+{
+	struct sip_stack *s = t->s;
+	bool rel = is_reliable(t->src.transport);
+
+	t->tu_holds = false;
+	if (t->kind == SIP_TXN_SERVER_INVITE && code < 300) {
+		server_accept(t, resp);
+		return;
+	}
+	t->state = SIP__COMPLETED;
+	if (t->kind == SIP_TXN_SERVER_INVITE) {
+		/* Timer G (unreliable only) and Timer H. */
+		if (!rel) {
+			t->retx_ms = s->cfg.t1_ms;
+			sip__timer_arm(s, &t->t_retx, t->retx_ms);
+		}
+		sip__timer_arm(s, &t->t_end, 64u * s->cfg.t1_ms);
+	} else {
+		/* Timer J: 64*T1 unreliable, zero reliable. */
+		sip__txn_end_soon(t, rel ? 0 : 64u * s->cfg.t1_ms);
+	}
+	osip_message_free(resp);
+}
+
+int
+sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
+{
+	int code = resp ? resp->status_code : 0;
+	int rc;
+
+	if (!resp || !st->tu_holds || code < 100 || code > 699 ||
+	    !MSG_IS_RESPONSE(resp)) {
+		osip_message_free(resp);
+		return -EINVAL;
+	}
+	if (code > 100 && resp->to && !sip_msg_to_tag(resp))
+		sip_msg_to_tag_set(resp, st->tag);
+	rc = server_send(st, resp);
+	if (rc < 0 && rc != -ENOMEM && rc != -EINVAL)
+		rc = 0;	/* lost on the wire: retransmissions may help */
+	if (rc < 0) {
+		osip_message_free(resp);
+		return rc;
+	}
+	st->last_code = code;
+	if (code < 200) {
+		st->state = SIP__PROCEEDING;
+		osip_message_free(resp);
+		return 0;
+	}
+	server_final(st, resp, code);
+	return 0;
+}
+
+int
+sip_txn_reply(struct sip_txn *st, int code, const char *reason,
+    const struct sip_header *extra, size_t n_extra)
+{
+	osip_message_t *r = NULL;
+	int rc;
+
+	if (!st->tu_holds || code < 100 || code > 699)
+		return -EINVAL;
+	rc = sip__build_response(&r, st->req, code, reason, st->tag, extra,
+	    n_extra);
+	if (rc < 0)
+		return rc;
+	return sip_txn_reply_msg(st, r);
+}
+
+void
+sip__server_timeout(struct sip_txn *t)
+{
+	struct sip_stack *s = t->s;
+
+	if (t->state == SIP__ACCEPTED && !t->acked) {
+		/* RFC 3261 13.3.1.4: no ACK in 64*T1; the TU ends it. */
+		log_warn("sip: no ACK for 2xx to INVITE %s",
+		    t->req->call_id ? t->req->call_id->number : "?");
+		if (s->tu.on_ack_timeout)
+			s->tu.on_ack_timeout(s->tu.arg, t->tu_arg, t->resp);
+	} else if (t->state == SIP__COMPLETED &&
+	    t->kind == SIP_TXN_SERVER_INVITE) {
+		log_debug("sip: Timer H: no ACK for final response");
+	}
+	sip__txn_terminate(t);
+}
+
+/* RFC 3261 9.2: the CANCEL is its own transaction, answered 200 when
+ * it matches an INVITE still pending, 481 otherwise. */
+static void
+server_cancel(struct sip_stack *s, struct sip_txn *ct)
+{
+	char k[KEY_MAX];
+	struct sip_txn *inv = NULL;
+
+	if (sip__txn_key_server(k, sizeof(k), ct->req, "INVITE") > 0)
+		inv = sip__txn_find(s, k);
+	if (!inv || inv->kind != SIP_TXN_SERVER_INVITE) {
+		sip_txn_reply(ct, 481, NULL, NULL, 0);
+		return;
+	}
+	sip_txn_reply(ct, 200, NULL, NULL, 0);
+	if (inv->tu_holds && s->tu.on_cancel)
+		s->tu.on_cancel(s->tu.arg, inv, ct->req, &ct->src);
+}
+
+/* Refuses statelessly; 503 carries Retry-After (RFC 3261 21.5.4). */
+static void
+server_refuse(struct sip_stack *s, osip_message_t *req,
+    const struct sip_source *src, int code)
+{
+	static const struct sip_header ra = {"Retry-After", SIP__RETRY_AFTER};
+
+	sip__reply_stateless(s, req, src, code, NULL, &ra, 1);
+	osip_message_free(req);
+}
+
+static void
+server_retransmission(struct sip_stack *s, struct sip_txn *t,
+    osip_message_t *req)
+{
+	s->stats.retransmissions_in++;
+	/* RFC 3261 17.2.1/17.2.2: the last response again; in Accepted
+	 * the 2xx is resent by its own timer (RFC 6026). */
+	if (t->state != SIP__ACCEPTED && t->state != SIP__CONFIRMED)
+		sip__txn_send_wire(t);
+	osip_message_free(req);
+}
+
+void
+sip__server_request(struct sip_stack *s, osip_message_t *req,
+    const struct sip_source *src)
+{
+	char k[KEY_MAX];
+	struct sip_txn *t;
+	bool inv = MSG_IS_INVITE(req);
+
+	if (sip__txn_key_server(k, sizeof(k), req, req->sip_method) < 0) {
+		osip_message_free(req);
+		return;
+	}
+	t = sip__txn_find(s, k);
+	if (t) {
+		server_retransmission(s, t, req);
+		return;
+	}
+	if (s->stopping || s->txns.n >= s->cfg.max_transactions) {
+		s->stats.rejected_overload++;
+		server_refuse(s, req, src, 503);
+		return;
+	}
+	if (sip__txn_new(&t, s, inv ? SIP_TXN_SERVER_INVITE : SIP_TXN_SERVER,
+	    k) < 0) {
+		server_refuse(s, req, src, 503);
+		return;
+	}
+	t->req = req;
+	t->src = *src;
+	t->tu_holds = true;
+	sip_tag_new(t->tag);
+	if (MSG_IS_CANCEL(req)) {
+		server_cancel(s, t);
+		return;
+	}
+	if (inv)
+		sip_txn_reply(t, 100, NULL, NULL, 0);	/* RFC 3261 17.2.1 */
+	s->tu.on_request(s->tu.arg, t, req, src);
+}
+
+void
+sip__server_ack(struct sip_stack *s, osip_message_t *ack,
+    const struct sip_source *src)
+{
+	char k[KEY_MAX];
+	struct sip_txn *t = NULL;
+	void *st_arg = NULL;
+
+	if (sip__txn_key_server(k, sizeof(k), ack, "INVITE") > 0)
+		t = sip__txn_find(s, k);
+	if (t && t->state == SIP__COMPLETED) {
+		/* RFC 3261 17.2.1: ACK to our non-2xx; Timer I. */
+		t->state = SIP__CONFIRMED;
+		sip__txn_end_soon(t, is_reliable(t->src.transport) ? 0 :
+		    s->cfg.t4_ms);
+		osip_message_free(ack);
+		return;
+	}
+	if (t && t->state == SIP__CONFIRMED) {
+		s->stats.retransmissions_in++;
+		osip_message_free(ack);
+		return;
+	}
+	if (ack_key(k, sizeof(k), ack) > 0 && (t = ack_find(s, k)) != NULL) {
+		st_arg = t->tu_arg;
+		if (!t->acked) {
+			t->acked = true;
+			s->stats.acks_pending--;
+			sip__timer_stop(s, &t->t_retx);
+		}
+	}
+	if (s->tu.on_ack)
+		s->tu.on_ack(s->tu.arg, st_arg, ack, src);
+	osip_message_free(ack);
+}

@@ -1,0 +1,2 @@
+storage-y += env.c codec.c hash.c audit.c settings.c list.c line.c \
+	line_query.c snapshot.c binding.c account.c token.c check.c

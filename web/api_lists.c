@@ -108,34 +108,65 @@ setting_text(struct web_conn *c, const cJSON *v, char *buf, size_t len)
 	return false;
 }
 
-/* Every value is checked against a copy first: one bad value and
- * nothing is written. */
+#define SETTINGS_PUT_MAX 32
+
+/* Every value is checked against a copy first: one bad value and nothing
+ * is written. Settings may depend on each other (redirect needs a
+ * redirect URI), so the values are tried in passes until all fit, in any
+ * order the body gives them; `order` gets an order that applies. */
 static bool
-settings_check(struct web_conn *c, const cJSON *body)
+settings_check(struct web_conn *c, const cJSON *body, const cJSON **order,
+    size_t *n_order)
 {
+	const cJSON *pending[SETTINGS_PUT_MAX];
 	struct store_settings s;
-	char buf[STORE_SETTING_MAX], err[128];
+	char buf[STORE_SETTING_MAX], err[128] = "";
+	size_t n = 0, left;
 	const cJSON *v;
+	int rc = 0;
 
-	if (store_settings_get(c->srv->cfg.store, &s) < 0)
-		store_settings_defaults(&s);
 	cJSON_ArrayForEach(v, body) {
-		int rc;
-
+		if (n == SETTINGS_PUT_MAX) {
+			web__reply_error(c, 400, "too_many", "too many "
+							    "settings");
+			return false;
+		}
 		if (!setting_text(c, v, buf, sizeof(buf)))
 			return false;
-		err[0] = '\0';
-		rc = store_setting_parse(&s, v->string, buf, err, sizeof(err));
-		if (rc == -ENOENT) {
-			web__reply_error(c, 400, "unknown_field",
-			    "unknown setting \"%.64s\"", v->string);
-			return false;
+		pending[n++] = v;
+	}
+	if (store_settings_get(c->srv->cfg.store, &s) < 0)
+		store_settings_defaults(&s);
+	*n_order = 0;
+	for (left = n; left > 0;) {
+		size_t before = left;
+
+		for (size_t i = 0; i < n; i++) {
+			if (!pending[i])
+				continue;
+			setting_text(c, pending[i], buf, sizeof(buf));
+			err[0] = '\0';
+			rc = store_setting_parse(&s, pending[i]->string, buf,
+			    err, sizeof(err));
+			if (rc == -ENOENT) {
+				web__reply_error(c, 400, "unknown_field",
+				    "unknown setting \"%.64s\"",
+				    pending[i]->string);
+				return false;
+			}
+			if (rc == 0) {
+				order[(*n_order)++] = pending[i];
+				pending[i] = NULL;
+				left--;
+			}
 		}
-		if (rc < 0) {
-			web__reply_error(c, 400, "invalid", "%s: %s",
-			    v->string, err[0] ? err : "invalid value");
-			return false;
-		}
+		if (left == before)
+			break;
+	}
+	if (left > 0) {
+		web__reply_error(c, 400, "invalid", "%s",
+		    err[0] ? err : "invalid value");
+		return false;
 	}
 	return true;
 }
@@ -143,10 +174,11 @@ settings_check(struct web_conn *c, const cJSON *body)
 void
 web__h_settings_put(struct web_conn *c, struct web_req *r)
 {
+	const cJSON *order[SETTINGS_PUT_MAX];
 	struct store_settings s;
 	struct store_actor a;
 	char buf[STORE_SETTING_MAX], err[128];
-	const cJSON *v;
+	size_t n = 0;
 	cJSON *body;
 	int rc = 0;
 
@@ -154,17 +186,15 @@ web__h_settings_put(struct web_conn *c, struct web_req *r)
 	body = web__json_body(c, r, NULL);
 	if (!body)
 		return;
-	if (!settings_check(c, body)) {
+	if (!settings_check(c, body, order, &n)) {
 		cJSON_Delete(body);
 		return;
 	}
 	web__actor(&a, c, r);
-	cJSON_ArrayForEach(v, body) {
-		setting_text(c, v, buf, sizeof(buf));
-		rc = store_setting_set(c->srv->cfg.store, v->string, buf, &a,
-		    err, sizeof(err));
-		if (rc < 0)
-			break;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		setting_text(c, order[i], buf, sizeof(buf));
+		rc = store_setting_set(c->srv->cfg.store, order[i]->string,
+		    buf, &a, err, sizeof(err));
 	}
 	cJSON_Delete(body);
 	if (rc < 0) {

@@ -374,7 +374,7 @@ web__reply(struct web_conn *c, int status, const char *ctype,
 	name = strdup(status_text(status));
 	for (char *p = name; p && *p; p++)
 		*p = *p == '_' ? ' ' :
-		     (p == name || p[-1] == '_') ? *p : (char)(*p | 0x20);
+		     (p == name || p[-1] == ' ') ? *p : (char)(*p | 0x20);
 	web__buf_printf(&b, "%s\r\n", name ? name : "Status");
 	free(name);
 	web__buf_printf(&b,

@@ -34,8 +34,13 @@ web__json_body(struct web_conn *c, struct web_req *r,
 		web__reply_error(c, 400, "bad_json", "empty body");
 		return NULL;
 	}
-	j = cJSON_ParseWithLengthOpts(r->body.p, r->body.len, &end, true);
-	if (!j) {
+	j = cJSON_ParseWithLengthOpts(r->body.p, r->body.len, &end, false);
+	/* Only white space may follow the value (RFC 8259 2). */
+	while (j && end < r->body.p + r->body.len &&
+	       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+		end++;
+	if (!j || end != r->body.p + r->body.len) {
+		cJSON_Delete(j);
 		web__reply_error(c, 400, "bad_json", "body is not valid JSON "
 						     "(near byte %zu)",
 		    end ? (size_t)(end - r->body.p) : (size_t)0);

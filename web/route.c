@@ -109,7 +109,9 @@ web__route_find(struct web_req *r, bool *path_found)
 			continue;
 		if (rt->method == ANY || rt->method == r->method)
 			return rt;
-		*path_found = true;
+		/* A catch-all prefix is no evidence the path exists. */
+		if (!(rt->flags & WEB_R_PREFIX))
+			*path_found = true;
 	}
 	return NULL;
 }

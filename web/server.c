@@ -87,9 +87,18 @@ srv_start(struct web *w)
 			sizeof(addr)), uv_strerror(rc));
 		return rc;
 	}
-	log_info("web: console on %s://%s/", w->tls ? "https" : "http",
-	    net_addr_str((struct sockaddr *)&w->cfg.listen, addr,
-		sizeof(addr)));
+	{
+		struct sockaddr_storage ss;
+		int len = sizeof(ss);
+
+		/* The bound address: port 0 in the config picks one. */
+		if (uv_tcp_getsockname(&w->listener, (struct sockaddr *)&ss,
+			&len) < 0)
+			ss = w->cfg.listen;
+		log_info("web: console on %s://%s/",
+		    w->tls ? "https" : "http",
+		    net_addr_str((struct sockaddr *)&ss, addr, sizeof(addr)));
+	}
 	return 0;
 }
 

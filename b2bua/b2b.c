@@ -58,12 +58,22 @@ b2b__is_trusted(const struct b2b *b, const struct sip_source *src)
 	return false;
 }
 
+/* The core peer to use: the first of the source's address family (a
+ * dual-stack deployment lists one of each), else the first listed. */
 void
-b2b__core_dest(const struct b2b *b, struct sip_dest *out)
+b2b__core_dest(const struct b2b *b, int family, struct sip_dest *out)
 {
+	unsigned pick = 0;
+
+	for (unsigned i = 0; i < b->cfg.n_core; i++) {
+		if (b->cfg.core[i].addr.ss_family == family) {
+			pick = i;
+			break;
+		}
+	}
 	memset(out, 0, sizeof(*out));
-	out->transport = b->cfg.core[0].transport;
-	out->addr = b->cfg.core[0].addr;
+	out->transport = b->cfg.core[pick].transport;
+	out->addr = b->cfg.core[pick].addr;
 }
 
 void

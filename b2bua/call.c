@@ -174,7 +174,8 @@ call__leg_b_update(struct b2b_leg *l, const osip_message_t *resp)
  * carries the answer found in A's ACK, body_from). */
 static void
 call__ack_b(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
-    const osip_message_t *resp, const osip_message_t *body_from)
+    const osip_message_t *resp, const osip_message_t *body_from,
+    const struct sip_source *src)
 {
 	osip_message_t *ack = NULL;
 	struct sip_dest dst;
@@ -189,12 +190,18 @@ call__ack_b(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 		return;
 	if (rc < 0)
 		return;
+	if (!c && !src) {
+		osip_message_free(ack);
+		return;
+	}
 	if (body_from)
 		b2b__copy_body(ack, body_from);
 	if (c)
 		dst = c->leg[B2B_LEG_B].dest;
+	else if (src)
+		b2b__source_dest(&dst, src);
 	else
-		b2b__core_dest(b, &dst);
+		return;
 	if (sip_send_ack(b->sip, ack, &dst) < 0)
 		log_warn("b2b: call %08x: ACK not sent", c ? c->no : 0);
 }
@@ -233,11 +240,11 @@ call__answered(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 	osip_message_t *r = NULL;
 
 	if (!c->b_late_offer)
-		call__ack_b(b, c, ct, resp, NULL);
+		call__ack_b(b, c, ct, resp, NULL, NULL);
 	if (!c->a_st || c->cancelled) {
 		/* A is gone or cancelled: the 2xx crossed the CANCEL. */
 		if (c->b_late_offer)
-			call__ack_b(b, c, ct, resp, NULL);
+			call__ack_b(b, c, ct, resp, NULL, NULL);
 		c->state = B2B_CALL_CONFIRMED;
 		call__bye(b, c, &c->leg[B2B_LEG_B]);
 		b2b__call_finish(c);
@@ -330,7 +337,6 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	struct b2b_call *c = NULL;
 	char callid[B2B_CALLID_MAX + 2];
 
-	(void)src;
 	if (cid && cid->number) {
 		snprintf(callid, sizeof(callid), "%s%s%s", cid->number,
 		    cid->host ? "@" : "", cid->host ? cid->host : "");
@@ -339,12 +345,12 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	if (l && l->id == B2B_LEG_B)
 		c = b2b__leg_call(l);
 	if (c && c->b_final && code >= 200 && code < 300) {
-		call__ack_b(b, c, ct, resp, NULL);	/* retransmission */
+		call__ack_b(b, c, ct, resp, NULL, NULL);	/* retransmission */
 		return;
 	}
 	if (!c) {
 		if (code >= 200 && code < 300)
-			call__ack_b(b, NULL, ct, resp, NULL);
+			call__ack_b(b, NULL, ct, resp, NULL, src);
 		return;
 	}
 	if (code < 200) {
@@ -378,7 +384,7 @@ b2b__call_ack(struct b2b *b, struct b2b_call *c, const osip_message_t *ack)
 	if (c->b_late_offer && !c->b_acked &&
 	    c->state == B2B_CALL_CONFIRMED) {
 		c->b_acked = true;
-		call__ack_b(b, c, NULL, NULL, ack);
+		call__ack_b(b, c, NULL, NULL, ack, NULL);
 	}
 }
 

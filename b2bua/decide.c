@@ -112,7 +112,7 @@ decide__forward(struct b2b_call *c, const osip_message_t *req,
 	int rc;
 
 	if (c->direction == B2B_DIR_OUTGOING) {
-		b2b__core_dest(b, &dst);
+		b2b__core_dest(b, c->leg[B2B_LEG_A].dest.addr.ss_family, &dst);
 		rc = b2b__uri_text(ruri, sizeof(ruri),
 		    osip_message_get_uri(req));
 		if (rc == 0)

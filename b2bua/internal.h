@@ -164,7 +164,7 @@ bool	b2b__is_core(const struct b2b *b, const struct sip_source *src);
 bool	b2b__is_trusted(const struct b2b *b, const struct sip_source *src);
 void	b2b__event(struct b2b *b, const struct b2b_event *ev);
 uint64_t	b2b__wall_ms(void);
-void	b2b__core_dest(const struct b2b *b, struct sip_dest *out);
+void	b2b__core_dest(const struct b2b *b, int family, struct sip_dest *out);
 
 /* table.c: calls by number and legs by Call-ID. */
 int	b2b__tables_init(struct b2b *b, uint32_t max_calls);

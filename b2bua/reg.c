@@ -287,7 +287,7 @@ reg__request(osip_message_t **out, struct b2b *b, struct b2b_binding *nb,
 	osip_message_t *m = NULL;
 	int rc;
 
-	b2b__core_dest(b, &core);
+	b2b__core_dest(b, nb->dest.addr.ss_family, &core);
 	nb->reg_cseq = MAX(nb->reg_cseq + 1, now_cseq);
 	sip_tag_new(tag);
 	snprintf(callid, sizeof(callid), "%s-reg", nb->token);
@@ -382,7 +382,7 @@ b2b__register(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 		return;
 	}
 	r->pending = nb;
-	b2b__core_dest(b, &core);
+	b2b__core_dest(b, nb->dest.addr.ss_family, &core);
 	rc = sip_request_send(&ct, b->sip, m, &core, reg__on_response, r);
 	if (rc < 0)
 		b2b__relay_free(r);

@@ -128,7 +128,7 @@ relay__route(struct b2b *b, const osip_message_t *req,
 		return -EACCES;
 	if (bd && ll_strlcpy(from, bd->aor, flen) >= flen)
 		return -ENOSPC;
-	b2b__core_dest(b, dst);
+	b2b__core_dest(b, src->remote.ss_family, dst);
 	return b2b__uri_text(ruri, rlen, u);
 }
 

@@ -6,11 +6,22 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sip/internal.h"
+
+/* libosip2's traces are dropped: disabling the levels alone still lets
+ * Debian's build print "| ERROR | ... Could not parse start line" on
+ * stdout for every malformed message, so a flood of garbage became a
+ * flood of log lines. We log what matters ourselves. */
+static void
+parser_trace_drop(const char *fi, int li, osip_trace_level_t level,
+    const char *chfr, va_list ap)
+{
+}
 
 void
 sip__parser_init(void)
@@ -21,6 +32,7 @@ sip__parser_init(void)
 		return;
 	done = true;
 	parser_init();
+	osip_trace_initialize_func(OSIP_FATAL, parser_trace_drop);
 	for (int l = 0; l < END_TRACE_LEVEL; l++)
 		osip_trace_disable_level((osip_trace_level_t)l);
 }

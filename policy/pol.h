@@ -180,10 +180,11 @@ enum pol_reason {
 	POL_R_FEATURE_BAD,	/* malformed feature code */
 	POL_R_PIN_BLOCKED,	/* PIN entry blocked after failures */
 	POL_R_PIN_WEAK,		/* *73 with a new PIN breaking the rules */
-	POL_R_NO_PIN,		/* *71/*72 on a line without a PIN */
+	POL_R_NO_PIN,		/* lock or unlock code on a line without PIN */
 	POL_R_ADMIN_LOCK,	/* *72 on an admin/budget lock */
 	POL_R_NO_LINE,		/* feature code from a caller with no line */
 	POL_R_STORAGE,		/* the line could not be read: fail closed */
+	POL_R_BAD_NUMBER,	/* no or an overlong dialled number */
 };
 
 /* Short text of a reason for CDRs and logs ("line locked"). */

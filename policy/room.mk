@@ -1,0 +1,1 @@
+policy-y += pattern.c pin.c decide.c view.c

@@ -265,6 +265,93 @@ web__h_line_unlock(struct web_conn *c, struct web_req *r)
 	reply_line(c, part, r->params[0]);
 }
 
+static bool
+enum_field(struct web_conn *c, const cJSON *body, const char *name,
+    const char *const *names, size_t n, uint8_t *out)
+{
+	const char *v = NULL;
+
+	if (!web__json_str(c, body, name, false, &v))
+		return false;
+	if (!v)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = (uint8_t)i;
+			return true;
+		}
+	}
+	web__reply_error(c, 400, "invalid", "field \"%s\": \"%.32s\" is not "
+					   "allowed", name, v);
+	return false;
+}
+
+/* PUT /api/v1/lines/EXT {"label", "locked_action", "redirect_uri",
+ * "block_incoming"}: all optional; every value is checked before the
+ * first write. */
+static int
+line_put_apply(struct web_conn *c, struct web_req *r, const char *part,
+    const cJSON *body)
+{
+	struct store *st = c->srv->cfg.store;
+	const char *label = NULL, *uri = NULL;
+	struct store_line l;
+	struct store_actor a;
+	int rc;
+
+	if (line_read(st, &l, part, r->params[0]) < 0)
+		store_line_defaults(&l, part, r->params[0]);
+	if (!web__json_str(c, body, "label", false, &label) ||
+	    !web__json_str(c, body, "redirect_uri", false, &uri) ||
+	    !enum_field(c, body, "locked_action", action_names,
+		ARRAY_SIZE(action_names), &l.locked_action) ||
+	    !enum_field(c, body, "block_incoming", tristate_names,
+		ARRAY_SIZE(tristate_names), &l.block_incoming))
+		return -EALREADY;	/* replied */
+	if (label && strlen(label) >= STORE_LABEL_MAX) {
+		web__reply_error(c, 400, "invalid", "label over %d bytes",
+		    STORE_LABEL_MAX - 1);
+		return -EALREADY;
+	}
+	web__actor(&a, c, r);
+	rc = 0;
+	if (uri || cJSON_GetObjectItem(body, "locked_action") ||
+	    cJSON_GetObjectItem(body, "block_incoming"))
+		rc = store_line_override_set(st, part, r->params[0],
+		    (enum store_locked_action)l.locked_action,
+		    uri ? uri : l.redirect_uri,
+		    (enum store_tristate)l.block_incoming, &a);
+	if (rc == 0 && label)
+		rc = store_line_label_set(st, part, r->params[0], label, &a);
+	return rc;
+}
+
+void
+web__h_line_put(struct web_conn *c, struct web_req *r)
+{
+	static const char *const fields[] = {"label", "locked_action",
+	    "redirect_uri", "block_incoming", NULL};
+	char part[STORE_PARTITION_MAX];
+	cJSON *body;
+	int rc;
+
+	if (!req_ext(c, r) || !req_partition(c, r, part, sizeof(part)))
+		return;
+	body = web__json_body(c, r, fields);
+	if (!body)
+		return;
+	rc = line_put_apply(c, r, part, body);
+	cJSON_Delete(body);
+	if (rc == -EALREADY)
+		return;
+	if (rc < 0) {
+		web__reply_errno(c, rc, "line");
+		return;
+	}
+	web__events_poll(c->srv);
+	reply_line(c, part, r->params[0]);
+}
+
 /* A PIN reset in flight: the hash is made off the loop. */
 struct pin_work {
 	uv_work_t work;

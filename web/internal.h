@@ -280,6 +280,7 @@ void	web__h_logout(struct web_conn *c, struct web_req *r);
 void	web__h_whoami(struct web_conn *c, struct web_req *r);
 void	web__h_lines_list(struct web_conn *c, struct web_req *r);
 void	web__h_line_get(struct web_conn *c, struct web_req *r);
+void	web__h_line_put(struct web_conn *c, struct web_req *r);
 void	web__h_line_lock(struct web_conn *c, struct web_req *r);
 void	web__h_line_unlock(struct web_conn *c, struct web_req *r);
 void	web__h_line_pin(struct web_conn *c, struct web_req *r);

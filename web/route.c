@@ -18,6 +18,7 @@ static const struct web_route routes[] = {
 	{HTTP_GET, "/api/v1/session", web__h_whoami, 0},
 	{HTTP_GET, "/api/v1/lines", web__h_lines_list, 0},
 	{HTTP_GET, "/api/v1/lines/{}", web__h_line_get, 0},
+	{HTTP_PUT, "/api/v1/lines/{}", web__h_line_put, 0},
 	{HTTP_POST, "/api/v1/lines/{}/lock", web__h_line_lock, 0},
 	{HTTP_POST, "/api/v1/lines/{}/unlock", web__h_line_unlock, 0},
 	{HTTP_POST, "/api/v1/lines/{}/pin", web__h_line_pin, 0},

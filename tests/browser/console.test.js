@@ -1,0 +1,167 @@
+'use strict';
+// The console in headless Chromium: log in, lock a line with one click,
+// see the row change, see the lock reach a second browser context through
+// the live stream, check that a hostile label stays text, and keep a
+// screenshot of every page.
+//   LL_URL=http://127.0.0.1:PORT LL_ADMIN_PASSWORD=... LL_SHOTS=DIR \
+//   node console.test.js
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const URL = process.env.LL_URL;
+const PASSWORD = process.env.LL_ADMIN_PASSWORD;
+const SHOTS = process.env.LL_SHOTS || path.join(os.tmpdir(), 'll-shots');
+const TIMEOUT = 10000;
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+  '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+
+function fail(msg) {
+  throw new Error(msg);
+}
+
+async function open(dirs) {
+  // A fresh profile directory per context (Playwright passes it to
+  // Chromium as --user-data-dir).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'll-chromium-'));
+  dirs.push(dir);
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1100, height: 760 }
+  });
+  ctx.setDefaultTimeout(TIMEOUT);
+  const page = ctx.pages()[0] || await ctx.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/401/.test(m.text())) {
+      problems.push('console: ' + m.text());
+    }
+  });
+  return { ctx, page, problems };
+}
+
+async function login(page) {
+  await page.goto(URL + '/');
+  await page.getByLabel('User').fill('admin');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForSelector('#page-lines:not([hidden]) tbody tr');
+}
+
+function row(page, ext) {
+  return page.locator('#lines-table tbody tr[data-ext="' + ext + '"]');
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, name + '.png'),
+    fullPage: true });
+}
+
+async function main() {
+  if (!URL || !PASSWORD) fail('LL_URL and LL_ADMIN_PASSWORD are required');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const dirs = [];
+  const a = await open(dirs);
+  const b = await open(dirs);
+  try {
+    // Login page first, then in.
+    await a.page.goto(URL + '/');
+    await a.page.waitForSelector('#page-login:not([hidden])');
+    await shot(a.page, 'login');
+    await login(a.page);
+    await login(b.page);
+    await b.page.waitForSelector('#live:not([hidden])');
+
+    // The hostile label is text, not markup.
+    const label = await row(a.page, '201').locator('td').nth(1).textContent();
+    if (!label.includes('<script>')) fail('label not shown as text: ' + label);
+    if (await a.page.evaluate(() => window.pwned)) fail('label script ran');
+    if (await a.page.locator('#lines-table img').count()) {
+      fail('label markup became elements');
+    }
+
+    // One click locks 201; the row changes here and, through the event
+    // stream, in the other context.
+    const state = (p) => row(p, '201').locator('td').nth(2);
+    if ((await state(a.page).textContent()) !== 'unlocked') {
+      fail('201 should start unlocked');
+    }
+    await row(a.page, '201').getByRole('button', { name: 'Lock line 201' })
+      .click();
+    await a.page.waitForFunction(() => {
+      const r = document.querySelector('#lines-table tr[data-ext="201"]');
+      return r && r.cells[2].textContent === 'locked (admin)';
+    });
+    const by = await row(a.page, '201').locator('td').nth(4).textContent();
+    if (by !== 'web:admin') fail('locked by shows ' + by);
+    await b.page.waitForFunction(() => {
+      const r = document.querySelector('#lines-table tr[data-ext="201"]');
+      return r && r.cells[2].textContent === 'locked (admin)';
+    });
+    await shot(a.page, 'lines');
+    await shot(b.page, 'lines-live');
+
+    // Keyboard: unlock through focus and Enter.
+    await row(a.page, '201').getByRole('button', { name: 'Unlock line 201' })
+      .focus();
+    await a.page.keyboard.press('Enter');
+    await b.page.waitForFunction(() => {
+      const r = document.querySelector('#lines-table tr[data-ext="201"]');
+      return r && r.cells[2].textContent === 'unlocked';
+    });
+
+    // Every other page renders; each gets its screenshot.
+    for (const p of ['settings', 'audit', 'calls', 'system']) {
+      await a.page.getByRole('link', { name: p === 'audit' ? 'Audit log'
+        : p[0].toUpperCase() + p.slice(1) }).click();
+      await a.page.waitForSelector('#page-' + p + ':not([hidden])');
+      await a.page.waitForLoadState('networkidle');
+      await shot(a.page, p);
+    }
+    await a.page.getByRole('link', { name: 'Audit log' }).click();
+    await a.page.waitForSelector('#audit-table tbody tr');
+    const audit = await a.page.locator('#audit-table').textContent();
+    if (!audit.includes('line.lock')) fail('audit log lacks line.lock');
+
+    // Settings save round trip.
+    await a.page.getByRole('link', { name: 'Settings' }).click();
+    await a.page.waitForFunction(
+      () => document.getElementById('emergency-list').value.includes('112'));
+    await a.page.getByLabel('Block incoming calls to locked lines').check();
+    await a.page.getByRole('button', { name: 'Save settings' }).click();
+    await a.page.waitForFunction(
+      () => document.getElementById('msg').textContent === 'Settings saved.');
+
+    // Phone-sized screen and the self-service page.
+    await a.page.setViewportSize({ width: 390, height: 780 });
+    await a.page.getByRole('link', { name: 'Lines' }).click();
+    await a.page.waitForSelector('#page-lines:not([hidden]) tbody tr');
+    await shot(a.page, 'lines-phone');
+    await a.page.goto(URL + '/self');
+    await a.page.getByLabel('Extension').fill('202');
+    await a.page.getByLabel('PIN').fill('2580');
+    await a.page.getByRole('button', { name: 'Lock' }).click();
+    await a.page.waitForFunction(() => document.getElementById('self-msg')
+      .textContent === 'Line 202 is now locked.');
+    await shot(a.page, 'self');
+
+    const problems = a.problems.concat(b.problems);
+    if (problems.length) fail(problems.join('\n'));
+    console.log('browser: ok');
+  } finally {
+    await a.ctx.close();
+    await b.ctx.close();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error('browser: FAIL: ' + (e && e.stack ? e.stack : e));
+  process.exit(1);
+});

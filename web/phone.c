@@ -151,8 +151,12 @@ input_screen(struct web_conn *c, struct web_req *r, enum vendor v,
 static void
 state_text(char *buf, size_t len, const struct store_line *l)
 {
-	static const char *const by[] = {"", "by its user", "by the "
-	    "administrator", "(budget spent)"};
+	static const char *const by[] = {
+	    "",
+	    "by its user",
+	    "by the administrator",
+	    "(budget spent)",
+	};
 
 	if (l->lock == STORE_LOCK_NONE)
 		snprintf(buf, len, "Line %s is unlocked.", l->ext);

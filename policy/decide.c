@@ -116,7 +116,7 @@ feature_change_pin(const char *rest, const struct store_line *l,
 	bool has_pin = store_hash_is_set(&l->pin);
 
 	if ((has_pin && (!star || oldlen == 0)) || oldlen > POL_PIN_MAX ||
-	    strspn(rest, "0123456789") != oldlen ||
+	    (star && strspn(rest, "0123456789") != oldlen) ||
 	    !digits_only(newp, 1, POL_PIN_MAX))
 		return reject(out, POL_R_FEATURE_BAD, 484,
 		    "Dial *73 old PIN * new PIN");

@@ -1,0 +1,89 @@
+# Helpers the robust_*, crash_* and soak cases share, sourced after
+# ../lib.sh. Not a case itself (no run file).
+
+# robust_conf: writes $LL_WORK/linelock.conf like ll_write_conf, plus the
+# [sip] lines in LL_EXTRA_SIP_LINES and the [storage] lines in
+# LL_EXTRA_STORAGE_LINES. Echoes the path.
+robust_conf() {
+	local f
+	f=$(ll_write_conf)
+	if [ -n "${LL_EXTRA_SIP_LINES:-}" ]; then
+		awk -v extra="$LL_EXTRA_SIP_LINES" \
+			'{ print } /^\[sip\]$/ { print extra }' "$f" >"$f.tmp"
+		mv "$f.tmp" "$f"
+	fi
+	if [ -n "${LL_EXTRA_STORAGE_LINES:-}" ]; then
+		awk -v extra="$LL_EXTRA_STORAGE_LINES" \
+			'{ print } /^\[storage\]$/ { print extra }' "$f" >"$f.tmp"
+		mv "$f.tmp" "$f"
+	fi
+	echo "$f"
+}
+
+# robust_start: picks ports in this shell, writes the config, starts
+# linelockd and waits for its web port too when there is one.
+robust_start() {
+	LL_SIP_PORT=${LL_SIP_PORT:-$(ll_free_port udp)}
+	LL_CORE_PORT=${LL_CORE_PORT:-$(ll_free_port udp)}
+	LL_WEB_PORT=${LL_WEB_PORT:-0}
+	robust_conf >/dev/null
+	ll_start_daemon "$LL_WORK/linelock.conf"
+	if [ "$LL_WEB_PORT" != 0 ] && ! robust_web_up; then
+		# main.c may not start the web console (CONFIG_WEB off, or
+		# not wired yet): the case goes on without the web port.
+		ll_log "no web listener on $LL_WEB_PORT: web checks skipped"
+		LL_WEB_PORT=0
+	fi
+}
+
+# True once something listens on the web port (within 5 s).
+robust_web_up() {
+	local end=$((SECONDS + 5))
+	while [ $SECONDS -lt "$end" ]; do
+		ss -Hltn "sport = :$LL_WEB_PORT" | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Resident memory (KiB) and open descriptors of the daemon.
+robust_rss() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$LL_DAEMON_PID/status"
+}
+robust_fds() {
+	ls "/proc/$LL_DAEMON_PID/fd" | wc -l
+}
+
+# robust_wait_fds_below N SECONDS: true once the daemon has fewer than N
+# descriptors open.
+robust_wait_fds_below() {
+	local end=$((SECONDS + $2))
+	while [ $SECONDS -lt "$end" ]; do
+		[ "$(robust_fds)" -lt "$1" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# robust_options: one OPTIONS to linelock over UDP; true on 200.
+robust_options() {
+	/usr/bin/python3 - "$LL_SIP_PORT" <<'PY'
+import socket, sys, random
+p = int(sys.argv[1])
+b = "z9hG4bK%x" % random.getrandbits(48)
+m = ("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;"
+     "branch=%s;rport\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>"
+     ";tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\n"
+     "Content-Length: 0\r\n\r\n" % (p, b, b)).encode()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+for _ in range(3):
+    s.sendto(m, ("127.0.0.1", p))
+    try:
+        d = s.recv(65536)
+        sys.exit(0 if d.startswith(b"SIP/2.0 200") else 1)
+    except socket.timeout:
+        pass
+sys.exit(1)
+PY
+}

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "conf.h"
+#include "b2bua/b2b.h"
 #include "log.h"
 #include "sip/sip.h"
 #include "util.h"
@@ -25,6 +26,8 @@ struct daemon {
 	uv_timer_t grace_timer;	/* bounds the graceful shutdown */
 	bool stopping;
 	struct sip_stack *sip;	/* NULL once closed */
+	struct b2b *b2b;	/* NULL once freed (before sip closes) */
+	uv_signal_t sig_usr1;	/* stats dump to the log */
 };
 
 /* sip/ wiring: the stack's settings from [sip]. */
@@ -45,20 +48,16 @@ daemon_sip_config(const struct conf *c, struct sip_config *sc)
 	sc->answer_options = true;
 }
 
-/* Until the B2BUA is wired in, every request that reaches the TU gets a
- * clean 480: linelock has no call handling yet. */
+/* b2bua/ wiring: the room's settings from [sip]. */
 static void
-daemon_on_sip_request(void *arg, struct sip_txn *st,
-    const osip_message_t *req, const struct sip_source *src)
+daemon_b2b_settings(const struct conf *c, struct b2b_settings *bs)
 {
-	char a[NET_ADDRSTRLEN];
-
-	(void)arg;
-	log_debug("main: %s from %s:%s answered 480 (no call handling)",
-	    sip_msg_method(req), net_transport_name(src->transport),
-	    net_addr_str((const struct sockaddr *)&src->remote, a,
-		sizeof(a)));
-	sip_txn_reply(st, 480, NULL, NULL, 0);
+	memset(bs, 0, sizeof(*bs));
+	bs->n_core = MIN(c->n_core, (unsigned)B2B_MAX_CORE);
+	memcpy(bs->core, c->core, bs->n_core * sizeof(bs->core[0]));
+	bs->n_trusted = MIN(c->n_trusted, (unsigned)B2B_MAX_TRUSTED);
+	memcpy(bs->trusted, c->trusted, bs->n_trusted * sizeof(bs->trusted[0]));
+	bs->max_calls = c->max_calls;
 }
 
 static void
@@ -73,6 +72,9 @@ daemon_sip_close(struct daemon *d)
 {
 	if (!d->sip)
 		return;
+	/* The B2BUA goes first: its last BYEs still need the stack. */
+	b2b_free(d->b2b);
+	d->b2b = NULL;
 	sip_stack_close(d->sip, daemon_on_sip_closed, d);
 	d->sip = NULL;
 }
@@ -90,13 +92,20 @@ static void
 daemon_sip_start(struct daemon *d)
 {
 	struct sip_config sc;
-	struct sip_tu tu = {.arg = d, .on_request = daemon_on_sip_request};
+	struct b2b_settings bs;
+	struct sip_tu tu;
 	int rc;
 
+	daemon_b2b_settings(&d->conf, &bs);
+	rc = b2b_new(&d->b2b, d->loop, NULL, &bs);
+	if (rc < 0)
+		fatal("main: b2bua: cannot start: %s", strerror(-rc));
+	b2b_sip_tu(d->b2b, &tu);
 	daemon_sip_config(&d->conf, &sc);
 	rc = sip_stack_new(&d->sip, d->loop, &sc, &tu);
 	if (rc < 0)
 		fatal("main: sip: cannot start: %s", uv_strerror(rc));
+	b2b_start(d->b2b, d->sip);
 	for (unsigned i = 0; i < sc.n_listen; i++) {
 		char a[NET_ADDRSTRLEN];
 
@@ -146,6 +155,7 @@ daemon_stop(struct daemon *d)
 	d->stopping = true;
 	log_info("main: shutting down");
 	uv_close((uv_handle_t *)&d->sig_hup, daemon_on_closed);
+	uv_close((uv_handle_t *)&d->sig_usr1, daemon_on_closed);
 	if (d->sip)
 		sip_stack_stop_listening(d->sip, daemon_on_sip_drained, d);
 	uv_timer_start(&d->grace_timer, daemon_on_grace_end,
@@ -160,6 +170,11 @@ daemon_on_signal(uv_signal_t *s, int signum)
 {
 	struct daemon *d = s->data;
 
+	if (signum == SIGUSR1) {
+		if (d->b2b)
+			b2b_stats_log(d->b2b);
+		return;
+	}
 	if (signum == SIGHUP) {
 		struct conf fresh;
 
@@ -182,8 +197,9 @@ daemon_on_signal(uv_signal_t *s, int signum)
 static int
 daemon_signals_init(struct daemon *d)
 {
-	uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup};
-	int nums[] = {SIGTERM, SIGINT, SIGHUP};
+	uv_signal_t *sigs[] = {&d->sig_term, &d->sig_int, &d->sig_hup,
+	    &d->sig_usr1};
+	int nums[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
 
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {

@@ -51,13 +51,28 @@ b2b__copy_body(osip_message_t *dst, const osip_message_t *src)
 {
 	size_t len;
 	const char *body = sip_msg_body_get(src, &len);
-	const char *type;
+	osip_content_type_t *ct;
+	char type[128];
 
 	if (!body || len == 0)
 		return 0;
-	type = sip_msg_header_get(src, "Content-Type", 0);
-	return sip_msg_body_set(dst, type ? type : "application/octet-stream",
-	    body, len);
+	ct = osip_message_get_content_type(src);
+	if (ct && ct->type && ct->subtype) {
+		snprintf(type, sizeof(type), "%s/%s", ct->type, ct->subtype);
+		for (int i = 0; i < osip_list_size(&ct->gen_params); i++) {
+			osip_generic_param_t *p = osip_list_get(&ct->gen_params,
+			    i);
+			size_t n = strlen(type);
+
+			if (p && p->gname)
+				snprintf(type + n, sizeof(type) - n, ";%s%s%s",
+				    p->gname, p->gvalue ? "=" : "",
+				    p->gvalue ? p->gvalue : "");
+		}
+	} else {
+		ll_strlcpy(type, "application/octet-stream", sizeof(type));
+	}
+	return sip_msg_body_set(dst, type, body, len);
 }
 
 int

@@ -30,6 +30,15 @@ b2b_conf() {
 	echo "$f"
 }
 
+# b2b_start: picks the ports (in this shell, not a subshell), writes the
+# config and starts linelockd on it.
+b2b_start() {
+	LL_SIP_PORT=${LL_SIP_PORT:-$(ll_free_port udp)}
+	LL_CORE_PORT=${LL_CORE_PORT:-$(ll_free_port udp)}
+	b2b_conf >/dev/null
+	ll_start_daemon "$LL_WORK/linelock.conf"
+}
+
 # b2b_spawn VAR NAME CMD...: like ll_spawn, but the PID goes into VAR in
 # this shell, so LL_PIDS keeps it and `wait` can reap it.
 b2b_spawn() {
@@ -124,7 +133,7 @@ b2b_register() {
 # uac.xml as the phone calling 300; both must succeed with legs apart.
 b2b_one_call() {
 	local pid
-	ll_start_daemon "$(b2b_conf)"
+	b2b_start
 	B2B_PHONE_PORT=${B2B_PHONE_PORT:-$(ll_free_port udp)}
 	b2b_register 201
 	b2b_pbx pid pbx "$LL_CASE_DIR/uas.xml" ${B2B_PBX_ARGS:-}

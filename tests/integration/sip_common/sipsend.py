@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Raw SIP sender for the sip_* integration cases.
 
-  sipsend.py udp|tcp HOST PORT FILE... [--wait S] [--split N] [--expect-close]
+  sipsend.py udp|tcp|tls HOST PORT FILE... [--wait S] [--split N]
+             [--together] [--expect-close] [--cafile PEM]
 
 Sends each FILE (one message, or '-' for stdin) and prints every reply's
 start line, one per line. TCP: all files go over one connection, each
-cut into N-byte segments with --split; --expect-close exits 0 only if
-the server closes the connection."""
+cut into N-byte segments with --split, or sent as one segment with
+--together; --expect-close prints 'closed' or 'open' last. TLS is TCP
+with a TLS client (verifying against --cafile when given)."""
 import argparse
 import socket
+import ssl
 import sys
 import time
 
@@ -21,6 +24,7 @@ ap.add_argument('--wait', type=float, default=1.0)
 ap.add_argument('--split', type=int, default=0)
 ap.add_argument('--together', action='store_true')
 ap.add_argument('--expect-close', action='store_true')
+ap.add_argument('--cafile')
 a = ap.parse_args()
 
 msgs = [sys.stdin.buffer.read() if f == '-' else open(f, 'rb').read()
@@ -35,6 +39,14 @@ if a.proto == 'udp':
 else:
     s = socket.create_connection((a.host, a.port), timeout=5)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if a.proto == 'tls':
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        if a.cafile:
+            ctx.load_verify_locations(a.cafile)
+        else:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s, server_hostname=a.host)
     data = [b''.join(msgs)] if a.together else msgs
     for m in data:
         if a.split:
@@ -52,7 +64,7 @@ while time.time() < end:
         d = s.recv(70000)
     except socket.timeout:
         break
-    except ConnectionResetError:
+    except (ConnectionResetError, ssl.SSLError):
         closed = True
         break
     if not d:

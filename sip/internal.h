@@ -89,6 +89,7 @@ struct sip_stack {
 
 	struct sip__heap heap;
 	uv_timer_t heap_timer;
+	struct sip__timer drain_timer;	/* after stop_listening */
 	bool fake_clock;
 	uint64_t fake_now;
 
@@ -125,7 +126,10 @@ void	sip__listener_close(struct sip__listener *l);
  * gets the connection used (0 for UDP). */
 int	sip__send(struct sip_stack *s, const struct sip_dest *d,
 	    const char *buf, size_t len, bool strict_flow, uint64_t *flow_out);
-/* The listener to send to d from (same transport and family), or NULL. */
+/* The listener whose sent-by goes in our Via for a destination of
+ * transport t and family: same transport and family; for TCP/TLS any
+ * listener will do (the connection carries the responses). NULL if
+ * none (UDP needs a socket of that family). */
 struct sip__listener *sip__listener_for(struct sip_stack *s,
 	    enum net_transport t, int family);
 void	sip__conns_close_all(struct sip_stack *s);
@@ -156,6 +160,7 @@ void	sip__tls_start(struct sip__conn *c, struct sip__tls *t);
 int	sip__conn_input(struct sip__conn *c, const char *buf, size_t len);
 void	sip__conn_ready(struct sip__conn *c);
 void	sip__conn_fail(struct sip__conn *c, const char *why);
+bool	sip__conn_is_closing(const struct sip__conn *c);
 const struct sockaddr_storage *sip__conn_peer(const struct sip__conn *c);
 int	sip__conn_write_raw(struct sip__conn *c, const char *buf, size_t len);
 
@@ -183,8 +188,11 @@ long	sip__content_length(const char *hdr, size_t len);
 
 /* Serializing (msg.c): a new malloc'd text and its length. */
 int	sip__msg_print(const osip_message_t *m, char **out, size_t *len);
+/* Our Via on top of m: transport t (the destination's; l may be of
+ * another transport when none of t listens), l's sent-by, branch. */
 int	sip__via_add(struct sip_stack *s, osip_message_t *m,
-	    const struct sip__listener *l, const char *branch);
+	    const struct sip__listener *l, enum net_transport t,
+	    const char *branch);
 int	sip__resp_route(const osip_message_t *resp,
 	    const struct sip_source *src, struct sip_dest *out);
 
@@ -251,7 +259,10 @@ void	sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 void	sip__client_response(struct sip_stack *s, osip_message_t *resp,
 	    const struct sip_source *src);
 void	sip__client_flow_failed(struct sip_stack *s, uint64_t flow);
+/* After stop_listening: from the next timer run, tells the drained
+ * callback once no transaction is busy (see txn.c's txn_busy). */
 void	sip__txn_check_drained(struct sip_stack *s);
+void	sip__txn_on_drain_timer(struct sip__timer *tm);
 
 /* Stateless answer to a request we will not keep a transaction for
  * (400, 503, 481, local OPTIONS). */

@@ -1,4 +1,5 @@
 # sip/: transports, parse/serialize on libosip2, transactions (sip.h).
 sip-y += htab.c timer.c msg.c parse.c stack.c transport.c tcp.c \
 	txn.c txn_server.c txn_client.c
-sip-y += $(if $(filter y,$(CONFIG_TLS)),tls_none.c,tls_none.c)
+sip-$(CONFIG_TLS) += tls.c
+sip-$(if $(filter y,$(CONFIG_TLS)),n,y) += tls_none.c

@@ -136,6 +136,7 @@ sip_stack_new(struct sip_stack **out, uv_loop_t *loop,
 	}
 	uv_timer_init(loop, &s->heap_timer);
 	s->heap_timer.data = s;
+	sip__timer_init(&s->drain_timer, sip__txn_on_drain_timer);
 	s->handles_open = 1;
 	rc = sip__tls_ctx_new(s);
 	if (rc == 0)
@@ -156,14 +157,6 @@ fail:
 	return rc;
 }
 
-static void
-stack_on_drain_check(uv_timer_t *t)
-{
-	struct sip_stack *s = t->data;
-
-	sip__txn_check_drained(s);
-}
-
 void
 sip_stack_stop_listening(struct sip_stack *s, sip_drained_cb cb, void *arg)
 {
@@ -178,8 +171,7 @@ sip_stack_stop_listening(struct sip_stack *s, sip_drained_cb cb, void *arg)
 	log_info("sip: stopped listening, %u transactions to finish",
 	    sip__txn_count(s));
 	/* The drained callback never runs from within this call. */
-	if (s->heap.n == 0)
-		uv_timer_start(&s->heap_timer, stack_on_drain_check, 0, 0);
+	sip__txn_check_drained(s);
 }
 
 void
@@ -191,6 +183,7 @@ sip_stack_close(struct sip_stack *s, sip_closed_cb cb, void *arg)
 	s->closed_cb = cb;
 	s->closed_arg = arg;
 	sip__txn_close_all(s);
+	sip__timer_stop(s, &s->drain_timer);
 	sip__conns_close_all(s);
 	for (unsigned i = 0; i < s->n_lst; i++)
 		sip__listener_close(s->lst[i]);

@@ -93,6 +93,8 @@ conn_on_closed(uv_handle_t *h)
 
 	if (--c->handles > 0)
 		return;
+	/* Freed only now: conn_close() may run from inside TLS input. */
+	sip__tls_free(c->tls);
 	free(c->rbuf);
 	free(c->pend);
 	free(c);
@@ -114,9 +116,6 @@ conn_close(struct sip__conn *c, const char *why)
 	sip__htab_remove(&s->flows, &c->flow_hn);
 	sip__htab_remove(&s->conn_addr, &c->addr_hn);
 	s->stats.connections--;
-	if (c->tls)
-		sip__tls_free(c->tls);
-	c->tls = NULL;
 	sip__client_flow_failed(s, c->flow);
 	uv_close((uv_handle_t *)&c->idle, conn_on_closed);
 	uv_close((uv_handle_t *)&c->tcp, conn_on_closed);
@@ -212,7 +211,7 @@ conn_write(struct sip__conn *c, const char *buf, size_t len)
 	char *p;
 
 	if (c->ready)
-		return c->tls ? sip__tls_write(c, c->tls, buf, len)
+		return c->transport == NET_TLS ? sip__tls_write(c, c->tls, buf, len)
 			      : sip__conn_write_raw(c, buf, len);
 	if (c->pend_len + len > 4u * c->s->cfg.max_message)
 		return -ENOBUFS;
@@ -347,7 +346,7 @@ conn_on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	if (nread == 0)
 		return;
 	conn_touch(c);
-	if (c->tls)
+	if (c->transport == NET_TLS)
 		sip__tls_input(c, c->tls, buf->base, (size_t)nread);
 	else
 		sip__conn_input(c, buf->base, (size_t)nread);
@@ -366,12 +365,37 @@ conn_start(struct sip__conn *c, bool server)
 		if (rc < 0)
 			return rc;
 		sip__tls_start(c, c->tls);
+		if (c->closing)
+			return -EPROTO;
 	} else {
 		sip__conn_ready(c);
 	}
 	conn_touch(c);
 	return uv_read_start((uv_stream_t *)&c->tcp, conn_on_alloc,
 	    conn_on_read);
+}
+
+static void
+refused_on_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Over the connection limit: accept and reset at once, or the kernel
+ * keeps it pending and libuv calls us again and again. The handle lives
+ * on the heap until its close callback (libuv owns it until then). */
+static void
+conn_refuse(uv_stream_t *ls)
+{
+	uv_tcp_t *t = malloc(sizeof(*t));
+
+	if (!t || uv_tcp_init(ls->loop, t) < 0) {
+		free(t);
+		return;
+	}
+	if (uv_accept(ls, (uv_stream_t *)t) < 0 ||
+	    uv_tcp_close_reset(t, refused_on_closed) < 0)
+		uv_close((uv_handle_t *)t, refused_on_closed);
 }
 
 static void
@@ -385,17 +409,9 @@ listener_on_conn(uv_stream_t *ls, int status)
 	if (status < 0)
 		return;
 	if (conn_new(&c, l->s, l->ep.transport) < 0) {
-		uv_tcp_t tmp;
-
-		/* Over the limit: accept and drop, or it stays pending. */
 		log_warn("sip: %s: connection limit reached",
 		    net_transport_name(l->ep.transport));
-		uv_tcp_init(l->s->loop, &tmp);
-		if (uv_accept(ls, (uv_stream_t *)&tmp) == 0)
-			uv_tcp_close_reset(&tmp, NULL);
-		else
-			uv_close((uv_handle_t *)&tmp, NULL);
-		uv_run(l->s->loop, UV_RUN_NOWAIT);
+		conn_refuse(ls);
 		return;
 	}
 	if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0 ||
@@ -513,6 +529,12 @@ const struct sockaddr_storage *
 sip__conn_peer(const struct sip__conn *c)
 {
 	return &c->peer;
+}
+
+bool
+sip__conn_is_closing(const struct sip__conn *c)
+{
+	return c->closing;
 }
 
 void

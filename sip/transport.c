@@ -10,31 +10,37 @@
 struct sip__listener *
 sip__listener_for(struct sip_stack *s, enum net_transport t, int family)
 {
-	struct sip__listener *fallback = NULL;
+	struct sip__listener *same_t = NULL, *same_af = NULL;
 
 	for (unsigned i = 0; i < s->n_lst; i++) {
 		struct sip__listener *l = s->lst[i];
 
-		if (l->ep.transport != t)
-			continue;
-		if (l->ep.addr.ss_family == family)
+		if (l->ep.transport == t && l->ep.addr.ss_family == family)
 			return l;
-		fallback = l;
+		if (l->ep.transport == t && !same_t)
+			same_t = l;
+		if (l->ep.addr.ss_family == family && !same_af)
+			same_af = l;
 	}
-	/* A TCP client connection needs no listener of the same family;
-	 * UDP does (the socket sends). */
-	return t == NET_UDP ? NULL : fallback;
+	/* UDP sends from the listening socket: it needs one of its
+	 * family. A TCP/TLS client connection needs no listener at all,
+	 * only a sent-by for its Via: responses come back over the
+	 * connection (RFC 3261 18.2.2). */
+	if (t == NET_UDP)
+		return NULL;
+	return same_t ? same_t : same_af ? same_af : s->n_lst ? s->lst[0]
+							     : NULL;
 }
 
 int
 sip__via_add(struct sip_stack *s, osip_message_t *m,
-    const struct sip__listener *l, const char *branch)
+    const struct sip__listener *l, enum net_transport t, const char *branch)
 {
 	char v[SIP_DOMAIN_MAX + NET_ADDRSTRLEN + SIP_BRANCH_LEN + 64];
 	osip_via_t *via = NULL;
 
 	snprintf(v, sizeof(v), "SIP/2.0/%s %s;branch=%s;rport",
-	    net_transport_sip_name(l->ep.transport), s->sent_by[l->index],
+	    net_transport_sip_name(t), s->sent_by[l->index],
 	    branch);
 	if (osip_via_init(&via) != 0)
 		return -ENOMEM;

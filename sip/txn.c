@@ -87,13 +87,52 @@ sip__txn_count(const struct sip_stack *s)
 	return s->txns.n;
 }
 
+static bool
+txn_is_client(const struct sip_txn *t)
+{
+	return t->kind == SIP_TXN_CLIENT || t->kind == SIP_TXN_CLIENT_INVITE;
+}
+
+/* Busy: still has work that matters to someone. A transaction that has
+ * its final response (Completed, Confirmed, Terminated, an acknowledged
+ * or client-side Accepted) only waits out Timers D/I/J/K/L/M to absorb
+ * retransmissions; shutdown does not wait for that. */
+static bool
+txn_busy(const struct sip_txn *t)
+{
+	switch (t->state) {
+	case SIP__TRYING:
+	case SIP__PROCEEDING:
+		return true;
+	case SIP__ACCEPTED:
+		return !txn_is_client(t) && !t->acked;
+	default:
+		return false;
+	}
+}
+
 void
 sip__txn_check_drained(struct sip_stack *s)
 {
+	if (!s->stopping || !s->drained_cb || s->closing)
+		return;
+	if (!sip__timer_is_armed(&s->drain_timer))
+		sip__timer_arm(s, &s->drain_timer, 0);
+}
+
+/* Runs from the timer heap, never inside a TU call: the drained
+ * callback may close the stack. The walk happens only while stopping. */
+void
+sip__txn_on_drain_timer(struct sip__timer *tm)
+{
+	struct sip_stack *s = container_of(tm, struct sip_stack, drain_timer);
 	sip_drained_cb cb = s->drained_cb;
 
-	if (!s->stopping || !cb || s->txns.n > 0 || s->closing)
+	if (!s->stopping || !cb || s->closing)
 		return;
+	for (const struct sip_txn *t = s->all; t; t = t->all_next)
+		if (txn_busy(t))
+			return;
 	s->drained_cb = NULL;
 	cb(s->drained_arg);
 }
@@ -143,6 +182,7 @@ sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms)
 {
 	sip__timer_stop(t->s, &t->t_retx);
 	sip__timer_arm(t->s, &t->t_end, after_ms);
+	sip__txn_check_drained(t->s);
 }
 
 void
@@ -166,12 +206,6 @@ sip__txn_set_wire(struct sip_txn *t, const osip_message_t *msg)
 	t->wire = w;
 	t->wire_len = n;
 	return 0;
-}
-
-static bool
-txn_is_client(const struct sip_txn *t)
-{
-	return t->kind == SIP_TXN_CLIENT || t->kind == SIP_TXN_CLIENT_INVITE;
 }
 
 /* Timers A, E, G and the UAS 2xx retransmission (RFC 3261 13.3.1.4):
@@ -214,8 +248,9 @@ sip__txn_close_all(struct sip_stack *s)
 		if (!txn_is_client(t) && t->tu_holds) {
 			void *arg = t->tu_arg;
 
-			t->tu_holds = false;
+			/* Ends the TU's hold (tu_holds false) by itself. */
 			sip_txn_reply(t, 503, NULL, NULL, 0);
+			t->tu_holds = false;
 			if (s->tu.on_server_gone)
 				s->tu.on_server_gone(s->tu.arg, t, arg);
 		}

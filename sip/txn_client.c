@@ -120,7 +120,7 @@ sip_request_send(struct sip_txn **out, struct sip_stack *s,
 	if (!l)
 		goto fail;
 	sip_branch_new(branch);
-	rc = sip__via_add(s, req, l, branch);
+	rc = sip__via_add(s, req, l, dst->transport, branch);
 	if (rc == 0)
 		rc = client_new(&t, s, req, dst, branch);
 	if (rc < 0)
@@ -362,7 +362,7 @@ sip_send_ack(struct sip_stack *s, osip_message_t *ack,
 	if (!l)
 		goto out;
 	sip_branch_new(branch);
-	rc = sip__via_add(s, ack, l, branch);
+	rc = sip__via_add(s, ack, l, dst->transport, branch);
 	if (rc == 0)
 		return sip_send_stateless(s, ack, dst);
 out:

@@ -132,6 +132,7 @@ sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
 		return 0;
 	}
 	server_final(st, resp, code);
+	sip__txn_check_drained(st->s);
 	return 0;
 }
 
@@ -280,6 +281,7 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 			t->acked = true;
 			s->stats.acks_pending--;
 			sip__timer_stop(s, &t->t_retx);
+			sip__txn_check_drained(s);
 		}
 	}
 	if (s->tu.on_ack)

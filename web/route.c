@@ -41,14 +41,13 @@ static const struct web_route routes[] = {
 	{HTTP_HEAD, "/", web__h_static, WEB_R_PUBLIC | WEB_R_PREFIX},
 };
 
-/* A parameter is one non-empty segment of safe characters: extensions,
- * names and ids, never a slash or a dot-dot. */
+/* A parameter is one non-empty path segment of printable characters;
+ * handlers validate it further (an extension gets 400, not 404). Escapes
+ * and markup characters never match, so no parameter needs decoding. */
 static bool
 param_char_ok(char ch)
 {
-	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-	       (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '_' ||
-	       ch == '.' || ch == '+' || ch == '*' || ch == '#' || ch == '@';
+	return ch > ' ' && ch < 0x7f && !strchr("/%<>\"\\`{}|^", ch);
 }
 
 bool

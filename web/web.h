@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "util.h"
+
 struct store;
 
 /* Upper bounds (microseconds) of the policy decision latency histogram
@@ -73,6 +75,7 @@ struct web_config {
 
 struct web;
 
+#if IS_ENABLED(CONFIG_WEB)
 /* Starts listening on cfg->listen. On first start with no admin account
  * it creates "admin" with a random password written to
  * DATA_DIR/admin-password (0600) and logs the path; with TLS and no
@@ -91,5 +94,27 @@ void	web_close(struct web *w);
  * nothing when no server runs. Lock changes made through the API and
  * changes seen in the audit log are published by web/ itself. */
 void	web_event_publish(const char *type, const char *json);
+
+#else
+/* Without CONFIG_WEB the config refuses [web] listen; these keep callers
+ * free of #ifdef. */
+static inline int
+web_new(struct web **out, uv_loop_t *loop, const struct web_config *cfg,
+    const struct web_hooks *hooks)
+{
+	(void)out, (void)loop, (void)cfg, (void)hooks;
+	return UV_ENOTSUP;
+}
+static inline void
+web_close(struct web *w)
+{
+	(void)w;
+}
+static inline void
+web_event_publish(const char *type, const char *json)
+{
+	(void)type, (void)json;
+}
+#endif
 
 #endif

@@ -40,7 +40,7 @@ async function open(dirs) {
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
   page.on('console', (m) => {
     if (m.type() === 'error' && !/401/.test(m.text())) {
-      problems.push('console: ' + m.text());
+      problems.push('console: ' + m.text() + ' ' + m.location().url);
     }
   });
   return { ctx, page, problems };
@@ -56,6 +56,22 @@ async function login(page) {
 
 function row(page, ext) {
   return page.locator('#lines-table tbody tr[data-ext="' + ext + '"]');
+}
+
+// Polls from Node: page.waitForFunction() would evaluate a string in the
+// page, which the console's CSP (no 'unsafe-eval') rightly refuses.
+async function until(what, fn) {
+  const end = Date.now() + TIMEOUT;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > end) fail('timed out waiting for ' + what);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function stateOf(page, ext) {
+  return row(page, ext).locator('td').nth(2).textContent()
+    .catch(() => '');
 }
 
 async function shot(page, name) {
@@ -94,16 +110,12 @@ async function main() {
     }
     await row(a.page, '201').getByRole('button', { name: 'Lock line 201' })
       .click();
-    await a.page.waitForFunction(() => {
-      const r = document.querySelector('#lines-table tr[data-ext="201"]');
-      return r && r.cells[2].textContent === 'locked (admin)';
-    });
+    await until('201 locked here',
+      async () => (await stateOf(a.page, '201')) === 'locked (admin)');
     const by = await row(a.page, '201').locator('td').nth(4).textContent();
     if (by !== 'web:admin') fail('locked by shows ' + by);
-    await b.page.waitForFunction(() => {
-      const r = document.querySelector('#lines-table tr[data-ext="201"]');
-      return r && r.cells[2].textContent === 'locked (admin)';
-    });
+    await until('201 locked in the other context',
+      async () => (await stateOf(b.page, '201')) === 'locked (admin)');
     await shot(a.page, 'lines');
     await shot(b.page, 'lines-live');
 
@@ -111,17 +123,27 @@ async function main() {
     await row(a.page, '201').getByRole('button', { name: 'Unlock line 201' })
       .focus();
     await a.page.keyboard.press('Enter');
-    await b.page.waitForFunction(() => {
-      const r = document.querySelector('#lines-table tr[data-ext="201"]');
-      return r && r.cells[2].textContent === 'unlocked';
-    });
+    await until('201 unlocked in the other context',
+      async () => (await stateOf(b.page, '201')) === 'unlocked');
 
-    // Every other page renders; each gets its screenshot.
-    for (const p of ['settings', 'audit', 'calls', 'system']) {
-      await a.page.getByRole('link', { name: p === 'audit' ? 'Audit log'
-        : p[0].toUpperCase() + p.slice(1) }).click();
+    // Every other page renders; each gets its screenshot. (No
+    // "networkidle": the event stream never ends.)
+    const ready = {
+      settings: () => until('emergency list', async () =>
+        (await a.page.locator('#emergency-list').inputValue()) !== ''),
+      audit: () => a.page.waitForSelector('#audit-table tbody tr'),
+      calls: () => a.page.waitForResponse((r) =>
+        r.url().includes('/api/v1/calls?')),
+      system: () => a.page.waitForSelector('#reg-table thead')
+        .then(() => a.page.waitForSelector('#sys dt'))
+    };
+    const names = { settings: 'Settings', audit: 'Audit log', calls: 'Calls',
+      system: 'System' };
+    for (const p of Object.keys(names)) {
+      const done = ready[p]();
+      await a.page.getByRole('link', { name: names[p] }).click();
       await a.page.waitForSelector('#page-' + p + ':not([hidden])');
-      await a.page.waitForLoadState('networkidle');
+      await done;
       await shot(a.page, p);
     }
     await a.page.getByRole('link', { name: 'Audit log' }).click();
@@ -131,12 +153,12 @@ async function main() {
 
     // Settings save round trip.
     await a.page.getByRole('link', { name: 'Settings' }).click();
-    await a.page.waitForFunction(
-      () => document.getElementById('emergency-list').value.includes('112'));
+    await until('emergency list', async () =>
+      (await a.page.locator('#emergency-list').inputValue()).includes('112'));
     await a.page.getByLabel('Block incoming calls to locked lines').check();
     await a.page.getByRole('button', { name: 'Save settings' }).click();
-    await a.page.waitForFunction(
-      () => document.getElementById('msg').textContent === 'Settings saved.');
+    await until('settings saved', async () =>
+      (await a.page.locator('#msg').textContent()) === 'Settings saved.');
 
     // Phone-sized screen and the self-service page.
     await a.page.setViewportSize({ width: 390, height: 780 });
@@ -146,9 +168,10 @@ async function main() {
     await a.page.goto(URL + '/self');
     await a.page.getByLabel('Extension').fill('202');
     await a.page.getByLabel('PIN').fill('2580');
-    await a.page.getByRole('button', { name: 'Lock' }).click();
-    await a.page.waitForFunction(() => document.getElementById('self-msg')
-      .textContent === 'Line 202 is now locked.');
+    await a.page.getByRole('button', { name: 'Lock', exact: true }).click();
+    await until('self-service lock', async () =>
+      (await a.page.locator('#self-msg').textContent()) ===
+        'Line 202 is now locked.');
     await shot(a.page, 'self');
 
     const problems = a.problems.concat(b.problems);

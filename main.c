@@ -14,6 +14,7 @@
 #include "b2bua/b2b.h"
 #include "log.h"
 #include "sip/sip.h"
+#include "storage/store.h"
 #include "util.h"
 
 struct daemon {
@@ -27,6 +28,7 @@ struct daemon {
 	bool stopping;
 	struct sip_stack *sip;	/* NULL once closed */
 	struct b2b *b2b;	/* NULL once freed (before sip closes) */
+	struct store *store;	/* LMDB env; closed after every room */
 	uv_signal_t sig_usr1;	/* stats dump to the log */
 };
 
@@ -97,7 +99,7 @@ daemon_sip_start(struct daemon *d)
 	int rc;
 
 	daemon_b2b_settings(&d->conf, &bs);
-	rc = b2b_new(&d->b2b, d->loop, NULL, &bs);
+	rc = b2b_new(&d->b2b, d->loop, d->store, &bs);
 	if (rc < 0)
 		fatal("main: b2bua: cannot start: %s", strerror(-rc));
 	b2b_sip_tu(d->b2b, &tu);
@@ -114,6 +116,25 @@ daemon_sip_start(struct daemon *d)
 		    net_addr_str((const struct sockaddr *)&sc.listen[i].addr,
 			a, sizeof(a)));
 	}
+}
+
+/* storage/ wiring: the environment from [storage], opened before any
+ * room that reads it and closed after all of them. */
+static void
+daemon_store_open(struct daemon *d)
+{
+	struct store_config sc = {.map_size = d->conf.map_size};
+	uint64_t used, map;
+	int rc;
+
+	ll_strlcpy(sc.dir, d->conf.storage_dir, sizeof(sc.dir));
+	rc = store_open(&d->store, &sc);
+	if (rc < 0)
+		fatal("main: storage %s: cannot open: %s", sc.dir,
+		    store_strerror(rc));
+	if (store_usage(d->store, &used, &map) == 0)
+		log_info("main: storage %s: %llu of %llu bytes used", sc.dir,
+		    (unsigned long long)used, (unsigned long long)map);
 }
 
 static void
@@ -232,6 +253,7 @@ daemon_run(struct daemon *d)
 	rc = daemon_signals_init(d);
 	if (rc < 0)
 		fatal("main: signals: %s", uv_strerror(rc));
+	daemon_store_open(d);
 	daemon_sip_start(d);
 	log_info("main: linelockd %s (%s) started", LL_VERSION, LL_GIT_REV);
 	uv_run(d->loop, UV_RUN_DEFAULT);
@@ -243,6 +265,8 @@ daemon_run(struct daemon *d)
 	if (rc < 0)
 		log_warn("main: loop closed with handles open: %s",
 		    uv_strerror(rc));
+	store_close(d->store);
+	d->store = NULL;
 	log_info("main: stopped");
 	log_close();
 	return 0;

@@ -233,6 +233,7 @@ web__h_line_lock(struct web_conn *c, struct web_req *r)
 	}
 	log_info("web: %s: line %s/%s locked (%s) by %s", c->peer_host, part,
 	    r->params[0], lock_names[how], a.name);
+	web__line_changed(c->srv, part, r->params[0], true);
 	web__events_poll(c->srv);
 	reply_line(c, part, r->params[0]);
 }
@@ -261,6 +262,7 @@ web__h_line_unlock(struct web_conn *c, struct web_req *r)
 	}
 	log_info("web: %s: line %s/%s unlocked by %s", c->peer_host, part,
 	    r->params[0], a.name);
+	web__line_changed(c->srv, part, r->params[0], false);
 	web__events_poll(c->srv);
 	reply_line(c, part, r->params[0]);
 }

@@ -133,6 +133,14 @@ web__events_poll(struct web *w)
 }
 
 void
+web__line_changed(struct web *w, const char *partition, const char *ext,
+    bool locked)
+{
+	if (w->hooks.line_changed)
+		w->hooks.line_changed(partition, ext, locked, w->hooks.arg);
+}
+
+void
 web__events_init(struct web *w)
 {
 	/* Only what happens from now on is news. */

@@ -252,6 +252,9 @@ void	web__actor(struct store_actor *a, struct web_conn *c,
 	    struct web_req *r);
 /* A line as the API shows it (never the PIN hash). */
 cJSON	*web__line_json(const struct store_line *l);
+/* Reports a lock change made through web/ to hooks.line_changed. */
+void	web__line_changed(struct web *w, const char *partition,
+	    const char *ext, bool locked);
 /* Publishes new audit entries (and line changes) to the live feed now. */
 void	web__events_poll(struct web *w);
 

@@ -92,6 +92,7 @@ pin_apply(struct web_conn *c, struct pin_check *pc, struct store_line *l)
 		return rc;
 	log_info("web: %s: line %s %s by its user (%s)", c->peer_host,
 	    pc->ext, pc->lock ? "locked" : "unlocked", pc->actor.name);
+	web__line_changed(c->srv, STORE_PARTITION_DEFAULT, pc->ext, pc->lock);
 	web__events_poll(c->srv);
 	return store_line_get(st, l, STORE_PARTITION_DEFAULT, pc->ext);
 }

@@ -49,11 +49,18 @@ typedef void (*web_stats_cb)(struct web_stats *out, void *arg);
  * {"id","from","to","direction","state","since"}. Must not block. */
 typedef void (*web_list_cb)(void *array, void *arg);
 
-/* Read-only hooks main.c wires to the other rooms. Any may be NULL. */
+/* A line's lock changed through web/ (API, self-service, phone XML),
+ * already stored: main.c tells the B2BUA so that it can notify the
+ * line's phones. Changes by other processes are not reported here. */
+typedef void (*web_line_cb)(const char *partition, const char *ext,
+    bool locked, void *arg);
+
+/* Hooks main.c wires to the other rooms. Any may be NULL. */
 struct web_hooks {
 	web_stats_cb stats;
 	web_list_cb registrations;
 	web_list_cb active_calls;
+	web_line_cb line_changed;
 	void *arg;			/* passed to every hook */
 };
 

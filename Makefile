@@ -62,7 +62,7 @@ LINK_LIBS := $(BUILD)/libb2bua.a $(BUILD)/libweb.a $(BUILD)/libpolicy.a \
 AUTOCONF := $(BUILD)/include/autoconf.h
 
 .PHONY: all run test asan min defconfig allnoconfig menuconfig clean deps \
-	test-deps unit bench fuzz cross style install
+	test-deps unit bench bench-pol fuzz cross style install
 CTL := $(if $(wildcard linelockctl.c),$(BUILD)/linelockctl)
 all: $(BUILD)/linelockd $(CTL)
 
@@ -141,6 +141,9 @@ test: test-deps
 # results in bench/out/. Small C benches build as $(BUILD)/bench/<name>.
 bench:
 	@BUILD=$(BUILD) bench/run.sh
+# pol_decide() latency, 100,000 lines and 1,000 patterns (storage helper).
+bench-pol: $(BUILD)/bench/pol_bench
+	$(BUILD)/bench/pol_bench 1000000 100000 1000
 $(BUILD)/bench/%: bench/%.c $(LIBS) $(AUTOCONF)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)

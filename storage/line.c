@@ -541,3 +541,40 @@ store_line_label_set(struct store *st, const char *partition,
 		return -EINVAL;
 	return line_modify(st, partition, ext, edit_label, label, actor);
 }
+
+static bool
+line_valid(const struct store_line *l)
+{
+	return l->lock <= STORE_LOCK_BUDGET &&
+	    l->locked_action <= STORE_ACTION_REDIRECT &&
+	    l->block_incoming <= STORE_ON && store__uri_ok(l->redirect_uri) &&
+	    (!l->label[0] ||
+		store__name_ok(l->label, STORE_LABEL_MAX, label_char_ok)) &&
+	    strnlen(l->locked_by, sizeof(l->locked_by)) < sizeof(l->locked_by) &&
+	    strnlen(l->lock_source, sizeof(l->lock_source)) <
+		sizeof(l->lock_source);
+}
+
+int
+store_line_import(struct store *st, const struct store_line *lines,
+    size_t n, const struct store_actor *actor)
+{
+	char count[32];
+	MDB_txn *txn;
+	int rc = store__write_begin(st, &txn);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = line_valid(&lines[i]) ? line_write(st, txn, &lines[i])
+					   : -EINVAL;
+	snprintf(count, sizeof(count), "%zu lines", n);
+	if (rc == 0)
+		rc = store__audit_txn(st, txn, actor, "line.import", "lines", "",
+		    count);
+	if (rc < 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return store__commit(st, txn);
+}

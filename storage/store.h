@@ -45,7 +45,7 @@
 #define STORE_URI_MAX		128
 #define STORE_LABEL_MAX		64
 #define STORE_PATTERN_MAX	32
-#define STORE_LIST_MAX		256	/* patterns per list */
+#define STORE_LIST_MAX		1024	/* patterns per list */
 #define STORE_FC_MAX		8	/* feature code, "*71" */
 #define STORE_PREFIX_MAX	8	/* outside-line prefix, "9" */
 #define STORE_SETTING_MAX	STORE_URI_MAX	/* longest setting value */
@@ -262,6 +262,13 @@ int	store_line_label_set(struct store *st, const char *partition,
  * "line.delete". */
 int	store_line_delete(struct store *st, const char *partition,
 	    const char *ext, const struct store_actor *actor);
+
+/* Writes n lines (as given, replacing existing records) in one
+ * transaction: provisioning and bulk edits. Nothing is written when any
+ * line is invalid (-EINVAL). Audited as one "line.import" entry with the
+ * count. */
+int	store_line_import(struct store *st, const struct store_line *lines,
+	    size_t n, const struct store_actor *actor);
 
 /* Validates an extension or partition name: 1..31 of [0-9A-Za-z_.+-]. */
 bool	store_ext_is_valid(const char *ext);

@@ -10,12 +10,15 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <cjson/cJSON.h>
+
 #include "conf.h"
 #include "b2bua/b2b.h"
 #include "log.h"
 #include "sip/sip.h"
 #include "storage/store.h"
 #include "util.h"
+#include "web/web.h"
 
 struct daemon {
 	uv_loop_t *loop;
@@ -29,6 +32,7 @@ struct daemon {
 	struct sip_stack *sip;	/* NULL once closed */
 	struct b2b *b2b;	/* NULL once freed (before sip closes) */
 	struct store *store;	/* LMDB env; closed after every room */
+	struct web *web;	/* NULL when off or closed */
 	uv_signal_t sig_usr1;	/* stats dump to the log */
 };
 
@@ -137,6 +141,115 @@ daemon_store_open(struct daemon *d)
 		    (unsigned long long)used, (unsigned long long)map);
 }
 
+/* web/ hook: the B2BUA's and the stack's counters for /metrics. */
+static void
+daemon_web_stats(struct web_stats *out, void *arg)
+{
+	static const char *const names[] = {"forward", "reject", "redirect",
+	    "local", "emergency", "overload"};
+	struct daemon *d = arg;
+	struct b2b_stats bs = {0};
+	struct sip_stats ss = {0};
+	uint64_t v[ARRAY_SIZE(names)];
+
+	if (d->b2b)
+		b2b_stats_get(d->b2b, &bs);
+	if (d->sip)
+		sip_stack_stats(d->sip, &ss);
+	v[0] = bs.calls_forwarded;
+	v[1] = bs.calls_rejected;
+	v[2] = bs.calls_redirected;
+	v[3] = bs.calls_local;
+	v[4] = bs.calls_emergency;
+	v[5] = bs.calls_overload;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		out->verdicts[i].name = names[i];
+		out->verdicts[i].count = v[i];
+	}
+	out->n_verdicts = ARRAY_SIZE(names);
+	out->calls_total = bs.calls_total;
+	out->active_dialogs = bs.calls_active;
+	out->registrations = bs.registrations;
+	for (size_t k = 0; k < SIP_TXN_KINDS; k++)
+		out->open_transactions += ss.txn_open[k];
+}
+
+/* web/ hook: a lock set through the API or a phone page; the B2BUA
+ * tells the line's phones when notify_on_lock is on. */
+static void
+daemon_on_web_line(const char *partition, const char *ext, bool locked,
+    void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)partition;
+	if (d->b2b)
+		b2b_notify_lock(d->b2b, ext, locked);
+}
+
+/* b2bua/ -> web/: calls and registrations onto the console's live feed
+ * (lock changes get there through the audit log). */
+static void
+daemon_on_b2b_event(const struct b2b_event *ev, void *arg)
+{
+	static const char *const kinds[] = {"start", "answer", "end",
+	    "register", "unregister", "line_lock"};
+	static const char *const dirs[] = {"outgoing", "incoming", "local"};
+	cJSON *j;
+	char *text;
+
+	(void)arg;
+	if (ev->kind == B2B_EV_LINE_LOCK || ev->kind >= ARRAY_SIZE(kinds))
+		return;
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "event", kinds[ev->kind]);
+	cJSON_AddStringToObject(j, "direction", ev->direction <
+	    ARRAY_SIZE(dirs) ? dirs[ev->direction] : "?");
+	cJSON_AddNumberToObject(j, "call", ev->call_id);
+	cJSON_AddStringToObject(j, "caller", ev->caller);
+	cJSON_AddStringToObject(j, "callee", ev->callee);
+	cJSON_AddNumberToObject(j, "status", ev->status);
+	cJSON_AddStringToObject(j, "disposition", ev->disposition);
+	cJSON_AddNumberToObject(j, "start_ms", (double)ev->start_ms);
+	text = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	if (text)
+		web_event_publish(ev->kind >= B2B_EV_REGISTER ? "registration"
+		    : "call", text);
+	cJSON_free(text);
+}
+
+/* web/ wiring: the console and API from [web], on the data dir. */
+static void
+daemon_web_start(struct daemon *d)
+{
+	struct web_config wc = {0};
+	struct web_hooks hooks = {.stats = daemon_web_stats,
+	    .line_changed = daemon_on_web_line, .arg = d};
+	int rc;
+
+	if (!d->conf.web_enabled)
+		return;
+	wc.listen = d->conf.web_listen;
+	wc.tls = d->conf.web_tls;
+	wc.tls_cert = d->conf.web_tls_cert;
+	wc.tls_key = d->conf.web_tls_key;
+	wc.data_dir = d->conf.storage_dir;
+	wc.store = d->store;
+	rc = web_new(&d->web, d->loop, &wc, &hooks);
+	if (rc < 0)
+		fatal("main: web: cannot start: %s", uv_strerror(rc));
+	if (d->b2b)
+		b2b_set_event_cb(d->b2b, daemon_on_b2b_event, d);
+}
+
+static void
+daemon_web_close(struct daemon *d)
+{
+	web_close(d->web);
+	d->web = NULL;
+}
+
 static void
 usage(FILE *out)
 {
@@ -175,6 +288,7 @@ daemon_stop(struct daemon *d)
 	}
 	d->stopping = true;
 	log_info("main: shutting down");
+	daemon_web_close(d);
 	uv_close((uv_handle_t *)&d->sig_hup, daemon_on_closed);
 	uv_close((uv_handle_t *)&d->sig_usr1, daemon_on_closed);
 	if (d->sip)
@@ -255,10 +369,12 @@ daemon_run(struct daemon *d)
 		fatal("main: signals: %s", uv_strerror(rc));
 	daemon_store_open(d);
 	daemon_sip_start(d);
+	daemon_web_start(d);
 	log_info("main: linelockd %s (%s) started", LL_VERSION, LL_GIT_REV);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	daemon_sip_close(d);	/* after a second signal's uv_stop() */
 	uv_run(d->loop, UV_RUN_DEFAULT);
+	daemon_web_close(d);
 	uv_walk(d->loop, daemon_close_all, NULL);
 	uv_run(d->loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(d->loop);

@@ -328,6 +328,11 @@ cmd_set(struct ctl *c)
 	}
 	if (rc < 0)
 		return ctl_fail(rc, "set", c->args[0]);
+	if (store_setting_get(c->st, "redirect_uri", err, sizeof(err)) == 0 &&
+	    !err[0] && strcmp(c->args[0], "locked_action") == 0 &&
+	    strcmp(c->args[1], "redirect") == 0)
+		fprintf(stderr, "linelockctl: note: no redirect_uri yet; "
+				"locked calls get 403 until one is set\n");
 	return 0;
 }
 

@@ -251,13 +251,15 @@ line_modify(struct store *st, const char *partition, const char *ext,
 		mdb_txn_abort(txn);
 		return 0;
 	}
-	l.updated = store__now();
-	if (rc == 0)
+	if (rc == 0) {
+		l.updated = store__now();
 		rc = line_write(st, txn, &l);
-	snprintf(subject, sizeof(subject), "%s/%s", l.partition, l.ext);
-	if (rc == 0 && ch.action)
+	}
+	if (rc == 0 && ch.action) {
+		snprintf(subject, sizeof(subject), "%s/%s", l.partition, l.ext);
 		rc = store__audit_txn(st, txn, actor, ch.action, subject,
 		    ch.old_value, ch.new_value);
+	}
 	if (rc < 0) {
 		mdb_txn_abort(txn);
 		return rc;

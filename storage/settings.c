@@ -198,16 +198,15 @@ setting_parse_one(struct store_settings *s, const struct setting_def *d,
 	return 0;
 }
 
-/* Rules across settings: a redirect needs a target, and no feature code
- * may be a prefix of another (*7 would swallow *72 + PIN). */
+/* Rules across settings: no feature code may be a prefix of another (*7
+ * would swallow *72 + PIN). A redirect without a redirect_uri is allowed,
+ * so the two can be set in either order; policy rejects (403) until the
+ * URI is there. */
 static int
 settings_validate(const struct store_settings *s, const char **why)
 {
 	const char *fc[] = {s->fc_lock, s->fc_unlock, s->fc_pin};
 
-	if (s->locked_action == STORE_ACTION_REDIRECT && !s->redirect_uri[0])
-		return *why = "locked_action redirect needs redirect_uri",
-		       -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(fc); i++)
 		for (size_t j = 0; j < ARRAY_SIZE(fc); j++)
 			if (i != j && strncmp(fc[i], fc[j], strlen(fc[i])) == 0)

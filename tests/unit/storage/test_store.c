@@ -200,13 +200,14 @@ test_settings_validate_and_audit(void **state)
 	assert_string_equal(s.fc_lock, "*71");
 	assert_int_equal(s.incoming_locked_code, 480);
 	assert_true(s.notify_on_lock);
-	assert_int_equal(store_setting_set(e->st, "locked_action", "redirect",
-	    &cli, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "redirect_uri"));
-	assert_int_equal(store_setting_set(e->st, "redirect_uri",
-	    "sip:locked@pbx", &cli, err, sizeof(err)), 0);
+	/* Either order: the action before its URI is fine. */
 	assert_int_equal(store_setting_set(e->st, "locked_action", "redirect",
 	    &cli, err, sizeof(err)), 0);
+	assert_int_equal(store_setting_set(e->st, "redirect_uri",
+	    "sip:locked@pbx", &cli, err, sizeof(err)), 0);
+	assert_int_equal(store_setting_set(e->st, "feature_lock", "*7", &cli,
+	    err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "prefix"));
 	assert_int_equal(store_setting_set(e->st, "block_incoming", "on", &cli,
 	    err, sizeof(err)), 0);
 	assert_string_equal(last_audit(e->st).action, "setting.set");

@@ -26,20 +26,20 @@
 struct ctl {
 	const char *dir;
 	const char *partition;
-	const char *pin;	/* --pin */
-	bool admin;		/* --admin */
-	bool json;		/* --json */
-	bool clear;		/* --clear */
-	unsigned limit;		/* --limit */
+	const char *pin; /* --pin */
+	bool admin;      /* --admin */
+	bool json;       /* --json */
+	bool clear;      /* --clear */
+	unsigned limit;  /* --limit */
 	struct store_actor actor;
 	struct store *st;
-	char **args;		/* after the command */
+	char **args; /* after the command */
 	int nargs;
 };
 
 struct ctl_cmd {
 	const char *name;
-	int nargs;		/* exact count, or -1 for 0..2 */
+	int nargs; /* exact count, or -1 for 0..2 */
 	bool writes;
 	int (*run)(struct ctl *c);
 };
@@ -47,7 +47,8 @@ struct ctl_cmd {
 static int
 ctl_usage(FILE *out)
 {
-	fprintf(out,
+	fprintf(
+	    out,
 	    "usage: linelockctl [-d DIR] COMMAND [ARGS] [OPTIONS]\n"
 	    "  lock EXT [--admin]        lock a line (user lock, or admin)\n"
 	    "  unlock EXT                unlock a line (any lock)\n"
@@ -69,8 +70,8 @@ ctl_usage(FILE *out)
 static int
 ctl_fail(int rc, const char *what, const char *subject)
 {
-	fprintf(stderr, "linelockctl: %s%s%s: %s\n", what,
-	    subject ? " " : "", subject ? subject : "", store_strerror(rc));
+	fprintf(stderr, "linelockctl: %s%s%s: %s\n", what, subject ? " " : "",
+	        subject ? subject : "", store_strerror(rc));
 	return 1;
 }
 
@@ -89,7 +90,7 @@ static const char *
 lock_name(uint8_t lock)
 {
 	static const char *const names[] = {"unlocked", "user", "admin",
-	    "budget"};
+	                                    "budget"};
 
 	return lock < ARRAY_SIZE(names) ? names[lock] : "?";
 }
@@ -103,8 +104,9 @@ tri_name(uint8_t v)
 static const char *
 action_name(uint8_t v)
 {
-	return v == STORE_ACTION_REJECT ? "reject"
-	    : v == STORE_ACTION_REDIRECT ? "redirect" : "inherit";
+	return v == STORE_ACTION_REJECT     ? "reject"
+	       : v == STORE_ACTION_REDIRECT ? "redirect"
+	                                    : "inherit";
 }
 
 /* Prints a cJSON document and frees it. */
@@ -137,12 +139,12 @@ line_json(const struct store_line *l)
 	cJSON_AddBoolToObject(o, "pin_set", store_hash_is_set(&l->pin));
 	cJSON_AddNumberToObject(o, "pin_failures", l->pin_failures);
 	cJSON_AddNumberToObject(o, "pin_blocked_until",
-	    (double)l->pin_blocked_until);
+	                        (double)l->pin_blocked_until);
 	cJSON_AddStringToObject(o, "locked_action",
-	    action_name(l->locked_action));
+	                        action_name(l->locked_action));
 	cJSON_AddStringToObject(o, "redirect_uri", l->redirect_uri);
 	cJSON_AddStringToObject(o, "block_incoming",
-	    tri_name(l->block_incoming));
+	                        tri_name(l->block_incoming));
 	return o;
 }
 
@@ -154,21 +156,21 @@ line_print(const struct store_line *l)
 	ctl_time(when, sizeof(when), l->locked_at);
 	ctl_time(until, sizeof(until), l->pin_blocked_until);
 	printf("line %s/%s%s%s\n", l->partition, l->ext,
-	    l->label[0] ? "  " : "", l->label);
+	       l->label[0] ? "  " : "", l->label);
 	if (l->lock == STORE_LOCK_NONE)
 		printf("  state: unlocked\n");
 	else
 		printf("  state: locked (%s) by %s from %s at %s\n",
-		    lock_name(l->lock), l->locked_by,
-		    l->lock_source[0] ? l->lock_source : "-", when);
+		       lock_name(l->lock), l->locked_by,
+		       l->lock_source[0] ? l->lock_source : "-", when);
 	printf("  pin: %s, %u recent failure(s)%s%s\n",
-	    store_hash_is_set(&l->pin) ? "set" : "not set", l->pin_failures,
-	    l->pin_blocked_until > (int64_t)time(NULL) ? ", blocked until "
-						       : "",
-	    l->pin_blocked_until > (int64_t)time(NULL) ? until : "");
+	       store_hash_is_set(&l->pin) ? "set" : "not set", l->pin_failures,
+	       l->pin_blocked_until > (int64_t)time(NULL) ? ", blocked until "
+	                                                  : "",
+	       l->pin_blocked_until > (int64_t)time(NULL) ? until : "");
 	printf("  locked calls: %s%s%s, block incoming: %s\n",
-	    action_name(l->locked_action), l->redirect_uri[0] ? " to " : "",
-	    l->redirect_uri, tri_name(l->block_incoming));
+	       action_name(l->locked_action), l->redirect_uri[0] ? " to " : "",
+	       l->redirect_uri, tri_name(l->block_incoming));
 }
 
 /* ---- lines ---------------------------------------------------------- */
@@ -177,20 +179,21 @@ static int
 cmd_lock(struct ctl *c)
 {
 	int rc = store_line_lock(c->st, c->partition, c->args[0],
-	    c->admin ? STORE_LOCK_ADMIN : STORE_LOCK_USER, &c->actor);
+	                         c->admin ? STORE_LOCK_ADMIN : STORE_LOCK_USER,
+	                         &c->actor);
 
 	if (rc < 0)
 		return ctl_fail(rc, "lock", c->args[0]);
 	printf("line %s locked (%s)\n", c->args[0],
-	    c->admin ? "admin" : "user");
+	       c->admin ? "admin" : "user");
 	return 0;
 }
 
 static int
 cmd_unlock(struct ctl *c)
 {
-	int rc = store_line_unlock(c->st, c->partition, c->args[0], true,
-	    &c->actor);
+	int rc =
+	    store_line_unlock(c->st, c->partition, c->args[0], true, &c->actor);
 
 	if (rc < 0)
 		return ctl_fail(rc, "unlock", c->args[0]);
@@ -226,7 +229,7 @@ cmd_list(struct ctl *c)
 
 	do {
 		n = store_line_list(c->st, page, CTL_PAGE, ap[0] ? ap : NULL,
-		    ae[0] ? ae : NULL, NULL);
+		                    ae[0] ? ae : NULL, NULL);
 		if (n < 0) {
 			cJSON_Delete(arr);
 			return ctl_fail(n, "list", NULL);
@@ -236,8 +239,8 @@ cmd_list(struct ctl *c)
 				cJSON_AddItemToArray(arr, line_json(&page[i]));
 			else
 				printf("%-10s %-12s %-8s %s\n",
-				    page[i].partition, page[i].ext,
-				    lock_name(page[i].lock), page[i].label);
+				       page[i].partition, page[i].ext,
+				       lock_name(page[i].lock), page[i].label);
 		}
 		if (n > 0) {
 			ll_strlcpy(ap, page[n - 1].partition, sizeof(ap));
@@ -252,8 +255,7 @@ static int
 read_secret(char *buf, size_t len, const char *prompt)
 {
 	struct termios old, quiet;
-	bool tty = isatty(STDIN_FILENO) &&
-	    tcgetattr(STDIN_FILENO, &old) == 0;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
 	char *nl;
 
 	if (tty) {
@@ -284,7 +286,7 @@ cmd_pin(struct ctl *c)
 
 	if (c->clear) {
 		rc = store_line_pin_set(c->st, c->partition, c->args[0], NULL,
-		    &c->actor);
+		                        &c->actor);
 		if (rc < 0)
 			return ctl_fail(rc, "pin", c->args[0]);
 		printf("line %s: PIN cleared\n", c->args[0]);
@@ -306,7 +308,7 @@ cmd_pin(struct ctl *c)
 	}
 	if (rc == 0)
 		rc = store_line_pin_set(c->st, c->partition, c->args[0], &h,
-		    &c->actor);
+		                        &c->actor);
 	if (rc < 0)
 		return ctl_fail(rc, "pin", c->args[0]);
 	printf("line %s: PIN set\n", c->args[0]);
@@ -320,7 +322,7 @@ cmd_set(struct ctl *c)
 {
 	char err[160] = "";
 	int rc = store_setting_set(c->st, c->args[0], c->args[1], &c->actor,
-	    err, sizeof(err));
+	                           err, sizeof(err));
 
 	if (rc == -EINVAL || rc == -ENOENT) {
 		fprintf(stderr, "linelockctl: set: %s\n", err);
@@ -332,7 +334,7 @@ cmd_set(struct ctl *c)
 	    !err[0] && strcmp(c->args[0], "locked_action") == 0 &&
 	    strcmp(c->args[1], "redirect") == 0)
 		fprintf(stderr, "linelockctl: note: no redirect_uri yet; "
-				"locked calls get 403 until one is set\n");
+		                "locked calls get 403 until one is set\n");
 	return 0;
 }
 
@@ -344,7 +346,7 @@ cmd_get(struct ctl *c)
 
 	if (rc == -ENOENT) {
 		fprintf(stderr, "linelockctl: get: unknown setting \"%s\"\n",
-		    c->args[0]);
+		        c->args[0]);
 		return 1;
 	}
 	if (rc < 0)
@@ -397,11 +399,11 @@ ctl_list_cmd(struct ctl *c, enum store_list list)
 		return ctl_usage(stderr);
 	if (op[0] == 'a' && pol_pattern_check(c->args[1], &err) < 0) {
 		fprintf(stderr, "linelockctl: %s: pattern \"%s\" at %zu: %s\n",
-		    store_list_name(list), c->args[1], err.pos, err.msg);
+		        store_list_name(list), c->args[1], err.pos, err.msg);
 		return 1;
 	}
 	rc = op[0] == 'a' ? store_list_add(c->st, list, c->args[1], &c->actor)
-			  : store_list_del(c->st, list, c->args[1], &c->actor);
+	                  : store_list_del(c->st, list, c->args[1], &c->actor);
 	return rc < 0 ? ctl_fail(rc, store_list_name(list), c->args[1]) : 0;
 }
 
@@ -431,9 +433,9 @@ cmd_audit(struct ctl *c)
 		ctl_time(when, sizeof(when), a[i].time);
 		if (!arr) {
 			printf("%llu %s %s (%s) %s %s: %s -> %s\n",
-			    (unsigned long long)a[i].seq, when, a[i].actor,
-			    a[i].source, a[i].action, a[i].subject,
-			    a[i].old_value, a[i].new_value);
+			       (unsigned long long)a[i].seq, when, a[i].actor,
+			       a[i].source, a[i].action, a[i].subject,
+			       a[i].old_value, a[i].new_value);
 			continue;
 		}
 		cJSON *o = cJSON_CreateObject();
@@ -468,10 +470,11 @@ cdr_json(const struct store_cdr *r)
 	cJSON_AddStringToObject(o, "partition", r->partition);
 	cJSON_AddStringToObject(o, "caller", r->caller);
 	cJSON_AddStringToObject(o, "callee", r->callee);
-	cJSON_AddStringToObject(o, "direction",
+	cJSON_AddStringToObject(
+	    o, "direction",
 	    r->direction == STORE_DIR_INCOMING ? "incoming" : "outgoing");
 	cJSON_AddStringToObject(o, "disposition",
-	    store_disposition_name(r->disposition));
+	                        store_disposition_name(r->disposition));
 	cJSON_AddNumberToObject(o, "code", r->code);
 	cJSON_AddStringToObject(o, "reason", r->reason);
 	cJSON_AddStringToObject(o, "pattern", r->pattern);
@@ -494,11 +497,11 @@ cmd_cdr(struct ctl *c)
 		}
 		ctl_time(when, sizeof(when), r[i].start_ms / 1000);
 		printf("%llu %s %s %s -> %s %s %u %s %us\n",
-		    (unsigned long long)r[i].seq, when,
-		    r[i].direction == STORE_DIR_INCOMING ? "in" : "out",
-		    r[i].caller, r[i].callee,
-		    store_disposition_name(r[i].disposition), r[i].code,
-		    r[i].reason[0] ? r[i].reason : "-", r[i].duration_s);
+		       (unsigned long long)r[i].seq, when,
+		       r[i].direction == STORE_DIR_INCOMING ? "in" : "out",
+		       r[i].caller, r[i].callee,
+		       store_disposition_name(r[i].disposition), r[i].code,
+		       r[i].reason[0] ? r[i].reason : "-", r[i].duration_s);
 	}
 	free(r);
 	if (n < 0) {
@@ -521,7 +524,7 @@ cmd_passwd(struct ctl *c)
 	if (read_secret(pw, sizeof(pw), "Password: ") < 0 || strlen(pw) < 8) {
 		mbedtls_platform_zeroize(pw, sizeof(pw));
 		fprintf(stderr, "linelockctl: passwd: a password of at least "
-				"8 characters on stdin\n");
+		                "8 characters on stdin\n");
 		return 1;
 	}
 	rc = store_settings_get(c->st, &s);
@@ -560,7 +563,7 @@ cmd_token(struct ctl *c)
 		rc = store_token_create(c->st, c->args[1], tok, &c->actor);
 		if (rc < 0)
 			return ctl_fail(rc, "token create", c->args[1]);
-		puts(tok);	/* shown once, stored only as a hash */
+		puts(tok); /* shown once, stored only as a hash */
 		mbedtls_platform_zeroize(tok, sizeof(tok));
 		return 0;
 	}
@@ -584,28 +587,29 @@ cmd_check(struct ctl *c)
 	if (rc < 0)
 		return ctl_fail(rc, "check", NULL);
 	if (store_usage(c->st, &used, &map) == 0)
-		printf("schema %lu, %llu of %llu bytes used, %d bad record(s)\n",
+		printf(
+		    "schema %lu, %llu of %llu bytes used, %d bad record(s)\n",
 		    (unsigned long)ver, (unsigned long long)used,
 		    (unsigned long long)map, rc);
 	return rc == 0 ? 0 : 1;
 }
 
 static const struct ctl_cmd cmds[] = {
-	{"lock", 1, true, cmd_lock},
-	{"unlock", 1, true, cmd_unlock},
-	{"status", 1, false, cmd_status},
-	{"list", 0, false, cmd_list},
-	{"pin", 1, true, cmd_pin},
-	{"set", 2, true, cmd_set},
-	{"get", 1, false, cmd_get},
-	{"settings", 0, false, cmd_settings},
-	{"emergency", -1, true, cmd_emergency},
-	{"allow", -1, true, cmd_allow},
-	{"audit", 0, false, cmd_audit},
-	{"cdr", 0, false, cmd_cdr},
-	{"passwd", 1, true, cmd_passwd},
-	{"token", -1, true, cmd_token},
-	{"check", 0, false, cmd_check},
+    {"lock", 1, true, cmd_lock},
+    {"unlock", 1, true, cmd_unlock},
+    {"status", 1, false, cmd_status},
+    {"list", 0, false, cmd_list},
+    {"pin", 1, true, cmd_pin},
+    {"set", 2, true, cmd_set},
+    {"get", 1, false, cmd_get},
+    {"settings", 0, false, cmd_settings},
+    {"emergency", -1, true, cmd_emergency},
+    {"allow", -1, true, cmd_allow},
+    {"audit", 0, false, cmd_audit},
+    {"cdr", 0, false, cmd_cdr},
+    {"passwd", 1, true, cmd_passwd},
+    {"token", -1, true, cmd_token},
+    {"check", 0, false, cmd_check},
 };
 
 static void
@@ -637,18 +641,31 @@ ctl_parse(struct ctl *c, int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "d:p:n:h", opts, NULL)) != -1) {
 		switch (o) {
-		case 'd': c->dir = optarg; break;
-		case 'p': c->partition = optarg; break;
-		case 'a': c->admin = true; break;
-		case 'j': c->json = true; break;
-		case 'P': c->pin = optarg; break;
-		case 'C': c->clear = true; break;
+		case 'd':
+			c->dir = optarg;
+			break;
+		case 'p':
+			c->partition = optarg;
+			break;
+		case 'a':
+			c->admin = true;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'P':
+			c->pin = optarg;
+			break;
+		case 'C':
+			c->clear = true;
+			break;
 		case 'n':
 			c->limit = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || c->limit == 0 || c->limit > 100000)
 				return -EINVAL;
 			break;
-		default: return -EINVAL;
+		default:
+			return -EINVAL;
 		}
 	}
 	return optind < argc ? optind : -EINVAL;
@@ -674,13 +691,13 @@ main(int argc, char **argv)
 		return ctl_usage(stderr);
 	if (!c.dir)
 		c.dir = getenv("LINELOCK_DIR") ? getenv("LINELOCK_DIR")
-					       : CTL_DEFAULT_DIR;
+		                               : CTL_DEFAULT_DIR;
 	if (strlen(c.dir) >= sizeof(cfg.dir) - 8)
 		return ctl_fail(-EINVAL, "data directory", c.dir);
 	ll_strlcpy(cfg.dir, c.dir, sizeof(cfg.dir));
 	cfg.read_only = !cmd->writes;
 	ctl_actor(&c.actor);
-	log_open(false, LOG_LVL_WARN);	/* storage errors reach stderr */
+	log_open(false, LOG_LVL_WARN); /* storage errors reach stderr */
 	rc = store_open(&c.st, &cfg);
 	if (rc < 0)
 		return ctl_fail(rc, "open", c.dir);

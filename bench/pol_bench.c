@@ -36,15 +36,15 @@ line_cmp(const void *a, const void *b)
 
 static int
 mem_line_get(void *ctx, struct store_line *out, const char *partition,
-    const char *ext)
+             const char *ext)
 {
 	const struct bench_lines *bl = ctx;
 	struct store_line key;
 	const struct store_line *l;
 
-	ll_strlcpy(key.partition, partition ? partition
-					    : STORE_PARTITION_DEFAULT,
-	    sizeof(key.partition));
+	ll_strlcpy(key.partition,
+	           partition ? partition : STORE_PARTITION_DEFAULT,
+	           sizeof(key.partition));
 	ll_strlcpy(key.ext, ext, sizeof(key.ext));
 	l = bsearch(&key, bl->v, bl->n, sizeof(*l), line_cmp);
 	if (!l)
@@ -72,7 +72,7 @@ lines_make(struct bench_lines *bl, size_t n)
 /* npat allowlist patterns: exact numbers, X runs, ranges and tails. */
 static char (*patterns_make(size_t npat))[STORE_PATTERN_MAX]
 {
-	char (*p)[STORE_PATTERN_MAX] = calloc(npat, sizeof(*p));
+	char(*p)[STORE_PATTERN_MAX] = calloc(npat, sizeof(*p));
 
 	for (size_t i = 0; i < npat; i++) {
 		size_t k = i % 10000;
@@ -80,7 +80,7 @@ static char (*patterns_make(size_t npat))[STORE_PATTERN_MAX]
 		switch (i % 4) {
 		case 0:
 			snprintf(p[i], sizeof(p[i]), "0049%07zu",
-			    i * 7919 % 9999999);
+			         i * 7919 % 9999999);
 			break;
 		case 1:
 			snprintf(p[i], sizeof(p[i]), "0800%03zuXXX", i % 1000);
@@ -119,12 +119,11 @@ calls_make(size_t n, size_t nlines, size_t npat)
 			size_t idx = (size_t)rand_r(&seed) % (npat / 4) * 4 + 1;
 
 			snprintf(c[i].dialled, sizeof(c[i].dialled),
-			    "0800%03zu%03u", idx % 1000,
-			    (unsigned)rand_r(&seed) % 1000);
-		}
-		else
+			         "0800%03zu%03u", idx % 1000,
+			         (unsigned)rand_r(&seed) % 1000);
+		} else
 			snprintf(c[i].dialled, sizeof(c[i].dialled), "0%09u",
-			    (unsigned)rand_r(&seed) % 1000000000u);
+			         (unsigned)rand_r(&seed) % 1000000000u);
 	}
 	return c;
 }
@@ -138,22 +137,24 @@ report(const char *what, uint64_t *ns, size_t n, const unsigned *verdicts)
 
 	printf("%-7s %zu decisions: p50 %llu ns, p90 %llu ns, p99 %llu ns, "
 	       "max %llu ns  [forward %u, reject %u, redirect %u, local %u]\n",
-	    what, n, (unsigned long long)p50, (unsigned long long)p90,
-	    (unsigned long long)p99, (unsigned long long)ns[n - 1],
-	    verdicts[POL_FORWARD], verdicts[POL_REJECT], verdicts[POL_REDIRECT],
-	    verdicts[POL_LOCAL]);
+	       what, n, (unsigned long long)p50, (unsigned long long)p90,
+	       (unsigned long long)p99, (unsigned long long)ns[n - 1],
+	       verdicts[POL_FORWARD], verdicts[POL_REJECT],
+	       verdicts[POL_REDIRECT], verdicts[POL_LOCAL]);
 }
 
 static void
-run_memory(const struct pol_snapshot *snap, const struct call *calls,
-    size_t n, uint64_t *ns)
+run_memory(const struct pol_snapshot *snap, const struct call *calls, size_t n,
+           uint64_t *ns)
 {
 	unsigned verdicts[4] = {0};
 
 	for (size_t i = 0; i < n; i++) {
 		struct pol_facts f = {.direction = POL_OUTGOING,
-		    .caller_ext = calls[i].ext, .dialled = calls[i].dialled,
-		    .now = 1700000000, .is_registered_phone = true};
+		                      .caller_ext = calls[i].ext,
+		                      .dialled = calls[i].dialled,
+		                      .now = 1700000000,
+		                      .is_registered_phone = true};
 		struct pol_verdict v;
 		uint64_t t0 = bench_now_ns();
 
@@ -166,7 +167,7 @@ run_memory(const struct pol_snapshot *snap, const struct call *calls,
 
 static int
 run_lmdb(const struct bench_lines *bl, const struct call *calls, size_t n,
-    uint64_t *ns, const char *const *pats, size_t npat)
+         uint64_t *ns, const char *const *pats, size_t npat)
 {
 	struct store_config cfg = {.map_size = (uint64_t)512 << 20};
 	struct store_actor who = {"bench", "local"};
@@ -188,15 +189,17 @@ run_lmdb(const struct bench_lines *bl, const struct call *calls, size_t n,
 		rc = store_list_replace(st, STORE_LIST_ALLOW, pats, npat, &who);
 	if (rc == 0)
 		rc = store_setting_set(st, "outside_line_prefix", "9", &who,
-		    NULL, 0);
+		                       NULL, 0);
 	if (rc == 0)
 		rc = store_snapshot_new(&sn, st);
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct pol_facts f = {.direction = POL_OUTGOING,
-		    .caller_ext = calls[i].ext, .dialled = calls[i].dialled,
-		    .now = 1700000000, .is_registered_phone = true};
+		                      .caller_ext = calls[i].ext,
+		                      .dialled = calls[i].dialled,
+		                      .now = 1700000000,
+		                      .is_registered_phone = true};
 		struct pol_verdict v;
 		uint64_t t0 = bench_now_ns();
 
@@ -231,7 +234,7 @@ main(int argc, char **argv)
 	struct store_settings settings;
 	struct pol_patterns *emergency, *allow;
 	struct bench_lines bl;
-	char (*pats)[STORE_PATTERN_MAX];
+	char(*pats)[STORE_PATTERN_MAX];
 	const char **pp;
 	struct call *calls;
 	uint64_t *ns, t0;
@@ -249,17 +252,19 @@ main(int argc, char **argv)
 	    pol_patterns_new(&emergency, em, ARRAY_SIZE(em), NULL) < 0)
 		return 1;
 	printf("compiled %zu patterns into %zu DFA states in %.2f ms\n", npat,
-	    pol_patterns_states(allow), (double)(bench_now_ns() - t0) / 1e6);
+	       pol_patterns_states(allow), (double)(bench_now_ns() - t0) / 1e6);
 	store_settings_defaults(&settings);
 	ll_strlcpy(settings.outside_line_prefix, "9",
-	    sizeof(settings.outside_line_prefix));
+	           sizeof(settings.outside_line_prefix));
 	calls = calls_make(n, nlines, npat);
 	ns = calloc(n, sizeof(*ns));
 	run_memory(&(struct pol_snapshot){&settings, emergency, allow,
-	    mem_line_get, &bl}, calls, n, ns);
+	                                  mem_line_get, &bl},
+	           calls, n, ns);
 	rc = run_lmdb(&bl, calls, n, ns, pp, npat);
 	if (rc < 0)
-		fprintf(stderr, "pol_bench: lmdb run: %s\n", store_strerror(rc));
+		fprintf(stderr, "pol_bench: lmdb run: %s\n",
+		        store_strerror(rc));
 	pol_patterns_free(allow);
 	pol_patterns_free(emergency);
 	free(calls);

@@ -10,21 +10,21 @@
 #include "util.h"
 
 static const char *const reason_names[] = {
-	[POL_R_DEFAULT] = "forwarded",
-	[POL_R_EMERGENCY] = "emergency",
-	[POL_R_ALLOWLIST] = "allowlisted",
-	[POL_R_LINE_LOCKED] = "line locked",
-	[POL_R_INCOMING_LOCKED] = "callee line locked",
-	[POL_R_NOT_CORE] = "not from a core peer",
-	[POL_R_FEATURE] = "feature code",
-	[POL_R_FEATURE_BAD] = "malformed feature code",
-	[POL_R_PIN_BLOCKED] = "PIN entry blocked",
-	[POL_R_PIN_WEAK] = "PIN breaks the rules",
-	[POL_R_NO_PIN] = "no PIN set",
-	[POL_R_ADMIN_LOCK] = "locked by administrator",
-	[POL_R_NO_LINE] = "caller has no line",
-	[POL_R_STORAGE] = "storage error",
-	[POL_R_BAD_NUMBER] = "bad dialled number",
+    [POL_R_DEFAULT] = "forwarded",
+    [POL_R_EMERGENCY] = "emergency",
+    [POL_R_ALLOWLIST] = "allowlisted",
+    [POL_R_LINE_LOCKED] = "line locked",
+    [POL_R_INCOMING_LOCKED] = "callee line locked",
+    [POL_R_NOT_CORE] = "not from a core peer",
+    [POL_R_FEATURE] = "feature code",
+    [POL_R_FEATURE_BAD] = "malformed feature code",
+    [POL_R_PIN_BLOCKED] = "PIN entry blocked",
+    [POL_R_PIN_WEAK] = "PIN breaks the rules",
+    [POL_R_NO_PIN] = "no PIN set",
+    [POL_R_ADMIN_LOCK] = "locked by administrator",
+    [POL_R_NO_LINE] = "caller has no line",
+    [POL_R_STORAGE] = "storage error",
+    [POL_R_BAD_NUMBER] = "bad dialled number",
 };
 
 const char *
@@ -43,8 +43,8 @@ pol_verdict_wipe(struct pol_verdict *v)
 }
 
 static int
-verdict(struct pol_verdict *out, enum pol_action action,
-    enum pol_reason reason, uint16_t code, const char *text)
+verdict(struct pol_verdict *out, enum pol_action action, enum pol_reason reason,
+        uint16_t code, const char *text)
 {
 	out->action = action;
 	out->reason = reason;
@@ -55,7 +55,7 @@ verdict(struct pol_verdict *out, enum pol_action action,
 
 static int
 reject(struct pol_verdict *out, enum pol_reason reason, uint16_t code,
-    const char *text)
+       const char *text)
 {
 	return verdict(out, POL_REJECT, reason, code, text);
 }
@@ -64,7 +64,7 @@ reject(struct pol_verdict *out, enum pol_reason reason, uint16_t code,
  * On a match, records list, pattern and the number judged. */
 static bool
 list_match(const struct pol_patterns *p, enum store_list list,
-    const char *number, const char *prefix, struct pol_verdict *out)
+           const char *number, const char *prefix, struct pol_verdict *out)
 {
 	size_t pl = strlen(prefix);
 	int i = pol_patterns_match(p, number);
@@ -78,7 +78,7 @@ list_match(const struct pol_patterns *p, enum store_list list,
 		return false;
 	out->list = (int)list;
 	ll_strlcpy(out->pattern, pol_patterns_text(p, (size_t)i),
-	    sizeof(out->pattern));
+	           sizeof(out->pattern));
 	ll_strlcpy(out->number, number, sizeof(out->number));
 	return true;
 }
@@ -86,7 +86,7 @@ list_match(const struct pol_patterns *p, enum store_list list,
 /* Reads a line, turning "no record" into an unlocked default line. */
 static int
 line_read(const struct pol_snapshot *s, struct store_line *l,
-    const char *partition, const char *ext)
+          const char *partition, const char *ext)
 {
 	int rc = s->line_get(s->line_ctx, l, partition, ext);
 
@@ -108,7 +108,7 @@ digits_only(const char *s, size_t min, size_t max)
 /* *73: OLD*NEW, or on a line without a PIN NEW or *NEW. */
 static int
 feature_change_pin(const char *rest, const struct store_line *l,
-    struct pol_verdict *out)
+                   struct pol_verdict *out)
 {
 	const char *star = strchr(rest, '*'), *why;
 	const char *newp = star ? star + 1 : rest;
@@ -119,7 +119,7 @@ feature_change_pin(const char *rest, const struct store_line *l,
 	    (star && strspn(rest, "0123456789") != oldlen) ||
 	    !digits_only(newp, 1, POL_PIN_MAX))
 		return reject(out, POL_R_FEATURE_BAD, 484,
-		    "Dial *73 old PIN * new PIN");
+		              "Dial *73 old PIN * new PIN");
 	if (pol_pin_check(newp, l->ext, &why) < 0)
 		return reject(out, POL_R_PIN_WEAK, 403, why);
 	memcpy(out->pin, rest, oldlen);
@@ -132,7 +132,7 @@ feature_change_pin(const char *rest, const struct store_line *l,
  * without the PIN hash; the B2BUA verifies the PIN off the loop. */
 static int
 feature(const struct pol_facts *f, const struct pol_snapshot *s,
-    enum pol_feature fc, const char *rest, struct pol_verdict *out)
+        enum pol_feature fc, const char *rest, struct pol_verdict *out)
 {
 	struct store_line l;
 
@@ -145,10 +145,10 @@ feature(const struct pol_facts *f, const struct pol_snapshot *s,
 	if (fc == POL_FC_LOCK) {
 		if (*rest)
 			return reject(out, POL_R_FEATURE_BAD, 484,
-			    "Dial the lock code alone");
+			              "Dial the lock code alone");
 		if (!store_hash_is_set(&l.pin))
 			return reject(out, POL_R_NO_PIN, 403,
-			    "Set a PIN first");
+			              "Set a PIN first");
 		return verdict(out, POL_LOCAL, POL_R_FEATURE, 0, "Lock");
 	}
 	if (store_line_pin_is_blocked(&l, f->now))
@@ -157,12 +157,12 @@ feature(const struct pol_facts *f, const struct pol_snapshot *s,
 		return feature_change_pin(rest, &l, out);
 	if (!digits_only(rest, 1, POL_PIN_MAX))
 		return reject(out, POL_R_FEATURE_BAD, 484,
-		    "Dial the unlock code and PIN");
+		              "Dial the unlock code and PIN");
 	if (!store_hash_is_set(&l.pin))
 		return reject(out, POL_R_NO_PIN, 403, "No PIN set");
 	if (l.lock == STORE_LOCK_ADMIN || l.lock == STORE_LOCK_BUDGET)
 		return reject(out, POL_R_ADMIN_LOCK, 403,
-		    "Locked by administrator");
+		              "Locked by administrator");
 	ll_strlcpy(out->pin, rest, sizeof(out->pin));
 	return verdict(out, POL_LOCAL, POL_R_FEATURE, 0, "Unlock");
 }
@@ -170,15 +170,15 @@ feature(const struct pol_facts *f, const struct pol_snapshot *s,
 /* Which feature code `number` starts with, and what follows it. */
 static enum pol_feature
 feature_of(const struct store_settings *st, const char *number,
-    const char **rest)
+           const char **rest)
 {
 	const struct {
 		const char *code;
 		enum pol_feature fc;
 	} fcs[] = {
-		{st->fc_lock, POL_FC_LOCK},
-		{st->fc_unlock, POL_FC_UNLOCK},
-		{st->fc_pin, POL_FC_CHANGE_PIN},
+	    {st->fc_lock, POL_FC_LOCK},
+	    {st->fc_unlock, POL_FC_UNLOCK},
+	    {st->fc_pin, POL_FC_CHANGE_PIN},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fcs); i++) {
@@ -194,25 +194,26 @@ feature_of(const struct store_settings *st, const char *number,
 
 static int
 decide_locked(const struct store_line *l, const struct store_settings *st,
-    struct pol_verdict *out)
+              struct pol_verdict *out)
 {
 	uint8_t action = l->locked_action != STORE_ACTION_INHERIT
-	    ? l->locked_action : st->locked_action;
-	const char *uri = l->redirect_uri[0] ? l->redirect_uri
-					     : st->redirect_uri;
+	                     ? l->locked_action
+	                     : st->locked_action;
+	const char *uri =
+	    l->redirect_uri[0] ? l->redirect_uri : st->redirect_uri;
 
 	/* Without a target a redirect cannot be sent: reject instead. */
 	if (action == STORE_ACTION_REDIRECT && uri[0]) {
 		ll_strlcpy(out->uri, uri, sizeof(out->uri));
 		return verdict(out, POL_REDIRECT, POL_R_LINE_LOCKED, 302,
-		    "Moved Temporarily");
+		               "Moved Temporarily");
 	}
 	return reject(out, POL_R_LINE_LOCKED, 403, "Line locked");
 }
 
 static int
 decide_outgoing(const struct pol_facts *f, const struct pol_snapshot *s,
-    struct pol_verdict *out)
+                struct pol_verdict *out)
 {
 	const struct store_settings *st = s->settings;
 	const char *prefix = st->outside_line_prefix, *rest = "";
@@ -224,7 +225,7 @@ decide_outgoing(const struct pol_facts *f, const struct pol_snapshot *s,
 	/* Emergency first: no line read, so even a storage fault cannot
 	 * hold back an emergency call. */
 	if (list_match(s->emergency, STORE_LIST_EMERGENCY, f->dialled, prefix,
-		out))
+	               out))
 		return verdict(out, POL_FORWARD, POL_R_EMERGENCY, 0, NULL);
 	if (!f->caller_ext)
 		return verdict(out, POL_FORWARD, POL_R_DEFAULT, 0, NULL);
@@ -240,7 +241,7 @@ decide_outgoing(const struct pol_facts *f, const struct pol_snapshot *s,
 
 static int
 decide_incoming(const struct pol_facts *f, const struct pol_snapshot *s,
-    struct pol_verdict *out)
+                struct pol_verdict *out)
 {
 	const struct store_settings *st = s->settings;
 	struct store_line l;
@@ -253,17 +254,18 @@ decide_incoming(const struct pol_facts *f, const struct pol_snapshot *s,
 	if (line_read(s, &l, f->callee_partition, f->callee_ext) < 0)
 		return reject(out, POL_R_STORAGE, 500, "Storage error");
 	out->lock = l.lock;
-	block = l.block_incoming == STORE_INHERIT ? st->block_incoming
-						  : l.block_incoming == STORE_ON;
+	block = l.block_incoming == STORE_INHERIT
+	            ? st->block_incoming
+	            : l.block_incoming == STORE_ON;
 	if (l.lock != STORE_LOCK_NONE && block)
 		return reject(out, POL_R_INCOMING_LOCKED,
-		    st->incoming_locked_code, "Line locked");
+		              st->incoming_locked_code, "Line locked");
 	return verdict(out, POL_FORWARD, POL_R_DEFAULT, 0, NULL);
 }
 
 int
 pol_decide(const struct pol_facts *f, const struct pol_snapshot *s,
-    struct pol_verdict *out)
+           struct pol_verdict *out)
 {
 	size_t n;
 

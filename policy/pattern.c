@@ -21,22 +21,22 @@
 #include "policy/pol.h"
 #include "util.h"
 
-#define NSYM		13
-#define SYM_STAR	10
-#define SYM_HASH	11
-#define SYM_PLUS	12
-#define MASK_DIGITS	0x3ffu
-#define MASK_ANY	0x1fffu
-#define POS_MAX		(STORE_PATTERN_MAX - 1)
-#define STATES_MAX	65536u
+#define NSYM 13
+#define SYM_STAR 10
+#define SYM_HASH 11
+#define SYM_PLUS 12
+#define MASK_DIGITS 0x3ffu
+#define MASK_ANY 0x1fffu
+#define POS_MAX (STORE_PATTERN_MAX - 1)
+#define STATES_MAX 65536u
 
 enum tail { TAIL_NONE = 0, TAIL_ONE, TAIL_ANY };
 
 struct pat {
 	uint16_t mask[POS_MAX];
-	uint8_t n;		/* positions before the tail */
-	uint8_t tail;		/* enum tail */
-	int64_t score;		/* higher is more specific */
+	uint8_t n;     /* positions before the tail */
+	uint8_t tail;  /* enum tail */
+	int64_t score; /* higher is more specific */
 };
 
 /* The compiled set. Owned by whoever called pol_patterns_new(). */
@@ -44,8 +44,8 @@ struct pol_patterns {
 	size_t n;
 	char (*text)[STORE_PATTERN_MAX];
 	size_t nstates;
-	uint16_t *next;		/* nstates * NSYM; 0 = dead */
-	int32_t *accept;	/* per state: pattern index or -1 */
+	uint16_t *next;  /* nstates * NSYM; 0 = dead */
+	int32_t *accept; /* per state: pattern index or -1 */
 };
 
 static int
@@ -75,7 +75,7 @@ perr(struct pol_pattern_error *err, size_t pos, const char *msg)
 /* Parses "[...]" at s[*i] (the '['); leaves *i on the ']'. */
 static int
 parse_set(const char *s, size_t *i, uint16_t *mask,
-    struct pol_pattern_error *err)
+          struct pol_pattern_error *err)
 {
 	size_t open = *i, k = *i + 1;
 
@@ -106,15 +106,25 @@ parse_set(const char *s, size_t *i, uint16_t *mask,
 /* One position's symbol set for s[*i]; may advance *i (sets). */
 static int
 parse_pos(const char *s, size_t *i, uint16_t *mask,
-    struct pol_pattern_error *err)
+          struct pol_pattern_error *err)
 {
 	int c = s[*i], sym = sym_of(c);
 
 	switch (c) {
-	case 'X': case 'x': *mask = MASK_DIGITS; return 0;
-	case 'Z': case 'z': *mask = MASK_DIGITS & ~1u; return 0;
-	case 'N': case 'n': *mask = MASK_DIGITS & ~3u; return 0;
-	case '[': return parse_set(s, i, mask, err);
+	case 'X':
+	case 'x':
+		*mask = MASK_DIGITS;
+		return 0;
+	case 'Z':
+	case 'z':
+		*mask = MASK_DIGITS & ~1u;
+		return 0;
+	case 'N':
+	case 'n':
+		*mask = MASK_DIGITS & ~3u;
+		return 0;
+	case '[':
+		return parse_set(s, i, mask, err);
 	case '+':
 		if (*i != 0)
 			return perr(err, *i, "+ only at the start");
@@ -162,8 +172,8 @@ pat_parse(const char *s, struct pat *p, struct pol_pattern_error *err)
 	}
 	/* Most specific first: no tail, then more positions, then the
 	 * narrowest sets. */
-	p->score = (int64_t)(p->tail == TAIL_NONE) << 40 |
-	    (int64_t)p->n << 24 | (int64_t)(NSYM * POS_MAX - width);
+	p->score = (int64_t)(p->tail == TAIL_NONE) << 40 | (int64_t)p->n << 24 |
+	           (int64_t)(NSYM * POS_MAX - width);
 	return 0;
 }
 
@@ -180,7 +190,7 @@ pol_pattern_check(const char *pattern, struct pol_pattern_error *err)
 /* NFA state: pattern index << 6 | position (0..POS_MAX + 1). */
 #define NFA(i, j) ((uint32_t)(i) << 6 | (uint32_t)(j))
 #define NFA_PAT(s) ((s) >> 6)
-#define NFA_POS(s) ((s) & 63u)
+#define NFA_POS(s) ((s)&63u)
 
 /* Successor of NFA state s on symbol c, or UINT32_MAX (dead). */
 static uint32_t
@@ -210,10 +220,10 @@ nfa_accepts(const struct pat *pats, uint32_t s)
 /* The subset construction's working state, freed after compiling. */
 struct build {
 	const struct pat *pats;
-	uint32_t *pool;		/* every DFA state's NFA set, back to back */
+	uint32_t *pool; /* every DFA state's NFA set, back to back */
 	size_t pool_len, pool_cap;
-	size_t *set_off, *set_len;	/* per DFA state */
-	uint32_t *slots;	/* hash: DFA id + 1, 0 = empty */
+	size_t *set_off, *set_len; /* per DFA state */
+	uint32_t *slots;           /* hash: DFA id + 1, 0 = empty */
 	size_t nslots;
 	struct pol_patterns *out;
 	size_t states_cap;
@@ -324,7 +334,7 @@ state_intern(struct build *b, size_t off, size_t n, uint16_t *id)
 
 		if (b->set_len[o] == n &&
 		    memcmp(b->pool + b->set_off[o], set, n * 4) == 0) {
-			b->pool_len = off;	/* drop the duplicate */
+			b->pool_len = off; /* drop the duplicate */
 			*id = (uint16_t)o;
 			return 0;
 		}
@@ -351,13 +361,13 @@ state_expand(struct build *b, size_t id)
 		size_t off = b->pool_len, n = b->set_len[id];
 		uint16_t to = 0;
 		int rc = grow((void **)&b->pool, &b->pool_cap, off + n,
-		    sizeof(uint32_t));
+		              sizeof(uint32_t));
 
 		if (rc < 0)
 			return rc;
 		for (size_t i = 0; i < n; i++) {
-			uint32_t s = nfa_step(b->pats,
-			    b->pool[b->set_off[id] + i], c);
+			uint32_t s =
+			    nfa_step(b->pats, b->pool[b->set_off[id] + i], c);
 
 			if (s != UINT32_MAX)
 				b->pool[b->pool_len++] = s;
@@ -403,7 +413,7 @@ build_free(struct build *b)
 
 static int
 patterns_parse_all(struct pat *pats, const char *const *src, size_t n,
-    struct pol_patterns *p, struct pol_pattern_error *err)
+                   struct pol_patterns *p, struct pol_pattern_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (pat_parse(src[i], &pats[i], err) < 0) {
@@ -418,7 +428,7 @@ patterns_parse_all(struct pat *pats, const char *const *src, size_t n,
 
 int
 pol_patterns_new(struct pol_patterns **out, const char *const *patterns,
-    size_t n, struct pol_pattern_error *err)
+                 size_t n, struct pol_pattern_error *err)
 {
 	struct build b = {0};
 	struct pol_patterns *p = calloc(1, sizeof(*p));

@@ -9,14 +9,14 @@
 
 static int
 view_line_get(void *ctx, struct store_line *out, const char *partition,
-    const char *ext)
+              const char *ext)
 {
 	return store_snapshot_line(ctx, out, partition, ext);
 }
 
 void
 pol_snapshot_from_store(struct pol_snapshot *out, struct store_snapshot *sn,
-    const struct pol_lists *l)
+                        const struct pol_lists *l)
 {
 	out->settings = store_snapshot_settings(sn);
 	out->emergency = l->emergency;
@@ -28,7 +28,7 @@ pol_snapshot_from_store(struct pol_snapshot *out, struct store_snapshot *sn,
 /* Compiles one stored list into *out. */
 static int
 list_compile(struct store_snapshot *sn, enum store_list list,
-    char (*buf)[STORE_PATTERN_MAX], struct pol_patterns **out)
+             char (*buf)[STORE_PATTERN_MAX], struct pol_patterns **out)
 {
 	const char *ptrs[STORE_LIST_MAX];
 	int n = store_snapshot_list(sn, list, buf, STORE_LIST_MAX);
@@ -45,7 +45,7 @@ pol_lists_refresh(struct pol_lists *l, struct store_snapshot *sn)
 {
 	uint64_t gen = store_snapshot_generation(sn);
 	struct pol_patterns *em = NULL, *al = NULL;
-	char (*buf)[STORE_PATTERN_MAX];
+	char(*buf)[STORE_PATTERN_MAX];
 	int rc;
 
 	if (l->loaded && gen == l->generation)

@@ -31,7 +31,7 @@ int
 store__random_b64url(char out[STORE_TOKEN_LEN])
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	                          "abcdefghijklmnopqrstuvwxyz0123456789-_";
 	uint8_t b[33] = {0};
 	size_t o = 0;
 	int rc = store_random(b, 32);
@@ -39,8 +39,8 @@ store__random_b64url(char out[STORE_TOKEN_LEN])
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < 33; i += 3) {
-		uint32_t v = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 |
-		    b[i + 2];
+		uint32_t v =
+		    (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 | b[i + 2];
 
 		out[o++] = b64[v >> 18 & 63];
 		out[o++] = b64[v >> 12 & 63];
@@ -77,7 +77,7 @@ typedef int (*decode_fn)(const MDB_val *k, const MDB_val *v, void *out);
 
 static int
 read_one(struct store *st, enum store__db db, const void *key, size_t klen,
-    decode_fn dec, void *out)
+         decode_fn dec, void *out)
 {
 	MDB_txn *txn;
 	MDB_val k = {klen, (void *)key}, v;
@@ -109,8 +109,7 @@ admin_write(struct store *st, MDB_txn *txn, const struct store_admin *a)
 }
 
 int
-store__admin_decode(const MDB_val *k, const MDB_val *v,
-    struct store_admin *out)
+store__admin_decode(const MDB_val *k, const MDB_val *v, struct store_admin *out)
 {
 	struct store__dec d;
 	struct store_admin a;
@@ -137,7 +136,7 @@ admin_dec(const MDB_val *k, const MDB_val *v, void *out)
 
 static int
 admin_read(struct store *st, MDB_txn *txn, struct store_admin *out,
-    const char *name)
+           const char *name)
 {
 	MDB_val k = {strlen(name), (void *)name}, v;
 	int rc = store__err(mdb_get(txn, st->dbi[STORE_DB_ADMINS], &k, &v));
@@ -149,7 +148,7 @@ struct admin_put {
 	const char *name;
 	const struct store_hash *pw;
 	const struct store_actor *actor;
-	int64_t now;		/* store_admin_login() */
+	int64_t now; /* store_admin_login() */
 };
 
 static int
@@ -171,14 +170,16 @@ admin_put_txn(struct store *st, MDB_txn *txn, void *arg)
 	rc = admin_write(st, txn, &a);
 	if (rc == 0)
 		rc = store__audit_txn(st, txn, p->actor,
-		    had ? "admin.passwd" : "admin.create", p->name, "", "");
+		                      had ? "admin.passwd" : "admin.create",
+		                      p->name, "", "");
 	mbedtls_platform_zeroize(&a, sizeof(a));
 	return rc;
 }
 
 int
 store_admin_put(struct store *st, const char *name,
-    const struct store_hash *password, const struct store_actor *actor)
+                const struct store_hash *password,
+                const struct store_actor *actor)
 {
 	struct admin_put p = {name, password, actor, 0};
 
@@ -193,7 +194,7 @@ store_admin_get(struct store *st, struct store_admin *out, const char *name)
 	if (!name_ok(name))
 		return -EINVAL;
 	return read_one(st, STORE_DB_ADMINS, name, strlen(name), admin_dec,
-	    out);
+	                out);
 }
 
 static int
@@ -208,14 +209,14 @@ admin_login_txn(struct store *st, MDB_txn *txn, void *arg)
 	a.last_login = p->now;
 	rc = admin_write(st, txn, &a);
 	if (rc == 0)
-		rc = store__audit_txn(st, txn, p->actor, "admin.login",
-		    p->name, "", "");
+		rc = store__audit_txn(st, txn, p->actor, "admin.login", p->name,
+		                      "", "");
 	return rc;
 }
 
 int
 store_admin_login(struct store *st, const char *name, int64_t now,
-    const struct store_actor *actor)
+                  const struct store_actor *actor)
 {
 	struct admin_put p = {name, NULL, actor, now};
 
@@ -273,7 +274,7 @@ session_decode(const MDB_val *k, const MDB_val *v, void *out)
 
 static int
 session_write(struct store *st, MDB_txn *txn, const uint8_t key[32],
-    const struct store_session *s)
+              const struct store_session *s)
 {
 	struct store__enc e;
 	MDB_val k = {32, (void *)key}, v;
@@ -294,7 +295,7 @@ static bool
 session_id_ok(const char *id)
 {
 	return id && strnlen(id, STORE_SESSION_ID_LEN) < STORE_SESSION_ID_LEN &&
-	    *id;
+	       *id;
 }
 
 struct session_op {
@@ -342,16 +343,15 @@ store_session_create(struct store *st, char *id_out, struct store_session *s)
 }
 
 int
-store_session_get(struct store *st, struct store_session *out,
-    const char *id)
+store_session_get(struct store *st, struct store_session *out, const char *id)
 {
 	uint8_t key[32];
 
 	if (!session_id_ok(id))
 		return -ENOENT;
 	store__sha256(id, strlen(id), key);
-	return read_one(st, STORE_DB_SESSIONS, key, sizeof(key),
-	    session_decode, out);
+	return read_one(st, STORE_DB_SESSIONS, key, sizeof(key), session_decode,
+	                out);
 }
 
 static int
@@ -392,17 +392,17 @@ session_del_txn(struct store *st, MDB_txn *txn, void *arg)
 	if (rc == 0)
 		rc = session_decode(&k, &v, &s);
 	if (rc == 0)
-		rc = store__err(mdb_del(txn, st->dbi[STORE_DB_SESSIONS], &k,
-		    NULL));
+		rc = store__err(
+		    mdb_del(txn, st->dbi[STORE_DB_SESSIONS], &k, NULL));
 	if (rc == 0)
 		rc = store__audit_txn(st, txn, op->actor, "admin.logout",
-		    s.admin, "", "");
+		                      s.admin, "", "");
 	return rc;
 }
 
 int
 store_session_del(struct store *st, const char *id,
-    const struct store_actor *actor)
+                  const struct store_actor *actor)
 {
 	struct session_op op = {.actor = actor};
 
@@ -413,12 +413,11 @@ store_session_del(struct store *st, const char *id,
 }
 
 /* Deletes sessions that `doomed` picks, in batches; returns the count. */
-typedef bool (*session_pick_fn)(const struct store_session *s,
-    const void *arg);
+typedef bool (*session_pick_fn)(const struct store_session *s, const void *arg);
 
 static int
 session_sweep(struct store *st, MDB_txn *txn, session_pick_fn doomed,
-    const void *arg)
+              const void *arg)
 {
 	uint8_t keys[SESSION_BATCH][32];
 	struct store_session s;
@@ -452,7 +451,7 @@ session_sweep(struct store *st, MDB_txn *txn, session_pick_fn doomed,
 struct expiry {
 	int64_t now;
 	uint32_t idle_s, max_age_s;
-	int n;		/* out: sessions deleted */
+	int n; /* out: sessions deleted */
 };
 
 static bool
@@ -461,7 +460,7 @@ session_expired(const struct store_session *s, const void *arg)
 	const struct expiry *e = arg;
 
 	return s->last_seen < e->now - (int64_t)e->idle_s ||
-	    s->created < e->now - (int64_t)e->max_age_s;
+	       s->created < e->now - (int64_t)e->max_age_s;
 }
 
 static int
@@ -475,7 +474,7 @@ session_expire_txn(struct store *st, MDB_txn *txn, void *arg)
 
 int
 store_session_expire(struct store *st, int64_t now, uint32_t idle_s,
-    uint32_t max_age_s)
+                     uint32_t max_age_s)
 {
 	struct expiry e = {now, idle_s, max_age_s, 0};
 	int rc = write_one(st, session_expire_txn, &e);
@@ -500,13 +499,13 @@ admin_del_txn(struct store *st, MDB_txn *txn, void *arg)
 		rc = session_sweep(st, txn, session_of_admin, p->name);
 	if (rc >= 0)
 		rc = store__audit_txn(st, txn, p->actor, "admin.delete",
-		    p->name, "", "");
+		                      p->name, "", "");
 	return rc;
 }
 
 int
 store_admin_del(struct store *st, const char *name,
-    const struct store_actor *actor)
+                const struct store_actor *actor)
 {
 	struct admin_put p = {name, NULL, actor, 0};
 

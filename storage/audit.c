@@ -10,7 +10,8 @@
 
 int
 store__ring_append(struct store *st, MDB_txn *txn, enum store__db db,
-    const struct store__enc *rec, uint32_t max, uint64_t *seq_out)
+                   const struct store__enc *rec, uint32_t max,
+                   uint64_t *seq_out)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -50,8 +51,9 @@ store__ring_append(struct store *st, MDB_txn *txn, enum store__db db,
 
 int
 store__audit_txn(struct store *st, MDB_txn *txn,
-    const struct store_actor *actor, const char *action,
-    const char *subject, const char *old_value, const char *new_value)
+                 const struct store_actor *actor, const char *action,
+                 const char *subject, const char *old_value,
+                 const char *new_value)
 {
 	struct store_audit a;
 	struct store__enc e;
@@ -72,12 +74,11 @@ store__audit_txn(struct store *st, MDB_txn *txn,
 	store__put_str(&e, a.old_value);
 	store__put_str(&e, a.new_value);
 	return store__ring_append(st, txn, STORE_DB_AUDIT, &e, st->audit_max,
-	    NULL);
+	                          NULL);
 }
 
 int
-store__audit_decode(const MDB_val *k, const MDB_val *v,
-    struct store_audit *out)
+store__audit_decode(const MDB_val *k, const MDB_val *v, struct store_audit *out)
 {
 	struct store__dec d;
 	struct store_audit a;
@@ -100,8 +101,8 @@ store__audit_decode(const MDB_val *k, const MDB_val *v,
 
 int
 store_audit_append(struct store *st, const struct store_actor *actor,
-    const char *action, const char *subject, const char *old_value,
-    const char *new_value)
+                   const char *action, const char *subject,
+                   const char *old_value, const char *new_value)
 {
 	MDB_txn *txn;
 	int rc = store__write_begin(st, &txn);
@@ -109,7 +110,7 @@ store_audit_append(struct store *st, const struct store_actor *actor,
 	if (rc < 0)
 		return rc;
 	rc = store__audit_txn(st, txn, actor, action, subject, old_value,
-	    new_value);
+	                      new_value);
 	if (rc < 0) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -118,15 +119,15 @@ store_audit_append(struct store *st, const struct store_actor *actor,
 }
 
 /* Decodes one ring entry into slot i of `out` (audit or CDR). */
-typedef int (*ring_decode_fn)(const MDB_val *k, const MDB_val *v,
-    void *out, size_t i);
+typedef int (*ring_decode_fn)(const MDB_val *k, const MDB_val *v, void *out,
+                              size_t i);
 
 /* Walks a ring from `start` (a key, or the end/beginning when 0) in one
  * direction, filling up to max entries. newest_first: before-exclusive;
  * else after-exclusive. */
 static int
-ring_page(struct store *st, enum store__db db, uint64_t from,
-    bool newest_first, size_t max, ring_decode_fn dec, void *out)
+ring_page(struct store *st, enum store__db db, uint64_t from, bool newest_first,
+          size_t max, ring_decode_fn dec, void *out)
 {
 	MDB_txn *txn;
 	MDB_cursor *cur;
@@ -149,7 +150,7 @@ ring_page(struct store *st, enum store__db db, uint64_t from,
 		/* The first key >= from, then one back: the newest < from. */
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 		rc = rc == MDB_SUCCESS ? mdb_cursor_get(cur, &k, &v, MDB_PREV)
-				       : mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		                       : mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	} else
 		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	/* A record that does not decode is skipped here and reported by
@@ -174,18 +175,18 @@ audit_slot(const MDB_val *k, const MDB_val *v, void *out, size_t i)
 
 int
 store_audit_list(struct store *st, struct store_audit *out, size_t max,
-    uint64_t before)
+                 uint64_t before)
 {
 	return ring_page(st, STORE_DB_AUDIT, before, true, max, audit_slot,
-	    out);
+	                 out);
 }
 
 int
 store_audit_since(struct store *st, struct store_audit *out, size_t max,
-    uint64_t after)
+                  uint64_t after)
 {
 	return ring_page(st, STORE_DB_AUDIT, after, false, max, audit_slot,
-	    out);
+	                 out);
 }
 
 int
@@ -205,13 +206,10 @@ store_audit_last_seq(struct store *st, uint64_t *out)
 #define CDR_REC_V1 1
 
 static const char *const disposition_names[] = {
-	[STORE_DISP_ANSWERED] = "answered",
-	[STORE_DISP_NO_ANSWER] = "no-answer",
-	[STORE_DISP_BUSY] = "busy",
-	[STORE_DISP_FAILED] = "failed",
-	[STORE_DISP_REJECTED] = "rejected",
-	[STORE_DISP_REDIRECTED] = "redirected",
-	[STORE_DISP_LOCAL] = "local",
+    [STORE_DISP_ANSWERED] = "answered", [STORE_DISP_NO_ANSWER] = "no-answer",
+    [STORE_DISP_BUSY] = "busy",         [STORE_DISP_FAILED] = "failed",
+    [STORE_DISP_REJECTED] = "rejected", [STORE_DISP_REDIRECTED] = "redirected",
+    [STORE_DISP_LOCAL] = "local",
 };
 
 const char *
@@ -223,8 +221,7 @@ store_disposition_name(enum store_disposition d)
 }
 
 int
-store_cdr_append(struct store *st, const struct store_cdr *c,
-    uint64_t *seq_out)
+store_cdr_append(struct store *st, const struct store_cdr *c, uint64_t *seq_out)
 {
 	struct store__enc e;
 	MDB_txn *txn;
@@ -248,8 +245,8 @@ store_cdr_append(struct store *st, const struct store_cdr *c,
 	rc = store__write_begin(st, &txn);
 	if (rc < 0)
 		return rc;
-	rc = store__ring_append(st, txn, STORE_DB_CDR, &e, st->cdr_max,
-	    seq_out);
+	rc =
+	    store__ring_append(st, txn, STORE_DB_CDR, &e, st->cdr_max, seq_out);
 	if (rc < 0) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -294,7 +291,7 @@ cdr_slot(const MDB_val *k, const MDB_val *v, void *out, size_t i)
 
 int
 store_cdr_list(struct store *st, struct store_cdr *out, size_t max,
-    uint64_t before)
+               uint64_t before)
 {
 	return ring_page(st, STORE_DB_CDR, before, true, max, cdr_slot, out);
 }

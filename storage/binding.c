@@ -98,7 +98,7 @@ binding_encode(struct store__enc *e, const struct store_binding *b)
 
 int
 store__binding_decode(const MDB_val *k, const MDB_val *v,
-    struct store_binding *out)
+                      struct store_binding *out)
 {
 	struct store__dec d;
 	struct store_binding b;
@@ -128,7 +128,7 @@ store__binding_decode(const MDB_val *k, const MDB_val *v,
 
 static int
 binding_read(struct store *st, MDB_txn *txn, struct store_binding *out,
-    const char *token)
+             const char *token)
 {
 	MDB_val k = {strlen(token), (void *)token}, v;
 	int rc;
@@ -143,27 +143,28 @@ static bool
 binding_valid(const struct store_binding *b)
 {
 	return store__name_ok(b->token, sizeof(b->token), token_char_ok) &&
-	    store__name_ok(b->aor, sizeof(b->aor), text_char_ok) &&
-	    store_partition_is_valid(b->partition[0] ? b->partition
-						     : STORE_PARTITION_DEFAULT) &&
-	    store_ext_is_valid(b->ext) &&
-	    strnlen(b->instance, sizeof(b->instance)) < sizeof(b->instance) &&
-	    strnlen(b->mac, sizeof(b->mac)) < sizeof(b->mac) &&
-	    strnlen(b->user_agent, sizeof(b->user_agent)) <
-		sizeof(b->user_agent) &&
-	    strnlen(b->contact, sizeof(b->contact)) < sizeof(b->contact) &&
-	    (unsigned)b->source.transport <= NET_TLS;
+	       store__name_ok(b->aor, sizeof(b->aor), text_char_ok) &&
+	       store_partition_is_valid(
+	           b->partition[0] ? b->partition : STORE_PARTITION_DEFAULT) &&
+	       store_ext_is_valid(b->ext) &&
+	       strnlen(b->instance, sizeof(b->instance)) <
+	           sizeof(b->instance) &&
+	       strnlen(b->mac, sizeof(b->mac)) < sizeof(b->mac) &&
+	       strnlen(b->user_agent, sizeof(b->user_agent)) <
+	           sizeof(b->user_agent) &&
+	       strnlen(b->contact, sizeof(b->contact)) < sizeof(b->contact) &&
+	       (unsigned)b->source.transport <= NET_TLS;
 }
 
 /* Adds (add) or removes one index entry: key -> token. */
 static int
-index_edit(struct store *st, MDB_txn *txn, enum store__db db,
-    const void *key, size_t klen, const char *token, bool add)
+index_edit(struct store *st, MDB_txn *txn, enum store__db db, const void *key,
+           size_t klen, const char *token, bool add)
 {
 	MDB_val k = {klen, (void *)key};
 	MDB_val v = {strlen(token), (void *)token};
 	int rc = add ? mdb_put(txn, st->dbi[db], &k, &v, MDB_NODUPDATA)
-		     : mdb_del(txn, st->dbi[db], &k, &v);
+	             : mdb_del(txn, st->dbi[db], &k, &v);
 
 	if (rc == MDB_KEYEXIST || rc == MDB_NOTFOUND)
 		return 0;
@@ -172,7 +173,7 @@ index_edit(struct store *st, MDB_txn *txn, enum store__db db,
 
 static int
 indexes_edit(struct store *st, MDB_txn *txn, const struct store_binding *b,
-    bool add)
+             bool add)
 {
 	char key[LINE_KEY_MAX];
 	size_t len;
@@ -180,10 +181,10 @@ indexes_edit(struct store *st, MDB_txn *txn, const struct store_binding *b,
 
 	if (rc == 0)
 		rc = index_edit(st, txn, STORE_DB_BIND_LINE, key, len, b->token,
-		    add);
+		                add);
 	if (rc == 0)
 		rc = index_edit(st, txn, STORE_DB_BIND_AOR, b->aor,
-		    strlen(b->aor), b->token, add);
+		                strlen(b->aor), b->token, add);
 	return rc;
 }
 
@@ -193,33 +194,33 @@ binding_desc(char *buf, size_t cap, const struct store_binding *b)
 	char addr[NET_ADDRSTRLEN];
 
 	net_addr_str((const struct sockaddr *)&b->source.addr, addr,
-	    sizeof(addr));
+	             sizeof(addr));
 	/* A long AOR may be cut: the audit value is bounded. */
 	if (snprintf(buf, cap, "%s/%s %s:%s %s",
-		b->partition[0] ? b->partition : STORE_PARTITION_DEFAULT,
-		b->ext, net_transport_name(b->source.transport), addr,
-		b->aor) >= (int)cap)
+	             b->partition[0] ? b->partition : STORE_PARTITION_DEFAULT,
+	             b->ext, net_transport_name(b->source.transport), addr,
+	             b->aor) >= (int)cap)
 		buf[cap - 1] = '\0';
 }
 
 /* Audit action for replacing `old` (NULL: none) by `b`, or NULL. */
 static const char *
 binding_change_action(const struct store_binding *old,
-    const struct store_binding *b)
+                      const struct store_binding *b)
 {
 	if (!old)
 		return "binding.add";
 	if (strcmp(old->aor, b->aor) || strcmp(old->partition, b->partition) ||
 	    strcmp(old->ext, b->ext) || strcmp(old->contact, b->contact) ||
 	    !net_addr_equal((const struct sockaddr *)&old->source.addr,
-		(const struct sockaddr *)&b->source.addr))
+	                    (const struct sockaddr *)&b->source.addr))
 		return "binding.change";
 	return NULL;
 }
 
 static int
 binding_put_txn(struct store *st, MDB_txn *txn, const struct store_binding *b,
-    const struct store_actor *actor)
+                const struct store_actor *actor)
 {
 	struct store_binding old;
 	char o[STORE_SETTING_MAX] = "", n[STORE_SETTING_MAX];
@@ -239,9 +240,10 @@ binding_put_txn(struct store *st, MDB_txn *txn, const struct store_binding *b,
 	binding_encode(&e, b);
 	v = (MDB_val){e.len, e.buf};
 	if (rc == 0)
-		rc = e.overflow ? -EINVAL
-				: store__err(mdb_put(txn,
-				      st->dbi[STORE_DB_BINDINGS], &k, &v, 0));
+		rc = e.overflow
+		         ? -EINVAL
+		         : store__err(mdb_put(txn, st->dbi[STORE_DB_BINDINGS],
+		                              &k, &v, 0));
 	if (rc == 0)
 		rc = indexes_edit(st, txn, b, true);
 	if (rc == 0 && action) {
@@ -255,7 +257,7 @@ binding_put_txn(struct store *st, MDB_txn *txn, const struct store_binding *b,
 
 int
 store_binding_put(struct store *st, const struct store_binding *b,
-    const struct store_actor *actor)
+                  const struct store_actor *actor)
 {
 	struct store_binding copy = *b;
 	MDB_txn *txn;
@@ -263,7 +265,7 @@ store_binding_put(struct store *st, const struct store_binding *b,
 
 	if (!copy.partition[0])
 		ll_strlcpy(copy.partition, STORE_PARTITION_DEFAULT,
-		    sizeof(copy.partition));
+		           sizeof(copy.partition));
 	if (!binding_valid(&copy))
 		return -EINVAL;
 	rc = store__write_begin(st, &txn);
@@ -279,7 +281,7 @@ store_binding_put(struct store *st, const struct store_binding *b,
 
 int
 store_binding_get(struct store *st, struct store_binding *out,
-    const char *token)
+                  const char *token)
 {
 	MDB_txn *txn;
 	int rc = store__read_begin(st, &txn);
@@ -293,7 +295,7 @@ store_binding_get(struct store *st, struct store_binding *out,
 
 static int
 binding_del_txn(struct store *st, MDB_txn *txn, const char *token,
-    const char *action, const struct store_actor *actor)
+                const char *action, const struct store_actor *actor)
 {
 	struct store_binding b;
 	char desc[STORE_SETTING_MAX];
@@ -304,8 +306,8 @@ binding_del_txn(struct store *st, MDB_txn *txn, const char *token,
 		return rc;
 	rc = indexes_edit(st, txn, &b, false);
 	if (rc == 0)
-		rc = store__err(mdb_del(txn, st->dbi[STORE_DB_BINDINGS], &k,
-		    NULL));
+		rc = store__err(
+		    mdb_del(txn, st->dbi[STORE_DB_BINDINGS], &k, NULL));
 	binding_desc(desc, sizeof(desc), &b);
 	if (rc == 0)
 		rc = store__audit_txn(st, txn, actor, action, token, desc, "");
@@ -314,7 +316,7 @@ binding_del_txn(struct store *st, MDB_txn *txn, const char *token,
 
 int
 store_binding_del(struct store *st, const char *token,
-    const struct store_actor *actor)
+                  const struct store_actor *actor)
 {
 	MDB_txn *txn;
 	int rc = store__write_begin(st, &txn);
@@ -331,8 +333,8 @@ store_binding_del(struct store *st, const char *token,
 
 /* Every binding whose token an index lists under `key`. */
 static int
-index_list(struct store *st, enum store__db db, const void *key,
-    size_t klen, struct store_binding *out, size_t max)
+index_list(struct store *st, enum store__db db, const void *key, size_t klen,
+           struct store_binding *out, size_t max)
 {
 	char token[STORE_NAME_MAX];
 	MDB_cursor *cur;
@@ -364,20 +366,20 @@ index_list(struct store *st, enum store__db db, const void *key,
 }
 
 int
-store_binding_list_line(struct store *st, struct store_binding *out,
-    size_t max, const char *partition, const char *ext)
+store_binding_list_line(struct store *st, struct store_binding *out, size_t max,
+                        const char *partition, const char *ext)
 {
 	char key[LINE_KEY_MAX];
 	size_t len;
 	int rc = store__line_key(key, sizeof(key), &len, partition, ext);
 
 	return rc < 0 ? rc
-		      : index_list(st, STORE_DB_BIND_LINE, key, len, out, max);
+	              : index_list(st, STORE_DB_BIND_LINE, key, len, out, max);
 }
 
 int
-store_binding_list_aor(struct store *st, struct store_binding *out,
-    size_t max, const char *aor)
+store_binding_list_aor(struct store *st, struct store_binding *out, size_t max,
+                       const char *aor)
 {
 	if (!aor || !*aor || strlen(aor) >= STORE_URI_MAX)
 		return -EINVAL;
@@ -386,7 +388,7 @@ store_binding_list_aor(struct store *st, struct store_binding *out,
 
 int
 store_binding_list(struct store *st, struct store_binding *out, size_t max,
-    const char *after_token)
+                   const char *after_token)
 {
 	MDB_cursor *cur;
 	MDB_txn *txn;
@@ -439,8 +441,8 @@ expire_batch(struct store *st, MDB_txn *txn, int64_t now)
 			memcpy(tokens[n++], b.token, sizeof(b.token));
 	mdb_cursor_close(cur);
 	for (size_t i = 0; i < n; i++) {
-		rc = binding_del_txn(st, txn, tokens[i], "binding.expire",
-		    NULL);
+		rc =
+		    binding_del_txn(st, txn, tokens[i], "binding.expire", NULL);
 		if (rc < 0)
 			return rc;
 	}

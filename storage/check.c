@@ -82,13 +82,13 @@ static const struct {
 	const char *name;
 	check_fn fn;
 } checks[] = {
-	{STORE_DB_LINES, "lines", check_line},
-	{STORE_DB_SETTINGS, "settings", check_setting},
-	{STORE_DB_LISTS, "lists", check_pattern},
-	{STORE_DB_BINDINGS, "bindings", check_binding},
-	{STORE_DB_CDR, "cdr", check_cdr},
-	{STORE_DB_AUDIT, "audit", check_audit},
-	{STORE_DB_ADMINS, "admins", check_admin},
+    {STORE_DB_LINES, "lines", check_line},
+    {STORE_DB_SETTINGS, "settings", check_setting},
+    {STORE_DB_LISTS, "lists", check_pattern},
+    {STORE_DB_BINDINGS, "bindings", check_binding},
+    {STORE_DB_CDR, "cdr", check_cdr},
+    {STORE_DB_AUDIT, "audit", check_audit},
+    {STORE_DB_ADMINS, "admins", check_admin},
 };
 
 /* Prints a key as text when it is printable, else as hex. */

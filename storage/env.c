@@ -11,26 +11,26 @@
 #include "storage/internal.h"
 #include "util.h"
 
-#define STORE_MAP_DEFAULT	((size_t)16 << 20)
-#define STORE_RING_DEFAULT	10000u
+#define STORE_MAP_DEFAULT ((size_t)16 << 20)
+#define STORE_RING_DEFAULT 10000u
 
 static const struct {
 	const char *name;
 	unsigned flags;
 } store__tables[STORE_DB_COUNT] = {
-	[STORE_DB_META] = {"meta", 0},
-	[STORE_DB_LINES] = {"lines", 0},
-	[STORE_DB_SETTINGS] = {"settings", 0},
-	[STORE_DB_LISTS] = {"lists", 0},
-	[STORE_DB_BINDINGS] = {"bindings", 0},
-	[STORE_DB_BIND_LINE] = {"bind_line", MDB_DUPSORT},
-	[STORE_DB_BIND_AOR] = {"bind_aor", MDB_DUPSORT},
-	[STORE_DB_CDR] = {"cdr", 0},
-	[STORE_DB_AUDIT] = {"audit", 0},
-	[STORE_DB_ADMINS] = {"admins", 0},
-	[STORE_DB_SESSIONS] = {"sessions", 0},
-	[STORE_DB_TOKENS] = {"tokens", 0},
-	[STORE_DB_THROTTLE] = {"throttle", 0},
+    [STORE_DB_META] = {"meta", 0},
+    [STORE_DB_LINES] = {"lines", 0},
+    [STORE_DB_SETTINGS] = {"settings", 0},
+    [STORE_DB_LISTS] = {"lists", 0},
+    [STORE_DB_BINDINGS] = {"bindings", 0},
+    [STORE_DB_BIND_LINE] = {"bind_line", MDB_DUPSORT},
+    [STORE_DB_BIND_AOR] = {"bind_aor", MDB_DUPSORT},
+    [STORE_DB_CDR] = {"cdr", 0},
+    [STORE_DB_AUDIT] = {"audit", 0},
+    [STORE_DB_ADMINS] = {"admins", 0},
+    [STORE_DB_SESSIONS] = {"sessions", 0},
+    [STORE_DB_TOKENS] = {"tokens", 0},
+    [STORE_DB_THROTTLE] = {"throttle", 0},
 };
 
 /* Schema migrations, each from version `from` to from + 1, run in order
@@ -40,35 +40,43 @@ static const struct {
 	int (*run)(struct store *st, MDB_txn *txn);
 	const char *what;
 } store__migrations[] = {
-	{1, store__migrate_lines_v1, "line records gain a label"},
+    {1, store__migrate_lines_v1, "line records gain a label"},
 };
 
 int
 store__err(int rc)
 {
 	switch (rc) {
-	case MDB_SUCCESS: return 0;
-	case MDB_NOTFOUND: return -ENOENT;
-	case MDB_KEYEXIST: return -EEXIST;
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_KEYEXIST:
+		return -EEXIST;
 	case MDB_MAP_FULL:
 	case MDB_TXN_FULL:
 	case MDB_DBS_FULL:
-	case MDB_PAGE_FULL: return -ENOSPC;
+	case MDB_PAGE_FULL:
+		return -ENOSPC;
 	case MDB_READERS_FULL:
-	case MDB_MAP_RESIZED: return -EAGAIN;
+	case MDB_MAP_RESIZED:
+		return -EAGAIN;
 	case MDB_BAD_RSLOT:
 	case MDB_BAD_TXN:
 	case MDB_BAD_VALSIZE:
 	case MDB_BAD_DBI:
-	case MDB_INCOMPATIBLE: return -EINVAL;
+	case MDB_INCOMPATIBLE:
+		return -EINVAL;
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_PANIC:
 	case MDB_VERSION_MISMATCH:
 	case MDB_INVALID:
 	case MDB_TLS_FULL:
-	case MDB_CURSOR_FULL: return -EIO;
-	default: return rc > 0 ? -rc : -EIO;
+	case MDB_CURSOR_FULL:
+		return -EIO;
+	default:
+		return rc > 0 ? -rc : -EIO;
 	}
 }
 
@@ -76,20 +84,34 @@ const char *
 store_strerror(int err)
 {
 	switch (err) {
-	case 0: return "ok";
-	case -ENOENT: return "not found";
-	case -EEXIST: return "already exists";
-	case -EINVAL: return "invalid value";
-	case -EPERM: return "not allowed";
-	case -EBADMSG: return "record does not decode";
-	case -ENOSPC: return "storage full";
-	case -EIO: return "storage I/O error";
-	case -EAGAIN: return "storage busy, try again";
-	case -ENOMEM: return "out of memory";
-	case -EROFS: return "storage opened read-only";
-	case -EPROTO: return "storage schema newer than this program";
-	case -EACCES: return "permission denied";
-	default: return strerror(err < 0 ? -err : err);
+	case 0:
+		return "ok";
+	case -ENOENT:
+		return "not found";
+	case -EEXIST:
+		return "already exists";
+	case -EINVAL:
+		return "invalid value";
+	case -EPERM:
+		return "not allowed";
+	case -EBADMSG:
+		return "record does not decode";
+	case -ENOSPC:
+		return "storage full";
+	case -EIO:
+		return "storage I/O error";
+	case -EAGAIN:
+		return "storage busy, try again";
+	case -ENOMEM:
+		return "out of memory";
+	case -EROFS:
+		return "storage opened read-only";
+	case -EPROTO:
+		return "storage schema newer than this program";
+	case -EACCES:
+		return "permission denied";
+	default:
+		return strerror(err < 0 ? -err : err);
 	}
 }
 
@@ -128,16 +150,16 @@ store__commit(struct store *st, MDB_txn *txn)
 
 	if (rc == -ENOSPC)
 		log_error("storage: %s: map full, change refused (raise "
-			  "[storage] map_size); reads keep working", st->dir);
+		          "[storage] map_size); reads keep working",
+		          st->dir);
 	else if (rc < 0)
 		log_error("storage: %s: commit failed: %s", st->dir,
-		    store_strerror(rc));
+		          store_strerror(rc));
 	return rc;
 }
 
 static int
-meta_get_u64(struct store *st, MDB_txn *txn, const char *key,
-    uint64_t *out)
+meta_get_u64(struct store *st, MDB_txn *txn, const char *key, uint64_t *out)
 {
 	MDB_val k = {strlen(key), (void *)key}, v;
 	int rc = store__err(mdb_get(txn, st->dbi[STORE_DB_META], &k, &v));
@@ -215,8 +237,9 @@ store__schema_prepare(struct store *st, MDB_txn *txn)
 		return rc;
 	if (ver > STORE_SCHEMA_VERSION) {
 		log_error("storage: %s: schema %llu is newer than this "
-			  "program's %d", st->dir, (unsigned long long)ver,
-		    STORE_SCHEMA_VERSION);
+		          "program's %d",
+		          st->dir, (unsigned long long)ver,
+		          STORE_SCHEMA_VERSION);
 		return -EPROTO;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(store__migrations); i++) {
@@ -227,10 +250,10 @@ store__schema_prepare(struct store *st, MDB_txn *txn)
 			return rc;
 		ver++;
 		log_info("storage: %s: migrated schema to %llu (%s)", st->dir,
-		    (unsigned long long)ver, store__migrations[i].what);
+		         (unsigned long long)ver, store__migrations[i].what);
 	}
 	if (ver != STORE_SCHEMA_VERSION)
-		return -EPROTO;	/* a gap in the migration table */
+		return -EPROTO; /* a gap in the migration table */
 	rc = meta_put_u64(st, txn, "schema", ver);
 	return rc < 0 ? rc : store__gen_bump(st, txn);
 }
@@ -243,7 +266,7 @@ store__prepare(struct store *st)
 	int rc;
 
 	rc = st->read_only ? store__read_begin(st, &txn)
-			   : store__write_begin(st, &txn);
+	                   : store__write_begin(st, &txn);
 	if (rc < 0)
 		return rc;
 	rc = store__dbis_open(st, txn);
@@ -260,7 +283,7 @@ store__prepare(struct store *st)
 	}
 	/* A read-only txn must commit too, to keep its dbi handles. */
 	return st->read_only ? store__err(mdb_txn_commit(txn))
-			     : store__commit(st, txn);
+	                     : store__commit(st, txn);
 }
 
 static int
@@ -290,7 +313,7 @@ store__env_open(struct store *st, const struct store_config *cfg)
 	mdb_reader_check(st->env, &dead);
 	if (dead > 0)
 		log_info("storage: %s: cleared %d stale reader(s)", cfg->dir,
-		    dead);
+		         dead);
 	return 0;
 }
 
@@ -316,7 +339,7 @@ store_open(struct store **out, const struct store_config *cfg)
 		rc = store__prepare(st);
 	if (rc < 0) {
 		log_error("storage: %s: cannot open: %s", cfg->dir,
-		    store_strerror(rc));
+		          store_strerror(rc));
 		store_close(st);
 		return rc;
 	}

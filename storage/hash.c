@@ -65,33 +65,32 @@ store__sha256(const void *p, size_t n, uint8_t out[32])
 
 static int
 pbkdf2(const char *secret, const uint8_t *salt, uint32_t iterations,
-    uint8_t dk[STORE_DK_LEN])
+       uint8_t dk[STORE_DK_LEN])
 {
 	size_t plen = strlen(secret);
 	int rc;
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-	rc = mbedtls_pkcs5_pbkdf2_hmac_ext(MBEDTLS_MD_SHA256,
-	    (const unsigned char *)secret, plen, salt, STORE_SALT_LEN,
-	    iterations, STORE_DK_LEN, dk);
+	rc = mbedtls_pkcs5_pbkdf2_hmac_ext(
+	    MBEDTLS_MD_SHA256, (const unsigned char *)secret, plen, salt,
+	    STORE_SALT_LEN, iterations, STORE_DK_LEN, dk);
 #else
 	mbedtls_md_context_t md;
 
 	mbedtls_md_init(&md);
-	rc = mbedtls_md_setup(&md,
-	    mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1);
+	rc = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+	                      1);
 	if (rc == 0)
-		rc = mbedtls_pkcs5_pbkdf2_hmac(&md,
-		    (const unsigned char *)secret, plen, salt, STORE_SALT_LEN,
-		    iterations, STORE_DK_LEN, dk);
+		rc = mbedtls_pkcs5_pbkdf2_hmac(
+		    &md, (const unsigned char *)secret, plen, salt,
+		    STORE_SALT_LEN, iterations, STORE_DK_LEN, dk);
 	mbedtls_md_free(&md);
 #endif
 	return rc == 0 ? 0 : -EIO;
 }
 
 int
-store_hash_make(struct store_hash *out, const char *secret,
-    uint32_t iterations)
+store_hash_make(struct store_hash *out, const char *secret, uint32_t iterations)
 {
 	struct store_hash h;
 	int rc;

@@ -9,7 +9,7 @@
 #include "storage/internal.h"
 #include "util.h"
 
-#define LINE_REC_V1 1	/* schema 1: no label */
+#define LINE_REC_V1 1 /* schema 1: no label */
 #define LINE_REC_V2 2
 #define LINE_KEY_MAX (STORE_PARTITION_MAX + STORE_EXT_MAX)
 
@@ -39,7 +39,7 @@ part_or_default(const char *partition)
 
 int
 store__line_key(char *buf, size_t cap, size_t *len, const char *partition,
-    const char *ext)
+                const char *ext)
 {
 	size_t pl, el;
 
@@ -59,11 +59,11 @@ store__line_key(char *buf, size_t cap, size_t *len, const char *partition,
 
 void
 store_line_defaults(struct store_line *l, const char *partition,
-    const char *ext)
+                    const char *ext)
 {
 	memset(l, 0, sizeof(*l));
 	ll_strlcpy(l->partition, part_or_default(partition),
-	    sizeof(l->partition));
+	           sizeof(l->partition));
 	ll_strlcpy(l->ext, ext ? ext : "", sizeof(l->ext));
 }
 
@@ -95,7 +95,7 @@ line_encode(struct store__enc *e, const struct store_line *l)
 /* Decodes a record of version 2, or of version 1 when `v1_ok`. */
 static int
 line_decode_v(const MDB_val *k, const MDB_val *v, struct store_line *out,
-    bool v1_ok)
+              bool v1_ok)
 {
 	const char *key = k->mv_data;
 	const char *nul = memchr(key, '\0', k->mv_size);
@@ -143,7 +143,7 @@ store__line_decode(const MDB_val *k, const MDB_val *v, struct store_line *out)
 
 int
 store__line_read(struct store *st, MDB_txn *txn, struct store_line *out,
-    const char *partition, const char *ext)
+                 const char *partition, const char *ext)
 {
 	char key[LINE_KEY_MAX];
 	MDB_val k, v;
@@ -158,8 +158,8 @@ store__line_read(struct store *st, MDB_txn *txn, struct store_line *out,
 }
 
 int
-store_line_get(struct store *st, struct store_line *out,
-    const char *partition, const char *ext)
+store_line_get(struct store *st, struct store_line *out, const char *partition,
+               const char *ext)
 {
 	MDB_txn *txn;
 	int rc = store__read_begin(st, &txn);
@@ -205,7 +205,7 @@ store__migrate_lines_v1(struct store *st, MDB_txn *txn)
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (line_decode_v(&k, &v, &l, true) < 0)
-			continue;	/* left for store_check() to report */
+			continue; /* left for store_check() to report */
 		line_encode(&e, &l);
 		v = (MDB_val){e.len, e.buf};
 		rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
@@ -226,11 +226,12 @@ struct line_change {
 };
 
 typedef int (*line_edit_fn)(struct store *st, MDB_txn *txn,
-    struct store_line *l, const void *arg, struct line_change *ch);
+                            struct store_line *l, const void *arg,
+                            struct line_change *ch);
 
 static int
 line_modify(struct store *st, const char *partition, const char *ext,
-    line_edit_fn fn, const void *arg, const struct store_actor *actor)
+            line_edit_fn fn, const void *arg, const struct store_actor *actor)
 {
 	struct line_change ch = {0};
 	struct store_line l;
@@ -258,7 +259,7 @@ line_modify(struct store *st, const char *partition, const char *ext,
 	if (rc == 0 && ch.action) {
 		snprintf(subject, sizeof(subject), "%s/%s", l.partition, l.ext);
 		rc = store__audit_txn(st, txn, actor, ch.action, subject,
-		    ch.old_value, ch.new_value);
+		                      ch.old_value, ch.new_value);
 	}
 	if (rc < 0) {
 		mdb_txn_abort(txn);
@@ -271,7 +272,7 @@ static const char *
 lock_name(uint8_t lock)
 {
 	static const char *const names[] = {"unlocked", "user", "admin",
-	    "budget"};
+	                                    "budget"};
 
 	return lock < ARRAY_SIZE(names) ? names[lock] : "?";
 }
@@ -291,8 +292,8 @@ struct lock_arg {
 };
 
 static int
-edit_lock(struct store *st, MDB_txn *txn, struct store_line *l,
-    const void *arg, struct line_change *ch)
+edit_lock(struct store *st, MDB_txn *txn, struct store_line *l, const void *arg,
+          struct line_change *ch)
 {
 	const struct lock_arg *a = arg;
 
@@ -311,7 +312,7 @@ edit_lock(struct store *st, MDB_txn *txn, struct store_line *l,
 
 int
 store_line_lock(struct store *st, const char *partition, const char *ext,
-    enum store_lock how, const struct store_actor *actor)
+                enum store_lock how, const struct store_actor *actor)
 {
 	struct lock_arg a = {(uint8_t)how, store__actor_or_system(actor)};
 
@@ -323,7 +324,7 @@ store_line_lock(struct store *st, const char *partition, const char *ext,
 
 static int
 edit_unlock(struct store *st, MDB_txn *txn, struct store_line *l,
-    const void *arg, struct line_change *ch)
+            const void *arg, struct line_change *ch)
 {
 	const bool *as_admin = arg;
 
@@ -335,7 +336,7 @@ edit_unlock(struct store *st, MDB_txn *txn, struct store_line *l,
 	ch->action = "line.unlock";
 	ll_strlcpy(ch->old_value, lock_name(l->lock), sizeof(ch->old_value));
 	ll_strlcpy(ch->new_value, lock_name(STORE_LOCK_NONE),
-	    sizeof(ch->new_value));
+	           sizeof(ch->new_value));
 	l->lock = STORE_LOCK_NONE;
 	l->locked_at = 0;
 	l->locked_by[0] = l->lock_source[0] = '\0';
@@ -344,15 +345,15 @@ edit_unlock(struct store *st, MDB_txn *txn, struct store_line *l,
 
 int
 store_line_unlock(struct store *st, const char *partition, const char *ext,
-    bool as_admin, const struct store_actor *actor)
+                  bool as_admin, const struct store_actor *actor)
 {
 	return line_modify(st, partition, ext, edit_unlock, &as_admin,
-	    store__actor_or_system(actor));
+	                   store__actor_or_system(actor));
 }
 
 static int
-edit_pin(struct store *st, MDB_txn *txn, struct store_line *l,
-    const void *arg, struct line_change *ch)
+edit_pin(struct store *st, MDB_txn *txn, struct store_line *l, const void *arg,
+         struct line_change *ch)
 {
 	const struct store_hash *h = arg;
 	bool had = store_hash_is_set(&l->pin);
@@ -361,7 +362,7 @@ edit_pin(struct store *st, MDB_txn *txn, struct store_line *l,
 	ch->action = "line.pin";
 	ll_strlcpy(ch->old_value, had ? "set" : "none", sizeof(ch->old_value));
 	ll_strlcpy(ch->new_value, h ? (had ? "changed" : "set") : "none",
-	    sizeof(ch->new_value));
+	           sizeof(ch->new_value));
 	if (h)
 		l->pin = *h;
 	else
@@ -373,10 +374,10 @@ edit_pin(struct store *st, MDB_txn *txn, struct store_line *l,
 
 int
 store_line_pin_set(struct store *st, const char *partition, const char *ext,
-    const struct store_hash *h, const struct store_actor *actor)
+                   const struct store_hash *h, const struct store_actor *actor)
 {
 	if (h && (h->iterations < STORE_HASH_ITER_MIN ||
-		     h->iterations > STORE_HASH_ITER_MAX))
+	          h->iterations > STORE_HASH_ITER_MAX))
 		return -EINVAL;
 	return line_modify(st, partition, ext, edit_pin, h, actor);
 }
@@ -389,7 +390,7 @@ struct fail_arg {
 
 static int
 edit_pin_fail(struct store *st, MDB_txn *txn, struct store_line *l,
-    const void *arg, struct line_change *ch)
+              const void *arg, struct line_change *ch)
 {
 	struct fail_arg *a = (struct fail_arg *)arg;
 	struct store_settings s;
@@ -398,7 +399,7 @@ edit_pin_fail(struct store *st, MDB_txn *txn, struct store_line *l,
 	if (rc < 0)
 		return rc;
 	snprintf(ch->old_value, sizeof(ch->old_value), "%lu failures",
-	    (unsigned long)l->pin_failures);
+	         (unsigned long)l->pin_failures);
 	if (l->pin_window_start == 0 ||
 	    a->now - l->pin_window_start >= (int64_t)s.pin_fail_window) {
 		l->pin_failures = 0;
@@ -407,7 +408,7 @@ edit_pin_fail(struct store *st, MDB_txn *txn, struct store_line *l,
 	l->pin_failures++;
 	ch->action = "line.pin_fail";
 	snprintf(ch->new_value, sizeof(ch->new_value), "%lu failures",
-	    (unsigned long)l->pin_failures);
+	         (unsigned long)l->pin_failures);
 	if (l->pin_failures >= s.pin_max_failures) {
 		/* Blocked: the counting starts over once the block ends. */
 		l->pin_blocked_until = a->now + (int64_t)s.pin_block_seconds;
@@ -415,17 +416,18 @@ edit_pin_fail(struct store *st, MDB_txn *txn, struct store_line *l,
 		l->pin_window_start = 0;
 		ch->action = "line.pin_block";
 		snprintf(ch->new_value, sizeof(ch->new_value),
-		    "blocked for %lus", (unsigned long)s.pin_block_seconds);
+		         "blocked for %lus",
+		         (unsigned long)s.pin_block_seconds);
 	}
-	a->blocked_until = l->pin_blocked_until > a->now
-	    ? l->pin_blocked_until : 0;
+	a->blocked_until =
+	    l->pin_blocked_until > a->now ? l->pin_blocked_until : 0;
 	return 0;
 }
 
 int
-store_line_pin_fail(struct store *st, const char *partition,
-    const char *ext, int64_t now, int64_t *blocked_until,
-    const struct store_actor *actor)
+store_line_pin_fail(struct store *st, const char *partition, const char *ext,
+                    int64_t now, int64_t *blocked_until,
+                    const struct store_actor *actor)
 {
 	struct fail_arg a = {now, 0, actor};
 	int rc = line_modify(st, partition, ext, edit_pin_fail, &a, actor);
@@ -437,14 +439,14 @@ store_line_pin_fail(struct store *st, const char *partition,
 
 static int
 edit_pin_ok(struct store *st, MDB_txn *txn, struct store_line *l,
-    const void *arg, struct line_change *ch)
+            const void *arg, struct line_change *ch)
 {
 	(void)st, (void)txn, (void)arg;
 	if (l->pin_failures == 0 && l->pin_window_start == 0)
 		return 1;
 	ch->action = "line.pin_ok";
 	snprintf(ch->old_value, sizeof(ch->old_value), "%lu failures",
-	    (unsigned long)l->pin_failures);
+	         (unsigned long)l->pin_failures);
 	ll_strlcpy(ch->new_value, "0 failures", sizeof(ch->new_value));
 	l->pin_failures = 0;
 	l->pin_window_start = 0;
@@ -453,7 +455,7 @@ edit_pin_ok(struct store *st, MDB_txn *txn, struct store_line *l,
 
 int
 store_line_pin_ok(struct store *st, const char *partition, const char *ext,
-    const struct store_actor *actor)
+                  const struct store_actor *actor)
 {
 	return line_modify(st, partition, ext, edit_pin_ok, NULL, actor);
 }
@@ -466,43 +468,45 @@ struct override_arg {
 
 static void
 override_text(char *buf, size_t cap, uint8_t action, const char *uri,
-    uint8_t block)
+              uint8_t block)
 {
 	static const char *const act[] = {"inherit", "reject", "redirect"};
 	static const char *const tri[] = {"inherit", "off", "on"};
 
 	/* A long URI may be cut: the audit value is bounded. */
 	if (snprintf(buf, cap, "action=%s block_incoming=%s uri=%s",
-		act[action % 3], tri[block % 3], uri) >= (int)cap)
+	             act[action % 3], tri[block % 3], uri) >= (int)cap)
 		buf[cap - 1] = '\0';
 }
 
 static int
 edit_override(struct store *st, MDB_txn *txn, struct store_line *l,
-    const void *arg, struct line_change *ch)
+              const void *arg, struct line_change *ch)
 {
 	const struct override_arg *a = arg;
 
 	(void)st, (void)txn;
 	ch->action = "line.override";
 	override_text(ch->old_value, sizeof(ch->old_value), l->locked_action,
-	    l->redirect_uri, l->block_incoming);
+	              l->redirect_uri, l->block_incoming);
 	l->locked_action = a->action;
 	ll_strlcpy(l->redirect_uri, a->uri, sizeof(l->redirect_uri));
 	l->block_incoming = a->block_incoming;
 	override_text(ch->new_value, sizeof(ch->new_value), l->locked_action,
-	    l->redirect_uri, l->block_incoming);
+	              l->redirect_uri, l->block_incoming);
 	return strcmp(ch->old_value, ch->new_value) == 0 ? 1 : 0;
 }
 
 int
 store_line_override_set(struct store *st, const char *partition,
-    const char *ext, enum store_locked_action action,
-    const char *redirect_uri, enum store_tristate block_incoming,
-    const struct store_actor *actor)
+                        const char *ext, enum store_locked_action action,
+                        const char *redirect_uri,
+                        enum store_tristate block_incoming,
+                        const struct store_actor *actor)
 {
 	struct override_arg a = {(uint8_t)action,
-	    redirect_uri ? redirect_uri : "", (uint8_t)block_incoming};
+	                         redirect_uri ? redirect_uri : "",
+	                         (uint8_t)block_incoming};
 
 	if ((unsigned)action > STORE_ACTION_REDIRECT ||
 	    (unsigned)block_incoming > STORE_ON || !store__uri_ok(a.uri) ||
@@ -520,7 +524,7 @@ label_char_ok(int c)
 
 static int
 edit_label(struct store *st, MDB_txn *txn, struct store_line *l,
-    const void *arg, struct line_change *ch)
+           const void *arg, struct line_change *ch)
 {
 	const char *label = arg;
 
@@ -535,11 +539,11 @@ edit_label(struct store *st, MDB_txn *txn, struct store_line *l,
 }
 
 int
-store_line_label_set(struct store *st, const char *partition,
-    const char *ext, const char *label, const struct store_actor *actor)
+store_line_label_set(struct store *st, const char *partition, const char *ext,
+                     const char *label, const struct store_actor *actor)
 {
-	if (!label || (*label && !store__name_ok(label, STORE_LABEL_MAX,
-					 label_char_ok)))
+	if (!label ||
+	    (*label && !store__name_ok(label, STORE_LABEL_MAX, label_char_ok)))
 		return -EINVAL;
 	return line_modify(st, partition, ext, edit_label, label, actor);
 }
@@ -548,18 +552,20 @@ static bool
 line_valid(const struct store_line *l)
 {
 	return l->lock <= STORE_LOCK_BUDGET &&
-	    l->locked_action <= STORE_ACTION_REDIRECT &&
-	    l->block_incoming <= STORE_ON && store__uri_ok(l->redirect_uri) &&
-	    (!l->label[0] ||
-		store__name_ok(l->label, STORE_LABEL_MAX, label_char_ok)) &&
-	    strnlen(l->locked_by, sizeof(l->locked_by)) < sizeof(l->locked_by) &&
-	    strnlen(l->lock_source, sizeof(l->lock_source)) <
-		sizeof(l->lock_source);
+	       l->locked_action <= STORE_ACTION_REDIRECT &&
+	       l->block_incoming <= STORE_ON &&
+	       store__uri_ok(l->redirect_uri) &&
+	       (!l->label[0] ||
+	        store__name_ok(l->label, STORE_LABEL_MAX, label_char_ok)) &&
+	       strnlen(l->locked_by, sizeof(l->locked_by)) <
+	           sizeof(l->locked_by) &&
+	       strnlen(l->lock_source, sizeof(l->lock_source)) <
+	           sizeof(l->lock_source);
 }
 
 int
-store_line_import(struct store *st, const struct store_line *lines,
-    size_t n, const struct store_actor *actor)
+store_line_import(struct store *st, const struct store_line *lines, size_t n,
+                  const struct store_actor *actor)
 {
 	char count[32];
 	MDB_txn *txn;
@@ -569,11 +575,11 @@ store_line_import(struct store *st, const struct store_line *lines,
 		return rc;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = line_valid(&lines[i]) ? line_write(st, txn, &lines[i])
-					   : -EINVAL;
+		                           : -EINVAL;
 	snprintf(count, sizeof(count), "%zu lines", n);
 	if (rc == 0)
-		rc = store__audit_txn(st, txn, actor, "line.import", "lines", "",
-		    count);
+		rc = store__audit_txn(st, txn, actor, "line.import", "lines",
+		                      "", count);
 	if (rc < 0) {
 		mdb_txn_abort(txn);
 		return rc;

@@ -19,8 +19,8 @@ contains_nocase(const char *hay, const char *needle)
 		size_t i = 0;
 
 		while (i < n && hay[i] &&
-		    tolower((unsigned char)hay[i]) ==
-			tolower((unsigned char)needle[i]))
+		       tolower((unsigned char)hay[i]) ==
+		           tolower((unsigned char)needle[i]))
 			i++;
 		if (i == n)
 			return true;
@@ -32,13 +32,13 @@ static bool
 line_matches(const struct store_line *l, const char *match)
 {
 	return !match || !*match || contains_nocase(l->ext, match) ||
-	    contains_nocase(l->label, match);
+	       contains_nocase(l->label, match);
 }
 
 /* Positions cur on the first line after (ap, ae), or the first line. */
 static int
 line_seek(MDB_cursor *cur, MDB_val *k, MDB_val *v, const char *ap,
-    const char *ae, char *key, size_t cap)
+          const char *ae, char *key, size_t cap)
 {
 	size_t len;
 	int rc;
@@ -48,7 +48,7 @@ line_seek(MDB_cursor *cur, MDB_val *k, MDB_val *v, const char *ap,
 	if (store__line_key(key, cap, &len, ap, ae ? ae : "0") < 0)
 		return EINVAL;
 	if (!ae)
-		len = strlen(key) + 1;	/* the partition's first line */
+		len = strlen(key) + 1; /* the partition's first line */
 	*k = (MDB_val){len, key};
 	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
 	if (rc == MDB_SUCCESS && ae && k->mv_size == len &&
@@ -59,7 +59,8 @@ line_seek(MDB_cursor *cur, MDB_val *k, MDB_val *v, const char *ap,
 
 int
 store_line_list(struct store *st, struct store_line *out, size_t max,
-    const char *after_partition, const char *after_ext, const char *match)
+                const char *after_partition, const char *after_ext,
+                const char *match)
 {
 	char key[LINE_KEY_MAX];
 	MDB_cursor *cur;
@@ -76,7 +77,7 @@ store_line_list(struct store *st, struct store_line *out, size_t max,
 		return store__err(rc);
 	}
 	for (rc = line_seek(cur, &k, &v, after_partition, after_ext, key,
-		 sizeof(key));
+	                    sizeof(key));
 	     rc == MDB_SUCCESS && n < max;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		/* Undecodable records are skipped; store_check() reports
@@ -110,7 +111,7 @@ store_line_count(struct store *st, uint64_t *out)
 
 int
 store_line_delete(struct store *st, const char *partition, const char *ext,
-    const struct store_actor *actor)
+                  const struct store_actor *actor)
 {
 	char key[LINE_KEY_MAX], subject[LINE_KEY_MAX + 1];
 	struct store_line l;
@@ -127,12 +128,12 @@ store_line_delete(struct store *st, const char *partition, const char *ext,
 	rc = store__line_read(st, txn, &l, partition, ext);
 	k = (MDB_val){len, key};
 	if (rc == 0 || rc == -EBADMSG)
-		rc = store__err(mdb_del(txn, st->dbi[STORE_DB_LINES], &k,
-		    NULL));
+		rc =
+		    store__err(mdb_del(txn, st->dbi[STORE_DB_LINES], &k, NULL));
 	snprintf(subject, sizeof(subject), "%s/%s", key, ext);
 	if (rc == 0)
 		rc = store__audit_txn(st, txn, actor, "line.delete", subject,
-		    "", "");
+		                      "", "");
 	if (rc < 0) {
 		mdb_txn_abort(txn);
 		return rc;

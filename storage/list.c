@@ -10,14 +10,14 @@
 #include "util.h"
 
 static const char *const list_names[STORE_LIST_COUNT] = {
-	[STORE_LIST_EMERGENCY] = "emergency",
-	[STORE_LIST_ALLOW] = "allow",
+    [STORE_LIST_EMERGENCY] = "emergency",
+    [STORE_LIST_ALLOW] = "allow",
 };
 
 /* Numbers emergency services answer on in Europe, North America,
  * Australia, Germany (110 police) and elsewhere (118, 119). */
 static const char *const emergency_defaults[] = {
-	"112", "911", "999", "000", "110", "118", "119",
+    "112", "911", "999", "000", "110", "118", "119",
 };
 
 const char *
@@ -53,7 +53,7 @@ typedef int (*list_visit_fn)(const MDB_val *k, const MDB_val *v, void *arg);
 
 static int
 list_walk(struct store *st, MDB_txn *txn, enum store_list list,
-    list_visit_fn visit, void *arg)
+          list_visit_fn visit, void *arg)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -94,7 +94,7 @@ list_read_one(const MDB_val *k, const MDB_val *v, void *arg)
 	if (r->n == r->max)
 		return 1;
 	if (v->mv_size == 0 || v->mv_size >= STORE_PATTERN_MAX)
-		return 0;	/* reported by store_check() */
+		return 0; /* reported by store_check() */
 	memcpy(r->out[r->n], v->mv_data, v->mv_size);
 	r->out[r->n][v->mv_size] = '\0';
 	r->n++;
@@ -103,7 +103,7 @@ list_read_one(const MDB_val *k, const MDB_val *v, void *arg)
 
 int
 store__list_read(struct store *st, MDB_txn *txn, enum store_list list,
-    char (*out)[STORE_PATTERN_MAX], size_t max)
+                 char (*out)[STORE_PATTERN_MAX], size_t max)
 {
 	struct list_read r = {out, max, 0};
 	int rc;
@@ -116,7 +116,7 @@ store__list_read(struct store *st, MDB_txn *txn, enum store_list list,
 
 int
 store_list_get(struct store *st, enum store_list list,
-    char (*out)[STORE_PATTERN_MAX], size_t max)
+               char (*out)[STORE_PATTERN_MAX], size_t max)
 {
 	MDB_txn *txn;
 	int rc = store__read_begin(st, &txn);
@@ -146,7 +146,7 @@ list_find_one(const MDB_val *k, const MDB_val *v, void *arg)
 
 	f->count++;
 	f->last = (uint32_t)kb[1] << 24 | (uint32_t)kb[2] << 16 |
-	    (uint32_t)kb[3] << 8 | kb[4];
+	          (uint32_t)kb[3] << 8 | kb[4];
 	if (v->mv_size == strlen(f->pattern) &&
 	    memcmp(v->mv_data, f->pattern, v->mv_size) == 0) {
 		f->found = true;
@@ -156,16 +156,16 @@ list_find_one(const MDB_val *k, const MDB_val *v, void *arg)
 }
 
 static int
-list_put(struct store *st, MDB_txn *txn, enum store_list list,
-    uint32_t order, const char *pattern)
+list_put(struct store *st, MDB_txn *txn, enum store_list list, uint32_t order,
+         const char *pattern)
 {
 	uint8_t key[5];
 	MDB_val k = {sizeof(key), key};
 	MDB_val v = {strlen(pattern), (void *)pattern};
 
 	list_key(key, list, order);
-	return store__err(mdb_put(txn, st->dbi[STORE_DB_LISTS], &k, &v,
-	    MDB_NOOVERWRITE));
+	return store__err(
+	    mdb_put(txn, st->dbi[STORE_DB_LISTS], &k, &v, MDB_NOOVERWRITE));
 }
 
 int
@@ -173,7 +173,7 @@ store__list_seed(struct store *st, MDB_txn *txn)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(emergency_defaults); i++) {
 		int rc = list_put(st, txn, STORE_LIST_EMERGENCY,
-		    (uint32_t)i + 1, emergency_defaults[i]);
+		                  (uint32_t)i + 1, emergency_defaults[i]);
 
 		if (rc < 0)
 			return rc;
@@ -184,7 +184,7 @@ store__list_seed(struct store *st, MDB_txn *txn)
 /* Adds (add true) or deletes a pattern inside txn, with its audit entry. */
 static int
 list_change(struct store *st, MDB_txn *txn, enum store_list list,
-    const char *pattern, bool add, const struct store_actor *actor)
+            const char *pattern, bool add, const struct store_actor *actor)
 {
 	struct list_find f = {.pattern = pattern};
 	MDB_val k = {sizeof(f.key), f.key};
@@ -199,17 +199,18 @@ list_change(struct store *st, MDB_txn *txn, enum store_list list,
 	if (add && f.count >= STORE_LIST_MAX)
 		return -ENOSPC;
 	rc = add ? list_put(st, txn, list, f.last + 1, pattern)
-		 : store__err(mdb_del(txn, st->dbi[STORE_DB_LISTS], &k, NULL));
+	         : store__err(mdb_del(txn, st->dbi[STORE_DB_LISTS], &k, NULL));
 	if (rc == 0)
 		rc = store__audit_txn(st, txn, actor,
-		    add ? "list.add" : "list.del", store_list_name(list),
-		    add ? "" : pattern, add ? pattern : "");
+		                      add ? "list.add" : "list.del",
+		                      store_list_name(list), add ? "" : pattern,
+		                      add ? pattern : "");
 	return rc;
 }
 
 static int
 list_update(struct store *st, enum store_list list, const char *pattern,
-    bool add, const struct store_actor *actor)
+            bool add, const struct store_actor *actor)
 {
 	MDB_txn *txn;
 	int rc;
@@ -231,14 +232,14 @@ list_update(struct store *st, enum store_list list, const char *pattern,
 
 int
 store_list_add(struct store *st, enum store_list list, const char *pattern,
-    const struct store_actor *actor)
+               const struct store_actor *actor)
 {
 	return list_update(st, list, pattern, true, actor);
 }
 
 int
 store_list_del(struct store *st, enum store_list list, const char *pattern,
-    const struct store_actor *actor)
+               const struct store_actor *actor)
 {
 	return list_update(st, list, pattern, false, actor);
 }
@@ -284,15 +285,16 @@ list_join(char *buf, size_t cap, const char *const *patterns, size_t n)
 		if (len + add >= cap)
 			break;
 		len += (size_t)snprintf(buf + len, cap - len, "%s%s",
-		    i ? "," : "", patterns[i]);
+		                        i ? "," : "", patterns[i]);
 	}
 }
 
 int
 store_list_replace(struct store *st, enum store_list list,
-    const char *const *patterns, size_t n, const struct store_actor *actor)
+                   const char *const *patterns, size_t n,
+                   const struct store_actor *actor)
 {
-	char (*old)[STORE_PATTERN_MAX] = NULL;
+	char(*old)[STORE_PATTERN_MAX] = NULL;
 	char oldtxt[STORE_SETTING_MAX], newtxt[STORE_SETTING_MAX];
 	const char *oldp[STORE_LIST_MAX];
 	MDB_txn *txn = NULL;
@@ -322,7 +324,7 @@ store_list_replace(struct store *st, enum store_list list,
 		list_join(oldtxt, sizeof(oldtxt), oldp, (size_t)nold);
 		list_join(newtxt, sizeof(newtxt), patterns, n);
 		rc = store__audit_txn(st, txn, actor, "list.replace",
-		    store_list_name(list), oldtxt, newtxt);
+		                      store_list_name(list), oldtxt, newtxt);
 	}
 	if (rc >= 0)
 		rc = store__gen_bump(st, txn);

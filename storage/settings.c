@@ -12,22 +12,22 @@
 #include "util.h"
 
 enum setting_kind {
-	K_ACTION,	/* reject|redirect */
-	K_URI,		/* sip:, sips: or tel: URI, or "" */
-	K_BOOL,		/* on|off */
+	K_ACTION, /* reject|redirect */
+	K_URI,    /* sip:, sips: or tel: URI, or "" */
+	K_BOOL,   /* on|off */
 	K_U16,
 	K_U32,
-	K_FC,		/* feature code: * or # then 1..6 digits */
-	K_PREFIX,	/* 0..7 digits */
+	K_FC,     /* feature code: * or # then 1..6 digits */
+	K_PREFIX, /* 0..7 digits */
 };
 
 struct setting_def {
 	const char *key;
 	enum setting_kind kind;
-	size_t off;		/* in struct store_settings */
-	size_t size;		/* of a string field */
-	uint32_t min, max;	/* numbers */
-	const char *def;	/* default, as text */
+	size_t off;        /* in struct store_settings */
+	size_t size;       /* of a string field */
+	uint32_t min, max; /* numbers */
+	const char *def;   /* default, as text */
 	const char *help;
 };
 
@@ -35,35 +35,35 @@ struct setting_def {
 #define S_STR(f) S_OFF(f), sizeof(((struct store_settings *)0)->f)
 
 static const struct setting_def defs[] = {
-	{"locked_action", K_ACTION, S_OFF(locked_action), 0, 0, 0, "reject",
-	    "reject|redirect: a locked line's outgoing calls get 403 or a "
-	    "302 to redirect_uri"},
-	{"redirect_uri", K_URI, S_STR(redirect_uri), 0, 0, "",
-	    "sip:/sips:/tel: URI locked calls are redirected to"},
-	{"block_incoming", K_BOOL, S_OFF(block_incoming), 0, 0, 0, "off",
-	    "on|off: refuse incoming calls to locked lines"},
-	{"incoming_locked_code", K_U16, S_OFF(incoming_locked_code), 0, 400,
-	    699, "480", "SIP status for incoming calls to a locked line"},
-	{"feature_lock", K_FC, S_STR(fc_lock), 0, 0, "*71",
-	    "feature code that locks the caller's line"},
-	{"feature_unlock", K_FC, S_STR(fc_unlock), 0, 0, "*72",
-	    "feature code + PIN that unlocks the caller's line"},
-	{"feature_change_pin", K_FC, S_STR(fc_pin), 0, 0, "*73",
-	    "feature code + old PIN + * + new PIN"},
-	{"pin_max_failures", K_U32, S_OFF(pin_max_failures), 0, 1, 100, "5",
-	    "wrong PINs within pin_fail_window that block PIN entry"},
-	{"pin_fail_window", K_U32, S_OFF(pin_fail_window), 0, 1, 86400,
-	    "900", "seconds over which wrong PINs are counted"},
-	{"pin_block_seconds", K_U32, S_OFF(pin_block_seconds), 0, 1, 604800,
-	    "900", "seconds PIN entry stays blocked"},
-	{"notify_on_lock", K_BOOL, S_OFF(notify_on_lock), 0, 0, 0, "on",
-	    "on|off: tell a line's phones (SIP MESSAGE) when it (un)locks"},
-	{"outside_line_prefix", K_PREFIX, S_STR(outside_line_prefix), 0, 0,
-	    "", "digits dialled for an outside line, stripped before "
-		"matching lists (e.g. 9)"},
-	{"pin_hash_iterations", K_U32, S_OFF(pin_hash_iterations), 0,
-	    STORE_HASH_ITER_MIN, STORE_HASH_ITER_MAX, "10000",
-	    "PBKDF2 iterations for new PINs and passwords"},
+    {"locked_action", K_ACTION, S_OFF(locked_action), 0, 0, 0, "reject",
+     "reject|redirect: a locked line's outgoing calls get 403 or a "
+     "302 to redirect_uri"},
+    {"redirect_uri", K_URI, S_STR(redirect_uri), 0, 0, "",
+     "sip:/sips:/tel: URI locked calls are redirected to"},
+    {"block_incoming", K_BOOL, S_OFF(block_incoming), 0, 0, 0, "off",
+     "on|off: refuse incoming calls to locked lines"},
+    {"incoming_locked_code", K_U16, S_OFF(incoming_locked_code), 0, 400, 699,
+     "480", "SIP status for incoming calls to a locked line"},
+    {"feature_lock", K_FC, S_STR(fc_lock), 0, 0, "*71",
+     "feature code that locks the caller's line"},
+    {"feature_unlock", K_FC, S_STR(fc_unlock), 0, 0, "*72",
+     "feature code + PIN that unlocks the caller's line"},
+    {"feature_change_pin", K_FC, S_STR(fc_pin), 0, 0, "*73",
+     "feature code + old PIN + * + new PIN"},
+    {"pin_max_failures", K_U32, S_OFF(pin_max_failures), 0, 1, 100, "5",
+     "wrong PINs within pin_fail_window that block PIN entry"},
+    {"pin_fail_window", K_U32, S_OFF(pin_fail_window), 0, 1, 86400, "900",
+     "seconds over which wrong PINs are counted"},
+    {"pin_block_seconds", K_U32, S_OFF(pin_block_seconds), 0, 1, 604800, "900",
+     "seconds PIN entry stays blocked"},
+    {"notify_on_lock", K_BOOL, S_OFF(notify_on_lock), 0, 0, 0, "on",
+     "on|off: tell a line's phones (SIP MESSAGE) when it (un)locks"},
+    {"outside_line_prefix", K_PREFIX, S_STR(outside_line_prefix), 0, 0, "",
+     "digits dialled for an outside line, stripped before "
+     "matching lists (e.g. 9)"},
+    {"pin_hash_iterations", K_U32, S_OFF(pin_hash_iterations), 0,
+     STORE_HASH_ITER_MIN, STORE_HASH_ITER_MAX, "10000",
+     "PBKDF2 iterations for new PINs and passwords"},
 };
 
 const struct store_setting_info *
@@ -104,7 +104,7 @@ store__uri_ok(const char *uri)
 	    strncasecmp(uri, "tel:", 4))
 		return false;
 	return store__name_ok(uri, STORE_URI_MAX, uri_char_ok) &&
-	    strchr(uri, ':')[1] != '\0';
+	       strchr(uri, ':')[1] != '\0';
 }
 
 static int
@@ -149,7 +149,7 @@ digits_ok(const char *s, size_t min, size_t max)
 /* Parses v into the field of `d` in s; *why names the rule broken. */
 static int
 setting_parse_one(struct store_settings *s, const struct setting_def *d,
-    const char *v, const char **why)
+                  const char *v, const char **why)
 {
 	char *base = (char *)s + d->off;
 	uint32_t n;
@@ -166,7 +166,7 @@ setting_parse_one(struct store_settings *s, const struct setting_def *d,
 	case K_URI:
 		if (!store__uri_ok(v))
 			return *why = "must be a sip:, sips: or tel: URI "
-				      "without blanks, < > or quotes",
+			              "without blanks, < > or quotes",
 			       -EINVAL;
 		break;
 	case K_BOOL:
@@ -211,14 +211,14 @@ settings_validate(const struct store_settings *s, const char **why)
 		for (size_t j = 0; j < ARRAY_SIZE(fc); j++)
 			if (i != j && strncmp(fc[i], fc[j], strlen(fc[i])) == 0)
 				return *why = "feature codes must differ and "
-					      "not be prefixes of each other",
+				              "not be prefixes of each other",
 				       -EINVAL;
 	return 0;
 }
 
 int
 store__setting_apply(struct store_settings *s, const char *key,
-    const char *value)
+                     const char *value)
 {
 	const struct setting_def *d = def_find(key);
 	const char *why;
@@ -238,7 +238,7 @@ store_settings_defaults(struct store_settings *s)
 
 int
 store_setting_parse(struct store_settings *s, const char *key,
-    const char *value, char *err, size_t errlen)
+                    const char *value, char *err, size_t errlen)
 {
 	const struct setting_def *d = def_find(key);
 	struct store_settings next = *s;
@@ -248,7 +248,7 @@ store_setting_parse(struct store_settings *s, const char *key,
 	if (!d) {
 		if (err)
 			snprintf(err, errlen, "unknown setting \"%s\"",
-			    key ? key : "");
+			         key ? key : "");
 		return -ENOENT;
 	}
 	if (!value || !*value || strcmp(value, "default") == 0)
@@ -266,8 +266,8 @@ store_setting_parse(struct store_settings *s, const char *key,
 }
 
 int
-store_setting_format(const struct store_settings *s, const char *key,
-    char *buf, size_t len)
+store_setting_format(const struct store_settings *s, const char *key, char *buf,
+                     size_t len)
 {
 	const struct setting_def *d = def_find(key);
 	const char *base;
@@ -279,18 +279,21 @@ store_setting_format(const struct store_settings *s, const char *key,
 	switch (d->kind) {
 	case K_ACTION:
 		n = snprintf(buf, len, "%s",
-		    s->locked_action == STORE_ACTION_REDIRECT ? "redirect"
-							      : "reject");
+		             s->locked_action == STORE_ACTION_REDIRECT
+		                 ? "redirect"
+		                 : "reject");
 		break;
 	case K_BOOL:
-		n = snprintf(buf, len, "%s", *(const bool *)base ? "on" : "off");
+		n = snprintf(buf, len, "%s",
+		             *(const bool *)base ? "on" : "off");
 		break;
 	case K_U16:
 		n = snprintf(buf, len, "%u",
-		    (unsigned)*(const uint16_t *)(const void *)base);
+		             (unsigned)*(const uint16_t *)(const void *)base);
 		break;
 	case K_U32:
-		n = snprintf(buf, len, "%lu",
+		n = snprintf(
+		    buf, len, "%lu",
 		    (unsigned long)*(const uint32_t *)(const void *)base);
 		break;
 	default:
@@ -301,8 +304,7 @@ store_setting_format(const struct store_settings *s, const char *key,
 }
 
 int
-store__settings_read(struct store *st, MDB_txn *txn,
-    struct store_settings *out)
+store__settings_read(struct store *st, MDB_txn *txn, struct store_settings *out)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -316,7 +318,7 @@ store__settings_read(struct store *st, MDB_txn *txn,
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size >= sizeof(key) || v.mv_size >= sizeof(val))
-			continue;	/* reported by store_check() */
+			continue; /* reported by store_check() */
 		memcpy(key, k.mv_data, k.mv_size);
 		key[k.mv_size] = '\0';
 		memcpy(val, v.mv_data, v.mv_size);
@@ -359,7 +361,7 @@ store_setting_get(struct store *st, const char *key, char *buf, size_t len)
 /* Writes the canonical text of `key` in s, or deletes it at default. */
 static int
 setting_write(struct store *st, MDB_txn *txn, const struct setting_def *d,
-    const char *text)
+              const char *text)
 {
 	MDB_val k = {strlen(d->key), (void *)d->key};
 	MDB_val v = {strlen(text), (void *)text};
@@ -369,13 +371,12 @@ setting_write(struct store *st, MDB_txn *txn, const struct setting_def *d,
 		rc = mdb_del(txn, st->dbi[STORE_DB_SETTINGS], &k, NULL);
 		return rc == MDB_NOTFOUND ? 0 : store__err(rc);
 	}
-	return store__err(mdb_put(txn, st->dbi[STORE_DB_SETTINGS], &k, &v,
-	    0));
+	return store__err(mdb_put(txn, st->dbi[STORE_DB_SETTINGS], &k, &v, 0));
 }
 
 int
 store_setting_set(struct store *st, const char *key, const char *value,
-    const struct store_actor *actor, char *err, size_t errlen)
+                  const struct store_actor *actor, char *err, size_t errlen)
 {
 	const struct setting_def *d = def_find(key);
 	struct store_settings s;
@@ -399,7 +400,7 @@ store_setting_set(struct store *st, const char *key, const char *value,
 		rc = setting_write(st, txn, d, cur);
 	if (rc == 0 && strcmp(old, cur) != 0)
 		rc = store__audit_txn(st, txn, actor, "setting.set", key, old,
-		    cur);
+		                      cur);
 	if (rc == 0)
 		rc = store__gen_bump(st, txn);
 	if (rc < 0) {

@@ -55,8 +55,8 @@ store_snapshot_begin(struct store_snapshot *sn)
 	}
 	sn->active = true;
 	rc = store__gen_get(sn->st, sn->txn, &sn->seen_generation);
-	if (rc == 0 && (!sn->have_settings ||
-			   sn->seen_generation != sn->generation)) {
+	if (rc == 0 &&
+	    (!sn->have_settings || sn->seen_generation != sn->generation)) {
 		rc = store__settings_read(sn->st, sn->txn, &sn->settings);
 		sn->have_settings = rc == 0;
 		sn->generation = sn->seen_generation;
@@ -76,7 +76,7 @@ store_snapshot_end(struct store_snapshot *sn)
 
 int
 store_snapshot_line(struct store_snapshot *sn, struct store_line *out,
-    const char *partition, const char *ext)
+                    const char *partition, const char *ext)
 {
 	if (!sn->active)
 		return -EINVAL;
@@ -97,7 +97,7 @@ store_snapshot_generation(struct store_snapshot *sn)
 
 int
 store_snapshot_list(struct store_snapshot *sn, enum store_list list,
-    char (*out)[STORE_PATTERN_MAX], size_t max)
+                    char (*out)[STORE_PATTERN_MAX], size_t max)
 {
 	if (!sn->active)
 		return -EINVAL;

@@ -47,7 +47,7 @@ token_decode(const MDB_val *k, const MDB_val *v, struct token_rec *out)
 
 static int
 token_write(struct store *st, MDB_txn *txn, const struct token_rec *r,
-    unsigned flags)
+            unsigned flags)
 {
 	struct store__enc e;
 	MDB_val k = {strlen(r->t.name), (void *)r->t.name}, v;
@@ -57,14 +57,14 @@ token_write(struct store *st, MDB_txn *txn, const struct token_rec *r,
 	store__put_i64(&e, r->t.created);
 	store__put_i64(&e, r->t.last_used);
 	v = (MDB_val){e.len, e.buf};
-	return store__err(mdb_put(txn, st->dbi[STORE_DB_TOKENS], &k, &v,
-	    flags));
+	return store__err(
+	    mdb_put(txn, st->dbi[STORE_DB_TOKENS], &k, &v, flags));
 }
 
 /* Runs fn inside one write transaction, committing on success. */
 static int
 in_write(struct store *st, int (*fn)(struct store *, MDB_txn *, void *),
-    void *arg)
+         void *arg)
 {
 	MDB_txn *txn;
 	int rc = store__write_begin(st, &txn);
@@ -93,13 +93,13 @@ token_create_txn(struct store *st, MDB_txn *txn, void *arg)
 
 	if (rc == 0)
 		rc = store__audit_txn(st, txn, op->actor, "token.create",
-		    op->r.t.name, "", "");
+		                      op->r.t.name, "", "");
 	return rc;
 }
 
 int
 store_token_create(struct store *st, const char *name, char *token_out,
-    const struct store_actor *actor)
+                   const struct store_actor *actor)
 {
 	struct token_op op = {.actor = actor};
 	char text[STORE_TOKEN_LEN];
@@ -122,7 +122,7 @@ store_token_create(struct store *st, const char *name, char *token_out,
 
 int
 store_token_check(struct store *st, struct store_api_token *out,
-    const char *token)
+                  const char *token)
 {
 	uint8_t hash[32];
 	struct token_rec r;
@@ -219,13 +219,13 @@ token_revoke_txn(struct store *st, MDB_txn *txn, void *arg)
 
 	if (rc == 0)
 		rc = store__audit_txn(st, txn, op->actor, "token.revoke",
-		    op->r.t.name, "", "");
+		                      op->r.t.name, "", "");
 	return rc;
 }
 
 int
 store_token_revoke(struct store *st, const char *name,
-    const struct store_actor *actor)
+                   const struct store_actor *actor)
 {
 	struct token_op op = {.actor = actor};
 
@@ -245,7 +245,7 @@ throttle_key_ok(const char *key)
 
 static int
 throttle_read(struct store *st, MDB_txn *txn, const char *key,
-    struct store_throttle *out)
+              struct store_throttle *out)
 {
 	MDB_val k = {strlen(key), (void *)key}, v;
 	struct store__dec d;
@@ -257,7 +257,7 @@ throttle_read(struct store *st, MDB_txn *txn, const char *key,
 	if (rc != MDB_SUCCESS)
 		return store__err(rc);
 	if (store__dec_init(&d, &v) != THROTTLE_REC_V1)
-		return 0;	/* unreadable: counts start over */
+		return 0; /* unreadable: counts start over */
 	out->failures = store__get_u32(&d);
 	out->window_start = store__get_i64(&d);
 	out->blocked_until = store__get_i64(&d);
@@ -268,7 +268,7 @@ throttle_read(struct store *st, MDB_txn *txn, const char *key,
 
 int
 store_throttle_get(struct store *st, struct store_throttle *out,
-    const char *key)
+                   const char *key)
 {
 	MDB_txn *txn;
 	int rc;
@@ -302,8 +302,8 @@ throttle_fail_txn(struct store *st, MDB_txn *txn, void *arg)
 
 	if (rc < 0)
 		return rc;
-	if (t->window_start == 0 || op->now - t->window_start >=
-					(int64_t)op->window) {
+	if (t->window_start == 0 ||
+	    op->now - t->window_start >= (int64_t)op->window) {
 		t->failures = 0;
 		t->window_start = op->now;
 	}
@@ -311,9 +311,9 @@ throttle_fail_txn(struct store *st, MDB_txn *txn, void *arg)
 	if (t->failures >= op->max && t->blocked_until <= op->now) {
 		t->blocked_until = op->now + (int64_t)op->block;
 		snprintf(what, sizeof(what), "blocked for %lus",
-		    (unsigned long)op->block);
+		         (unsigned long)op->block);
 		rc = store__audit_txn(st, txn, NULL, "throttle.block", op->key,
-		    "", what);
+		                      "", what);
 		if (rc < 0)
 			return rc;
 	}
@@ -327,11 +327,11 @@ throttle_fail_txn(struct store *st, MDB_txn *txn, void *arg)
 
 int
 store_throttle_fail(struct store *st, const char *key, int64_t now,
-    uint32_t max_failures, uint32_t window_s, uint32_t block_s,
-    struct store_throttle *out)
+                    uint32_t max_failures, uint32_t window_s, uint32_t block_s,
+                    struct store_throttle *out)
 {
-	struct throttle_op op = {key, now, max_failures, window_s, block_s,
-	    {0}};
+	struct throttle_op op = {key,      now,     max_failures,
+	                         window_s, block_s, {0}};
 	int rc;
 
 	if (!throttle_key_ok(key) || max_failures == 0)

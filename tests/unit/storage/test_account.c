@@ -63,14 +63,14 @@ test_hash_verify_and_salts(void **state)
 	(void)state;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(store_hash_make(&a, "4711", STORE_HASH_ITER_DEFAULT),
-	    0);
+	                 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	print_message("PBKDF2-SHA256 %d iterations: %.2f ms\n",
-	    STORE_HASH_ITER_DEFAULT, ms);
+	              STORE_HASH_ITER_DEFAULT, ms);
 	assert_int_equal(store_hash_make(&b, "4711", STORE_HASH_ITER_DEFAULT),
-	    0);
+	                 0);
 	assert_true(store_hash_is_set(&a));
 	assert_int_equal(a.iterations, STORE_HASH_ITER_DEFAULT);
 	assert_memory_not_equal(a.salt, b.salt, sizeof(a.salt));
@@ -188,19 +188,20 @@ test_throttle_blocks_and_expires(void **state)
 	assert_int_equal(t.failures, 0);
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(store_throttle_fail(e->st, "ip:192.0.2.1",
-		    100 + i, 5, 60, 300, &t), 0);
+		                                     100 + i, 5, 60, 300, &t),
+		                 0);
 		assert_int_equal(t.blocked_until, 0);
 	}
-	assert_int_equal(store_throttle_fail(e->st, "ip:192.0.2.1", 110, 5, 60,
-	    300, &t), 0);
+	assert_int_equal(
+	    store_throttle_fail(e->st, "ip:192.0.2.1", 110, 5, 60, 300, &t), 0);
 	assert_int_equal(t.blocked_until, 410);
 	assert_string_equal(last_action(e->st), "throttle.block");
 	assert_int_equal(store_throttle_expire(e->st, 300, 60), 0);
 	assert_int_equal(store_throttle_expire(e->st, 410, 60), 1);
 	assert_int_equal(store_throttle_get(e->st, &t, "ip:192.0.2.1"), 0);
 	assert_int_equal(t.failures, 0);
-	assert_int_equal(store_throttle_fail(e->st, "admin:x", 1, 5, 60, 300,
-	    NULL), 0);
+	assert_int_equal(
+	    store_throttle_fail(e->st, "admin:x", 1, 5, 60, 300, NULL), 0);
 	assert_int_equal(store_throttle_reset(e->st, "admin:x"), 0);
 	assert_int_equal(store_throttle_get(e->st, &t, "admin:x"), 0);
 	assert_int_equal(t.failures, 0);
@@ -210,12 +211,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash_verify_and_salts),
+	    cmocka_unit_test(test_hash_verify_and_salts),
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_admin_lifecycle),
-		T(test_session_logout_audited),
-		T(test_token_lifecycle),
-		T(test_throttle_blocks_and_expires),
+	    T(test_admin_lifecycle),
+	    T(test_session_logout_audited),
+	    T(test_token_lifecycle),
+	    T(test_throttle_blocks_and_expires),
 #undef T
 	};
 

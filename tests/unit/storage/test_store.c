@@ -28,8 +28,8 @@ struct env {
 static int
 env_open(struct env *e, uint64_t map, uint32_t ring)
 {
-	struct store_config cfg = {.map_size = map, .cdr_max = ring,
-	    .audit_max = ring};
+	struct store_config cfg = {
+	    .map_size = map, .cdr_max = ring, .audit_max = ring};
 
 	ll_strlcpy(cfg.dir, e->dir, sizeof(cfg.dir));
 	return store_open(&e->st, &cfg);
@@ -74,8 +74,8 @@ test_line_lock_roundtrip_and_audit(void **state)
 	struct store_audit a;
 
 	assert_int_equal(store_line_get(e->st, &l, NULL, "201"), -ENOENT);
-	assert_int_equal(store_line_lock(e->st, NULL, "201", STORE_LOCK_USER,
-	    &cli), 0);
+	assert_int_equal(
+	    store_line_lock(e->st, NULL, "201", STORE_LOCK_USER, &cli), 0);
 	assert_int_equal(store_line_get(e->st, &l, "default", "201"), 0);
 	assert_int_equal(l.lock, STORE_LOCK_USER);
 	assert_string_equal(l.locked_by, "cli:test");
@@ -88,19 +88,21 @@ test_line_lock_roundtrip_and_audit(void **state)
 	assert_string_equal(a.new_value, "user");
 	assert_string_equal(a.actor, "cli:test");
 	/* Admin beats user; the user cannot unlock it. */
-	assert_int_equal(store_line_lock(e->st, NULL, "201", STORE_LOCK_ADMIN,
-	    &cli), 0);
+	assert_int_equal(
+	    store_line_lock(e->st, NULL, "201", STORE_LOCK_ADMIN, &cli), 0);
 	assert_int_equal(store_line_unlock(e->st, NULL, "201", false, &cli),
-	    -EPERM);
+	                 -EPERM);
 	assert_int_equal(store_line_unlock(e->st, NULL, "201", true, &cli), 0);
 	assert_int_equal(store_line_get(e->st, &l, NULL, "201"), 0);
 	assert_int_equal(l.lock, STORE_LOCK_NONE);
 	assert_string_equal(last_audit(e->st).action, "line.unlock");
 	/* Bad names are refused, not stored. */
-	assert_int_equal(store_line_lock(e->st, NULL, "20 1", STORE_LOCK_USER,
-	    &cli), -EINVAL);
-	assert_int_equal(store_line_lock(e->st, "a/b", "201", STORE_LOCK_USER,
-	    &cli), -EINVAL);
+	assert_int_equal(
+	    store_line_lock(e->st, NULL, "20 1", STORE_LOCK_USER, &cli),
+	    -EINVAL);
+	assert_int_equal(
+	    store_line_lock(e->st, "a/b", "201", STORE_LOCK_USER, &cli),
+	    -EINVAL);
 }
 
 static void
@@ -115,12 +117,17 @@ test_line_fields_roundtrip(void **state)
 	assert_int_equal(store_line_pin_set(e->st, "sales", "7", &h, &cli), 0);
 	assert_string_equal(last_audit(e->st).action, "line.pin");
 	assert_int_equal(store_line_override_set(e->st, "sales", "7",
-	    STORE_ACTION_REDIRECT, "sip:ivr@pbx", STORE_ON, &cli), 0);
+	                                         STORE_ACTION_REDIRECT,
+	                                         "sip:ivr@pbx", STORE_ON, &cli),
+	                 0);
 	assert_string_equal(last_audit(e->st).action, "line.override");
 	assert_int_equal(store_line_override_set(e->st, "sales", "7",
-	    STORE_ACTION_REDIRECT, "sip:a b", STORE_ON, &cli), -EINVAL);
+	                                         STORE_ACTION_REDIRECT,
+	                                         "sip:a b", STORE_ON, &cli),
+	                 -EINVAL);
 	assert_int_equal(store_line_label_set(e->st, "sales", "7",
-	    "<script>Bob</script>", &cli), 0);
+	                                      "<script>Bob</script>", &cli),
+	                 0);
 	assert_string_equal(last_audit(e->st).action, "line.label");
 	assert_int_equal(store_line_get(e->st, &l, "sales", "7"), 0);
 	assert_true(store_hash_verify(&l.pin, "4711"));
@@ -129,22 +136,21 @@ test_line_fields_roundtrip(void **state)
 	assert_int_equal(l.block_incoming, STORE_ON);
 	assert_string_equal(l.label, "<script>Bob</script>");
 	/* Listing, paging and search. */
-	assert_int_equal(store_line_lock(e->st, NULL, "100", STORE_LOCK_USER,
-	    &cli), 0);
-	assert_int_equal(store_line_lock(e->st, NULL, "101", STORE_LOCK_USER,
-	    &cli), 0);
+	assert_int_equal(
+	    store_line_lock(e->st, NULL, "100", STORE_LOCK_USER, &cli), 0);
+	assert_int_equal(
+	    store_line_lock(e->st, NULL, "101", STORE_LOCK_USER, &cli), 0);
 	assert_int_equal(store_line_count(e->st, &n), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(store_line_list(e->st, page, 2, NULL, NULL, NULL), 2);
 	assert_string_equal(page[0].ext, "100");
 	assert_int_equal(store_line_list(e->st, page, 4, page[1].partition,
-	    page[1].ext, NULL), 1);
+	                                 page[1].ext, NULL),
+	                 1);
 	assert_string_equal(page[0].partition, "sales");
-	assert_int_equal(store_line_list(e->st, page, 4, NULL, NULL, "BOB"),
-	    1);
+	assert_int_equal(store_line_list(e->st, page, 4, NULL, NULL, "BOB"), 1);
 	assert_int_equal(store_line_delete(e->st, "sales", "7", &cli), 0);
-	assert_int_equal(store_line_delete(e->st, "sales", "7", &cli),
-	    -ENOENT);
+	assert_int_equal(store_line_delete(e->st, "sales", "7", &cli), -ENOENT);
 	assert_string_equal(last_audit(e->st).action, "line.delete");
 }
 
@@ -155,34 +161,37 @@ test_line_pin_fail_blocks_in_window(void **state)
 	struct store_line l;
 	int64_t until = -1;
 
-	assert_int_equal(store_setting_set(e->st, "pin_max_failures", "3",
-	    &cli, NULL, 0), 0);
-	assert_int_equal(store_setting_set(e->st, "pin_fail_window", "60",
-	    &cli, NULL, 0), 0);
-	assert_int_equal(store_setting_set(e->st, "pin_block_seconds", "300",
-	    &cli, NULL, 0), 0);
-	assert_int_equal(store_line_pin_fail(e->st, NULL, "201", 1000, &until,
-	    &cli), 0);
+	assert_int_equal(
+	    store_setting_set(e->st, "pin_max_failures", "3", &cli, NULL, 0),
+	    0);
+	assert_int_equal(
+	    store_setting_set(e->st, "pin_fail_window", "60", &cli, NULL, 0),
+	    0);
+	assert_int_equal(
+	    store_setting_set(e->st, "pin_block_seconds", "300", &cli, NULL, 0),
+	    0);
+	assert_int_equal(
+	    store_line_pin_fail(e->st, NULL, "201", 1000, &until, &cli), 0);
 	assert_int_equal(until, 0);
-	assert_int_equal(store_line_pin_fail(e->st, NULL, "201", 1010, &until,
-	    &cli), 0);
+	assert_int_equal(
+	    store_line_pin_fail(e->st, NULL, "201", 1010, &until, &cli), 0);
 	assert_string_equal(last_audit(e->st).action, "line.pin_fail");
 	/* The window has passed: counting starts over. */
-	assert_int_equal(store_line_pin_fail(e->st, NULL, "201", 1100, &until,
-	    &cli), 0);
+	assert_int_equal(
+	    store_line_pin_fail(e->st, NULL, "201", 1100, &until, &cli), 0);
 	assert_int_equal(until, 0);
-	assert_int_equal(store_line_pin_fail(e->st, NULL, "201", 1101, &until,
-	    &cli), 0);
-	assert_int_equal(store_line_pin_fail(e->st, NULL, "201", 1102, &until,
-	    &cli), 0);
+	assert_int_equal(
+	    store_line_pin_fail(e->st, NULL, "201", 1101, &until, &cli), 0);
+	assert_int_equal(
+	    store_line_pin_fail(e->st, NULL, "201", 1102, &until, &cli), 0);
 	assert_int_equal(until, 1402);
 	assert_string_equal(last_audit(e->st).action, "line.pin_block");
 	assert_int_equal(store_line_get(e->st, &l, NULL, "201"), 0);
 	assert_true(store_line_pin_is_blocked(&l, 1401));
 	assert_false(store_line_pin_is_blocked(&l, 1402));
 	/* A good PIN clears the counters. */
-	assert_int_equal(store_line_pin_fail(e->st, NULL, "201", 1500, &until,
-	    &cli), 0);
+	assert_int_equal(
+	    store_line_pin_fail(e->st, NULL, "201", 1500, &until, &cli), 0);
 	assert_int_equal(store_line_pin_ok(e->st, NULL, "201", &cli), 0);
 	assert_int_equal(store_line_get(e->st, &l, NULL, "201"), 0);
 	assert_int_equal(l.pin_failures, 0);
@@ -202,39 +211,53 @@ test_settings_validate_and_audit(void **state)
 	assert_true(s.notify_on_lock);
 	/* Either order: the action before its URI is fine. */
 	assert_int_equal(store_setting_set(e->st, "locked_action", "redirect",
-	    &cli, err, sizeof(err)), 0);
+	                                   &cli, err, sizeof(err)),
+	                 0);
 	assert_int_equal(store_setting_set(e->st, "redirect_uri",
-	    "sip:locked@pbx", &cli, err, sizeof(err)), 0);
+	                                   "sip:locked@pbx", &cli, err,
+	                                   sizeof(err)),
+	                 0);
 	assert_int_equal(store_setting_set(e->st, "feature_lock", "*7", &cli,
-	    err, sizeof(err)), -EINVAL);
+	                                   err, sizeof(err)),
+	                 -EINVAL);
 	assert_non_null(strstr(err, "prefix"));
 	assert_int_equal(store_setting_set(e->st, "block_incoming", "on", &cli,
-	    err, sizeof(err)), 0);
+	                                   err, sizeof(err)),
+	                 0);
 	assert_string_equal(last_audit(e->st).action, "setting.set");
 	assert_string_equal(last_audit(e->st).old_value, "off");
 	assert_int_equal(store_setting_set(e->st, "block_incoming", "maybe",
-	    &cli, err, sizeof(err)), -EINVAL);
+	                                   &cli, err, sizeof(err)),
+	                 -EINVAL);
 	assert_int_equal(store_setting_set(e->st, "incoming_locked_code", "399",
-	    &cli, err, sizeof(err)), -EINVAL);
+	                                   &cli, err, sizeof(err)),
+	                 -EINVAL);
 	assert_int_equal(store_setting_set(e->st, "feature_unlock", "*7", &cli,
-	    err, sizeof(err)), -EINVAL);
-	assert_int_equal(store_setting_set(e->st, "nope", "1", &cli, err,
-	    sizeof(err)), -ENOENT);
+	                                   err, sizeof(err)),
+	                 -EINVAL);
+	assert_int_equal(
+	    store_setting_set(e->st, "nope", "1", &cli, err, sizeof(err)),
+	    -ENOENT);
 	assert_int_equal(store_setting_set(e->st, "redirect_uri",
-	    "sip:x@y\r\nVia: evil", &cli, err, sizeof(err)), -EINVAL);
-	assert_int_equal(store_setting_get(e->st, "block_incoming", buf,
-	    sizeof(buf)), 0);
+	                                   "sip:x@y\r\nVia: evil", &cli, err,
+	                                   sizeof(err)),
+	                 -EINVAL);
+	assert_int_equal(
+	    store_setting_get(e->st, "block_incoming", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "on");
-	assert_int_equal(store_setting_get(e->st, "locked_action", buf,
-	    sizeof(buf)), 0);
+	assert_int_equal(
+	    store_setting_get(e->st, "locked_action", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "redirect");
 	assert_int_equal(store_setting_set(e->st, "block_incoming", "default",
-	    &cli, err, sizeof(err)), 0);
+	                                   &cli, err, sizeof(err)),
+	                 0);
 	assert_int_equal(store_settings_get(e->st, &s), 0);
 	assert_false(s.block_incoming);
 	for (size_t i = 0; store_setting_info(i); i++)
-		assert_int_equal(store_setting_format(&s,
-		    store_setting_info(i)->key, buf, sizeof(buf)), 0);
+		assert_int_equal(
+		    store_setting_format(&s, store_setting_info(i)->key, buf,
+		                         sizeof(buf)),
+		    0);
 }
 
 static void
@@ -244,34 +267,37 @@ test_lists_default_and_edit(void **state)
 	char pats[STORE_LIST_MAX][STORE_PATTERN_MAX];
 	const char *repl[] = {"0800XXXXXX", "+4930!"};
 
-	assert_int_equal(store_list_get(e->st, STORE_LIST_EMERGENCY, pats,
-	    STORE_LIST_MAX), 7);
+	assert_int_equal(
+	    store_list_get(e->st, STORE_LIST_EMERGENCY, pats, STORE_LIST_MAX),
+	    7);
 	assert_string_equal(pats[0], "112");
 	assert_string_equal(pats[6], "119");
-	assert_int_equal(store_list_get(e->st, STORE_LIST_ALLOW, pats,
-	    STORE_LIST_MAX), 0);
+	assert_int_equal(
+	    store_list_get(e->st, STORE_LIST_ALLOW, pats, STORE_LIST_MAX), 0);
 	assert_int_equal(store_list_add(e->st, STORE_LIST_ALLOW, "555X", &cli),
-	    0);
+	                 0);
 	assert_string_equal(last_audit(e->st).action, "list.add");
 	assert_int_equal(store_list_add(e->st, STORE_LIST_ALLOW, "555X", &cli),
-	    -EEXIST);
+	                 -EEXIST);
 	assert_int_equal(store_list_add(e->st, STORE_LIST_ALLOW, "55 5", &cli),
-	    -EINVAL);
-	assert_int_equal(store_list_del(e->st, STORE_LIST_EMERGENCY, "999",
-	    &cli), 0);
-	assert_int_equal(store_list_del(e->st, STORE_LIST_EMERGENCY, "999",
-	    &cli), -ENOENT);
-	assert_int_equal(store_list_get(e->st, STORE_LIST_EMERGENCY, pats,
-	    STORE_LIST_MAX), 6);
-	assert_int_equal(store_list_replace(e->st, STORE_LIST_ALLOW, repl, 2,
-	    &cli), 0);
+	                 -EINVAL);
+	assert_int_equal(
+	    store_list_del(e->st, STORE_LIST_EMERGENCY, "999", &cli), 0);
+	assert_int_equal(
+	    store_list_del(e->st, STORE_LIST_EMERGENCY, "999", &cli), -ENOENT);
+	assert_int_equal(
+	    store_list_get(e->st, STORE_LIST_EMERGENCY, pats, STORE_LIST_MAX),
+	    6);
+	assert_int_equal(
+	    store_list_replace(e->st, STORE_LIST_ALLOW, repl, 2, &cli), 0);
 	assert_string_equal(last_audit(e->st).new_value, "0800XXXXXX,+4930!");
-	assert_int_equal(store_list_get(e->st, STORE_LIST_ALLOW, pats,
-	    STORE_LIST_MAX), 2);
+	assert_int_equal(
+	    store_list_get(e->st, STORE_LIST_ALLOW, pats, STORE_LIST_MAX), 2);
 	assert_string_equal(pats[1], "+4930!");
 	/* The emergency list was not touched by the allowlist's replace. */
-	assert_int_equal(store_list_get(e->st, STORE_LIST_EMERGENCY, pats,
-	    STORE_LIST_MAX), 6);
+	assert_int_equal(
+	    store_list_get(e->st, STORE_LIST_EMERGENCY, pats, STORE_LIST_MAX),
+	    6);
 }
 
 static void
@@ -288,12 +314,12 @@ test_snapshot_sees_next_change(void **state)
 	gen = store_snapshot_generation(sn);
 	/* A write while the snapshot is open does not block, and is not
 	 * seen until the next begin. */
-	assert_int_equal(store_line_lock(e->st, NULL, "201", STORE_LOCK_USER,
-	    &cli), 0);
+	assert_int_equal(
+	    store_line_lock(e->st, NULL, "201", STORE_LOCK_USER, &cli), 0);
 	assert_int_equal(store_snapshot_line(sn, &l, NULL, "201"), -ENOENT);
 	store_snapshot_end(sn);
-	assert_int_equal(store_setting_set(e->st, "block_incoming", "on", &cli,
-	    NULL, 0), 0);
+	assert_int_equal(
+	    store_setting_set(e->st, "block_incoming", "on", &cli, NULL, 0), 0);
 	assert_int_equal(store_snapshot_begin(sn), 0);
 	assert_int_equal(store_snapshot_line(sn, &l, NULL, "201"), 0);
 	assert_int_equal(l.lock, STORE_LOCK_USER);
@@ -319,8 +345,9 @@ test_rings_bounded_newest_first(void **state)
 		c.disposition = STORE_DISP_ANSWERED;
 		c.duration_s = (uint32_t)i;
 		assert_int_equal(store_cdr_append(e->st, &c, &seq), 0);
-		assert_int_equal(store_audit_append(e->st, &cli, "test", c.callee,
-		    "", ""), 0);
+		assert_int_equal(
+		    store_audit_append(e->st, &cli, "test", c.callee, "", ""),
+		    0);
 	}
 	assert_int_equal(seq, 10);
 	assert_int_equal(store_cdr_list(e->st, page, 8, 0), 3);
@@ -364,22 +391,24 @@ test_bindings_by_line_and_expiry(void **state)
 	assert_int_equal(store_binding_put(e->st, &b, &cli), 0);
 	assert_string_equal(last_audit(e->st).subject, "tok2");
 	assert_string_equal(last_audit(e->st).action, "binding.add");
-	assert_int_equal(store_binding_list_line(e->st, out, 4, NULL, "201"), 2);
+	assert_int_equal(store_binding_list_line(e->st, out, 4, NULL, "201"),
+	                 2);
 	assert_int_equal(store_binding_list_aor(e->st, out, 4, "sip:201@pbx"),
-	    2);
+	                 2);
 	assert_int_equal(store_binding_get(e->st, &out[0], "tok1"), 0);
 	assert_int_equal(out[0].flow_id, 42);
 	assert_int_equal(out[0].source.transport, NET_TCP);
-	assert_int_equal(ntohs(((struct sockaddr_in *)&out[0].source.addr)
-	    ->sin_port), 5060);
+	assert_int_equal(
+	    ntohs(((struct sockaddr_in *)&out[0].source.addr)->sin_port), 5060);
 	assert_string_equal(out[0].partition, "default");
 	assert_int_equal(store_binding_expire(e->st, 2500), 1);
 	assert_string_equal(last_audit(e->st).action, "binding.expire");
-	assert_int_equal(store_binding_list_line(e->st, out, 4, NULL, "201"), 1);
+	assert_int_equal(store_binding_list_line(e->st, out, 4, NULL, "201"),
+	                 1);
 	assert_string_equal(out[0].token, "tok2");
 	assert_int_equal(store_binding_del(e->st, "tok2", &cli), 0);
 	assert_int_equal(store_binding_list_aor(e->st, out, 4, "sip:201@pbx"),
-	    0);
+	                 0);
 	assert_int_equal(store_binding_get(e->st, &out[0], "tok2"), -ENOENT);
 }
 
@@ -392,21 +421,22 @@ write_v1_env(const char *dir)
 	MDB_dbi meta, lines;
 	uint8_t rec[128], ver[8] = {0, 0, 0, 0, 0, 0, 0, 1};
 	size_t n = 0;
-	char key[] = "default\0" "201";
+	char key[] = "default\0"
+	             "201";
 	MDB_val k, v;
 
-	rec[n++] = 1;				/* record v1 */
+	rec[n++] = 1; /* record v1 */
 	rec[n++] = STORE_LOCK_ADMIN;
-	rec[n++] = 5, rec[n++] = 0;		/* locked_by */
+	rec[n++] = 5, rec[n++] = 0; /* locked_by */
 	memcpy(rec + n, "admin", 5), n += 5;
-	rec[n++] = 0, rec[n++] = 0;		/* lock_source "" */
-	memset(rec + n, 0, 8), n += 8;		/* locked_at */
-	memset(rec + n, 0, 4 + 16 + 32), n += 52;	/* no PIN */
-	memset(rec + n, 0, 4 + 8 + 8), n += 20;	/* counters */
-	rec[n++] = 0;				/* locked_action */
-	rec[n++] = 0, rec[n++] = 0;		/* redirect_uri "" */
-	rec[n++] = 0;				/* block_incoming */
-	memset(rec + n, 0, 8), n += 8;		/* updated */
+	rec[n++] = 0, rec[n++] = 0;               /* lock_source "" */
+	memset(rec + n, 0, 8), n += 8;            /* locked_at */
+	memset(rec + n, 0, 4 + 16 + 32), n += 52; /* no PIN */
+	memset(rec + n, 0, 4 + 8 + 8), n += 20;   /* counters */
+	rec[n++] = 0;                             /* locked_action */
+	rec[n++] = 0, rec[n++] = 0;               /* redirect_uri "" */
+	rec[n++] = 0;                             /* block_incoming */
+	memset(rec + n, 0, 8), n += 8;            /* updated */
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
 	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
@@ -443,8 +473,8 @@ test_schema_migrates_from_v1(void **state)
 	assert_string_equal(l.label, "");
 	assert_int_equal(store_check(e->st, NULL), 0);
 	/* Labels work on the migrated record. */
-	assert_int_equal(store_line_label_set(e->st, NULL, "201", "lobby",
-	    &cli), 0);
+	assert_int_equal(
+	    store_line_label_set(e->st, NULL, "201", "lobby", &cli), 0);
 }
 
 static void
@@ -477,16 +507,16 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_line_lock_roundtrip_and_audit),
-		T(test_line_fields_roundtrip),
-		T(test_line_pin_fail_blocks_in_window),
-		T(test_settings_validate_and_audit),
-		T(test_lists_default_and_edit),
-		T(test_snapshot_sees_next_change),
-		T(test_rings_bounded_newest_first),
-		T(test_bindings_by_line_and_expiry),
-		T(test_schema_migrates_from_v1),
-		T(test_map_full_enospc_reads_work),
+	    T(test_line_lock_roundtrip_and_audit),
+	    T(test_line_fields_roundtrip),
+	    T(test_line_pin_fail_blocks_in_window),
+	    T(test_settings_validate_and_audit),
+	    T(test_lists_default_and_edit),
+	    T(test_snapshot_sees_next_change),
+	    T(test_rings_bounded_newest_first),
+	    T(test_bindings_by_line_and_expiry),
+	    T(test_schema_migrates_from_v1),
+	    T(test_map_full_enospc_reads_work),
 #undef T
 	};
 

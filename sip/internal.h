@@ -186,6 +186,10 @@ int	sip__parse(osip_message_t **out, const char *buf, size_t len,
  * stream framing: >= 0, -ENOENT none, -EBADMSG negative/conflicting. */
 long	sip__content_length(const char *hdr, size_t len);
 
+/* Adds one header as text (hdr.c); the name may be a literal. */
+int	sip__header_add_text(osip_message_t *m, const char *name,
+	    const char *value);
+
 /* Serializing (msg.c): a new malloc'd text and its length. */
 int	sip__msg_print(const osip_message_t *m, char **out, size_t *len);
 /* Our Via on top of m: transport t (the destination's; l may be of

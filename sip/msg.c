@@ -96,20 +96,6 @@ sip__msg_print(const osip_message_t *m, char **out, size_t *len)
 	return 0;
 }
 
-/* libosip2 lowercases the header name in place: callers pass string
- * literals ({"Retry-After", "5"} in every 503), so it works on a copy.
- * The value is only read. */
-static int
-add_header_text(osip_message_t *m, const char *name, const char *value)
-{
-	char lname[128];
-
-	if (ll_strlcpy(lname, name, sizeof(lname)) >= sizeof(lname))
-		return -EINVAL;
-	return osip_message_set_multiple_header(m, lname,
-	    (char *)value) == 0 ? 0 : -EINVAL;
-}
-
 int
 sip_msg_new_request(osip_message_t **out, const char *method,
     const char *ruri, const char *from, const char *to, const char *call_id,
@@ -203,7 +189,7 @@ sip__build_response(osip_message_t **out, const osip_message_t *req,
 	    sip_msg_to_tag_set(r, tag) < 0)
 		goto fail;
 	for (size_t i = 0; i < n_extra; i++) {
-		if (add_header_text(r, extra[i].name, extra[i].value) < 0)
+		if (sip__header_add_text(r, extra[i].name, extra[i].value) < 0)
 			goto fail;
 	}
 	*out = r;
@@ -258,53 +244,6 @@ sip_msg_new_ack(osip_message_t **out, const osip_message_t *invite,
 	}
 	*out = a;
 	return 0;
-}
-
-const char *
-sip_msg_header_get(const osip_message_t *m, const char *name, int idx)
-{
-	osip_header_t *h = NULL;
-	int pos = 0;
-
-	for (int seen = 0;; seen++) {
-		pos = osip_message_header_get_byname(m, name, pos, &h);
-		if (pos < 0 || !h)
-			return NULL;
-		if (seen == idx)
-			return h->hvalue ? h->hvalue : "";
-		pos++;
-	}
-}
-
-int
-sip_msg_header_remove(osip_message_t *m, const char *name)
-{
-	osip_header_t *h = NULL;
-	int pos;
-
-	while ((pos = osip_message_header_get_byname(m, name, 0, &h)) >= 0 &&
-	    h) {
-		osip_list_remove(&m->headers, pos);
-		osip_header_free(h);
-	}
-	m->message_property = 2;
-	return 0;
-}
-
-int
-sip_msg_header_set(osip_message_t *m, const char *name, const char *value)
-{
-	sip_msg_header_remove(m, name);
-	return sip_msg_header_add(m, name, value);
-}
-
-int
-sip_msg_header_add(osip_message_t *m, const char *name, const char *value)
-{
-	if (!name || !*name || !value || strpbrk(name, ": \r\n") ||
-	    strpbrk(value, "\r\n"))
-		return -EINVAL;
-	return add_header_text(m, name, value);
 }
 
 int

@@ -325,14 +325,19 @@ void	sip_tag_new(char buf[SIP_TAG_LEN]);
 void	sip_branch_new(char buf[SIP_BRANCH_LEN]);
 void	sip_callid_new(char buf[SIP_CALLID_LEN], const char *domain);
 
-/* Header access by name, any case, compact forms included for the
- * headers libosip2 keeps as plain headers. get returns the value of the
- * idx-th header of that name, or NULL. set replaces every header of that
- * name with one; add appends one; remove drops all. Headers libosip2
- * keeps structured (Via, From, To, Call-ID, CSeq, Contact, Route,
- * Record-Route, Content-Type, Content-Length, ...) are reached through
- * its own accessors (osip_message_get_*, osip_*_get_*); sip_msg_header_*
- * handles them too for get and set by name. 0, -EINVAL, -ENOMEM. */
+/* Header access by name, any case, compact forms included (both ways:
+ * "i" finds Call-ID, "Supported" finds "k: ..."). get returns the value
+ * of the idx-th header of that name, or NULL. set replaces every header
+ * of that name with one; add appends one; remove drops all. The headers
+ * libosip2 keeps structured are reached by the same names: Via, From,
+ * To, Contact, Route, Record-Route, Call-ID, CSeq, Content-Type, Accept,
+ * Content-Length, Allow, Content-Encoding. For those, get prints the
+ * value into a small ring owned by sip/: read or copy it before four
+ * more get calls; the others point into the message. Contact, Route,
+ * Record-Route and Via values given to add may hold a comma-separated
+ * list; any other value is kept as one header. Authorization-style
+ * headers (WWW-Authenticate, ...) are reached through libosip2's own
+ * accessors only. 0, -EINVAL, -ENOMEM. */
 const char *sip_msg_header_get(const osip_message_t *m, const char *name,
 	    int idx);
 int	sip_msg_header_set(osip_message_t *m, const char *name,

@@ -8,11 +8,14 @@
 
 #include "sip/internal.h"
 
+/* RFC 3261 11.2: what linelock itself answers to OPTIONS. Allow is one
+ * comma-separated header. No Supported: sip/ implements no option tag
+ * itself (the B2BUA relays 100rel end to end), and RFC 3261 20.37 lets
+ * a UA leave it out. */
 static const struct sip_header options_hdrs[] = {
     {"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, "
 	      "UPDATE, PRACK, REFER, NOTIFY, SUBSCRIBE, MESSAGE"},
     {"Accept", "application/sdp"},
-    {"Supported", ""},
 };
 
 static void

@@ -276,5 +276,14 @@ sip__via_dest(const osip_message_t *m, struct sip_source *out)
 		port = 5061;
 	if (via_param_port(v, "rport", &port) < 0 && v->port)
 		port = (uint16_t)strtoul(v->port, NULL, 10);
+	/* An IPv6 received= (RFC 5118 4.5) or host comes bare; the
+	 * address parser wants it bracketed. */
+	if (strchr(host, ':') && host[0] != '[') {
+		char b[NET_ADDRSTRLEN + 2];
+
+		if (snprintf(b, sizeof(b), "[%s]", host) >= (int)sizeof(b))
+			return -EINVAL;
+		return net_addr_parse(b, port ? port : 5060, &out->remote);
+	}
 	return net_addr_parse(host, port ? port : 5060, &out->remote);
 }

@@ -1,0 +1,271 @@
+/* Header access by name (sip.h's sip_msg_header_*): plain headers in
+ * libosip2's list, compact forms (RFC 3261 7.3.3, and the later ones
+ * registered with IANA) matched both ways, and the headers libosip2 keeps
+ * structured reached by the same names, so a TU never sees the split. */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip/internal.h"
+
+enum hdr_id {
+	HDR_PLAIN = 0,
+	HDR_VIA, HDR_FROM, HDR_TO, HDR_CONTACT, HDR_ROUTE, HDR_RR,
+	HDR_CALLID, HDR_CSEQ, HDR_CTYPE, HDR_ACCEPT, HDR_CLEN, HDR_ALLOW,
+	HDR_CENC,
+};
+
+struct hdr_name {
+	const char *name;
+	const char *compact;
+	enum hdr_id id;
+};
+
+static const struct hdr_name hdr_names[] = {
+    {"Via", "v", HDR_VIA},
+    {"From", "f", HDR_FROM},
+    {"To", "t", HDR_TO},
+    {"Contact", "m", HDR_CONTACT},
+    {"Route", NULL, HDR_ROUTE},
+    {"Record-Route", NULL, HDR_RR},
+    {"Call-ID", "i", HDR_CALLID},
+    {"CSeq", NULL, HDR_CSEQ},
+    {"Content-Type", "c", HDR_CTYPE},
+    {"Accept", NULL, HDR_ACCEPT},
+    {"Content-Length", "l", HDR_CLEN},
+    {"Allow", NULL, HDR_ALLOW},
+    {"Content-Encoding", "e", HDR_CENC},
+    /* Plain in libosip2; compact forms from the IANA registry. */
+    {"Subject", "s", HDR_PLAIN},
+    {"Supported", "k", HDR_PLAIN},
+    {"Event", "o", HDR_PLAIN},
+    {"Refer-To", "r", HDR_PLAIN},
+    {"Referred-By", "b", HDR_PLAIN},
+    {"Allow-Events", "u", HDR_PLAIN},
+    {"Session-Expires", "x", HDR_PLAIN},
+    {"Accept-Contact", "a", HDR_PLAIN},
+    {"Reject-Contact", "j", HDR_PLAIN},
+    {"Request-Disposition", "d", HDR_PLAIN},
+    {"Identity", "y", HDR_PLAIN},
+};
+
+static const struct hdr_name *
+hdr_lookup(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hdr_names); i++) {
+		const struct hdr_name *h = &hdr_names[i];
+
+		if (strcasecmp(name, h->name) == 0 ||
+		    (h->compact && strcasecmp(name, h->compact) == 0))
+			return h;
+	}
+	return NULL;
+}
+
+static osip_list_t *
+hdr_list(const osip_message_t *cm, enum hdr_id id)
+{
+	osip_message_t *m = (osip_message_t *)cm;
+
+	switch (id) {
+	case HDR_VIA: return &m->vias;
+	case HDR_CONTACT: return &m->contacts;
+	case HDR_ROUTE: return &m->routes;
+	case HDR_RR: return &m->record_routes;
+	case HDR_ACCEPT: return &m->accepts;
+	case HDR_ALLOW: return &m->allows;
+	case HDR_CENC: return &m->content_encodings;
+	default: return NULL;
+	}
+}
+
+static void *
+hdr_single(const osip_message_t *m, enum hdr_id id)
+{
+	switch (id) {
+	case HDR_FROM: return m->from;
+	case HDR_TO: return m->to;
+	case HDR_CALLID: return m->call_id;
+	case HDR_CSEQ: return m->cseq;
+	case HDR_CTYPE: return m->content_type;
+	case HDR_CLEN: return m->content_length;
+	default: return NULL;
+	}
+}
+
+static int
+hdr_to_str(enum hdr_id id, void *e, char **out)
+{
+	switch (id) {
+	case HDR_VIA: return osip_via_to_str(e, out);
+	case HDR_CALLID: return osip_call_id_to_str(e, out);
+	case HDR_CSEQ: return osip_cseq_to_str(e, out);
+	case HDR_CTYPE:
+	case HDR_ACCEPT: return osip_content_type_to_str(e, out);
+	case HDR_CLEN:
+	case HDR_ALLOW:
+	case HDR_CENC: return osip_content_length_to_str(e, out);
+	default: return osip_from_to_str(e, out);
+	}
+}
+
+static void
+hdr_free(enum hdr_id id, void *e)
+{
+	switch (id) {
+	case HDR_VIA: osip_via_free(e); break;
+	case HDR_CALLID: osip_call_id_free(e); break;
+	case HDR_CSEQ: osip_cseq_free(e); break;
+	case HDR_CTYPE:
+	case HDR_ACCEPT: osip_content_type_free(e); break;
+	case HDR_CLEN:
+	case HDR_ALLOW:
+	case HDR_CENC: osip_content_length_free(e); break;
+	default: osip_from_free(e); break;
+	}
+}
+
+static void
+hdr_single_clear(osip_message_t *m, enum hdr_id id)
+{
+	hdr_free(id, hdr_single(m, id));
+	switch (id) {
+	case HDR_FROM: m->from = NULL; break;
+	case HDR_TO: m->to = NULL; break;
+	case HDR_CALLID: m->call_id = NULL; break;
+	case HDR_CSEQ: m->cseq = NULL; break;
+	case HDR_CTYPE: m->content_type = NULL; break;
+	case HDR_CLEN: m->content_length = NULL; break;
+	default: break;
+	}
+}
+
+/* Structured values are printed into a small ring the loop owns: the
+ * caller reads or copies one before the next SIP__HDR_RING calls. */
+#define SIP__HDR_RING 4
+static char *hdr_ring[SIP__HDR_RING];
+static unsigned hdr_ring_i;
+
+static const char *
+hdr_ring_keep(char *s)
+{
+	osip_free(hdr_ring[hdr_ring_i]);
+	hdr_ring[hdr_ring_i] = s;
+	hdr_ring_i = (hdr_ring_i + 1) % SIP__HDR_RING;
+	return s;
+}
+
+static bool
+hdr_plain_match(const osip_header_t *h, const char *name,
+    const struct hdr_name *hn)
+{
+	if (!h->hname)
+		return false;
+	if (!hn)
+		return strcasecmp(h->hname, name) == 0;
+	return strcasecmp(h->hname, hn->name) == 0 ||
+	    (hn->compact && strcasecmp(h->hname, hn->compact) == 0);
+}
+
+const char *
+sip_msg_header_get(const osip_message_t *m, const char *name, int idx)
+{
+	const struct hdr_name *hn = name ? hdr_lookup(name) : NULL;
+	char *s = NULL;
+	void *e;
+
+	if (!m || !name || idx < 0)
+		return NULL;
+	if (hn && hn->id != HDR_PLAIN) {
+		osip_list_t *l = hdr_list(m, hn->id);
+
+		e = l ? osip_list_get(l, idx) : idx == 0 ?
+		    hdr_single(m, hn->id) : NULL;
+		if (!e || hdr_to_str(hn->id, e, &s) != 0 || !s)
+			return NULL;
+		return hdr_ring_keep(s);
+	}
+	for (int i = 0, seen = 0; i < osip_list_size(&m->headers); i++) {
+		osip_header_t *h = osip_list_get(&m->headers, i);
+
+		if (hdr_plain_match(h, name, hn) && seen++ == idx)
+			return h->hvalue ? h->hvalue : "";
+	}
+	return NULL;
+}
+
+int
+sip_msg_header_remove(osip_message_t *m, const char *name)
+{
+	const struct hdr_name *hn;
+
+	if (!m || !name)
+		return -EINVAL;
+	hn = hdr_lookup(name);
+	if (hn && hn->id != HDR_PLAIN) {
+		osip_list_t *l = hdr_list(m, hn->id);
+
+		while (l && osip_list_size(l) > 0) {
+			void *e = osip_list_get(l, 0);
+
+			osip_list_remove(l, 0);
+			hdr_free(hn->id, e);
+		}
+		if (!l)
+			hdr_single_clear(m, hn->id);
+	}
+	for (int i = 0; i < osip_list_size(&m->headers);) {
+		osip_header_t *h = osip_list_get(&m->headers, i);
+
+		if (!hdr_plain_match(h, name, hn)) {
+			i++;
+			continue;
+		}
+		osip_list_remove(&m->headers, i);
+		osip_header_free(h);
+	}
+	m->message_property = 2;
+	return 0;
+}
+
+int
+sip_msg_header_set(osip_message_t *m, const char *name, const char *value)
+{
+	int rc = sip_msg_header_remove(m, name);
+
+	return rc < 0 ? rc : sip_msg_header_add(m, name, value);
+}
+
+int
+sip_msg_header_add(osip_message_t *m, const char *name, const char *value)
+{
+	if (!m || !name || !*name || !value || strpbrk(name, ": \r\n") ||
+	    strpbrk(value, "\r\n"))
+		return -EINVAL;
+	return sip__header_add_text(m, name, value);
+}
+
+/* libosip2 lowercases the header name in place: callers pass string
+ * literals ({"Retry-After", "5"} in every 503), so it works on a copy.
+ * Structured headers go through libosip2's parsers (so its fields stay
+ * the truth; lists such as Contact are split at commas); Allow is kept
+ * as one comma-separated header; plain ones are stored as given. */
+int
+sip__header_add_text(osip_message_t *m, const char *name, const char *value)
+{
+	const struct hdr_name *hn = hdr_lookup(name);
+	char lname[128];
+	int rc;
+
+	if (ll_strlcpy(lname, name, sizeof(lname)) >= sizeof(lname))
+		return -EINVAL;
+	if (!hn || hn->id == HDR_PLAIN)
+		rc = osip_message_set_header(m, lname, value);
+	else if (hn->id == HDR_ALLOW)
+		rc = osip_message_set_allow(m, value);
+	else
+		rc = osip_message_set_multiple_header(m, lname, (char *)value);
+	m->message_property = 2;
+	return rc == 0 ? 0 : -EINVAL;
+}

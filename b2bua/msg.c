@@ -4,7 +4,9 @@
  * Contact, Call-ID, tags and CSeq never do (each leg has its own). */
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "b2bua/internal.h"
 #include "util.h"
@@ -27,11 +29,83 @@ const char *const b2b__resp_headers[] = {
 	"Expires", "Min-Expires", "Date", "Event", "Content-Disposition", NULL,
 };
 
+static int
+msg__clone_www(const void *src, void **dst)
+{
+	return osip_www_authenticate_clone(src, (osip_www_authenticate_t **)dst);
+}
+
+static int
+msg__clone_auth(const void *src, void **dst)
+{
+	return osip_authorization_clone(src, (osip_authorization_t **)dst);
+}
+
+static int
+msg__clone_allow(const void *src, void **dst)
+{
+	return osip_allow_clone(src, (osip_allow_t **)dst);
+}
+
+static int
+msg__clone_accept(const void *src, void **dst)
+{
+	return osip_accept_clone(src, (osip_accept_t **)dst);
+}
+
+/* Headers libosip2 keeps in lists of their own, not as plain headers:
+ * copied as structures (cloned), never through text. */
+static const struct {
+	const char *name;
+	size_t off;
+	int (*clone)(const void *src, void **dst);
+} msg__structured[] = {
+	{"Allow", offsetof(osip_message_t, allows), msg__clone_allow},
+	{"Accept", offsetof(osip_message_t, accepts), msg__clone_accept},
+	{"WWW-Authenticate", offsetof(osip_message_t, www_authenticates),
+	    msg__clone_www},
+	{"Proxy-Authenticate", offsetof(osip_message_t, proxy_authenticates),
+	    msg__clone_www},
+	{"Authorization", offsetof(osip_message_t, authorizations),
+	    msg__clone_auth},
+	{"Proxy-Authorization", offsetof(osip_message_t, proxy_authorizations),
+	    msg__clone_auth},
+};
+
+static int
+msg__copy_list(osip_message_t *dst, const osip_message_t *src, size_t i)
+{
+	const osip_list_t *from = (const osip_list_t *)(const void *)
+	    ((const char *)src + msg__structured[i].off);
+	osip_list_t *to = (osip_list_t *)(void *)((char *)dst +
+	    msg__structured[i].off);
+
+	for (int k = 0; k < osip_list_size(from); k++) {
+		void *dup = NULL;
+
+		if (msg__structured[i].clone(osip_list_get(from, k), &dup) != 0)
+			return -ENOMEM;
+		osip_list_add(to, dup, -1);
+	}
+	dst->message_property = 2;
+	return 0;
+}
+
 int
 b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
     const char *const *names)
 {
 	for (; *names; names++) {
+		size_t k = 0;
+
+		while (k < ARRAY_SIZE(msg__structured) &&
+		       strcasecmp(msg__structured[k].name, *names) != 0)
+			k++;
+		if (k < ARRAY_SIZE(msg__structured)) {
+			if (msg__copy_list(dst, src, k) < 0)
+				return -ENOMEM;
+			continue;
+		}
 		for (int i = 0; i < 16; i++) {
 			const char *v = sip_msg_header_get(src, *names, i);
 			int rc;

@@ -30,10 +30,21 @@ b2b_conf() {
 	echo "$f"
 }
 
+# b2b_free_port2: a port free for both UDP and TCP (linelock listens on
+# both with the same number).
+b2b_free_port2() {
+	local p
+	for _ in $(seq 50); do
+		p=$(ll_free_port udp)
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+	ll_fail "no port free for both UDP and TCP"
+}
+
 # b2b_start: picks the ports (in this shell, not a subshell), writes the
 # config and starts linelockd on it.
 b2b_start() {
-	LL_SIP_PORT=${LL_SIP_PORT:-$(ll_free_port udp)}
+	LL_SIP_PORT=${LL_SIP_PORT:-$(b2b_free_port2)}
 	LL_CORE_PORT=${LL_CORE_PORT:-$(ll_free_port udp)}
 	b2b_conf >/dev/null
 	ll_start_daemon "$LL_WORK/linelock.conf"

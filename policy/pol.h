@@ -121,9 +121,10 @@ struct pol_lists {
 };
 
 /* Recompiles the lists when the snapshot's generation differs from the
- * one they were compiled from (i.e. only after a change). A stored list
- * that no longer compiles keeps the previous compiled one and returns
- * -EINVAL (the caller logs it once). -ENOMEM. */
+ * one they were compiled from (i.e. only after a change). A stored
+ * pattern that does not compile is left out (the rest of its list still
+ * works) and -EINVAL comes back once per change, for the caller to log;
+ * the lists are usable then. -ENOMEM or -E2BIG keep the previous lists. */
 int	pol_lists_refresh(struct pol_lists *l, struct store_snapshot *sn);
 void	pol_lists_clear(struct pol_lists *l);
 

@@ -25,19 +25,29 @@ pol_snapshot_from_store(struct pol_snapshot *out, struct store_snapshot *sn,
 	out->line_ctx = sn;
 }
 
-/* Compiles one stored list into *out. */
+/* Compiles one stored list into *out, leaving out any pattern that does
+ * not compile (storage checks only characters): one bad entry must not
+ * cost the rest of the emergency list. *skipped counts them. */
 static int
 list_compile(struct store_snapshot *sn, enum store_list list,
-             char (*buf)[STORE_PATTERN_MAX], struct pol_patterns **out)
+             char (*buf)[STORE_PATTERN_MAX], struct pol_patterns **out,
+             size_t *skipped)
 {
-	const char *ptrs[STORE_LIST_MAX];
-	int n = store_snapshot_list(sn, list, buf, STORE_LIST_MAX);
+	const char **ptrs = calloc(STORE_LIST_MAX, sizeof(*ptrs));
+	int n = store_snapshot_list(sn, list, buf, STORE_LIST_MAX), rc;
+	size_t good = 0;
 
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++)
-		ptrs[i] = buf[i];
-	return pol_patterns_new(out, ptrs, (size_t)n, NULL);
+	if (!ptrs)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		if (pol_pattern_check(buf[i], NULL) == 0)
+			ptrs[good++] = buf[i];
+		else
+			(*skipped)++;
+	}
+	rc = n < 0 ? n : pol_patterns_new(out, ptrs, good, NULL);
+	free(ptrs);
+	return rc;
 }
 
 int
@@ -46,6 +56,7 @@ pol_lists_refresh(struct pol_lists *l, struct store_snapshot *sn)
 	uint64_t gen = store_snapshot_generation(sn);
 	struct pol_patterns *em = NULL, *al = NULL;
 	char(*buf)[STORE_PATTERN_MAX];
+	size_t skipped = 0;
 	int rc;
 
 	if (l->loaded && gen == l->generation)
@@ -53,15 +64,15 @@ pol_lists_refresh(struct pol_lists *l, struct store_snapshot *sn)
 	buf = calloc(STORE_LIST_MAX, sizeof(*buf));
 	if (!buf)
 		return -ENOMEM;
-	rc = list_compile(sn, STORE_LIST_EMERGENCY, buf, &em);
+	rc = list_compile(sn, STORE_LIST_EMERGENCY, buf, &em, &skipped);
 	if (rc == 0)
-		rc = list_compile(sn, STORE_LIST_ALLOW, buf, &al);
+		rc = list_compile(sn, STORE_LIST_ALLOW, buf, &al, &skipped);
 	free(buf);
 	if (rc < 0) {
+		/* Keep what was compiled before; a DFA over its cap is not
+		 * retried until the lists change. */
 		pol_patterns_free(em);
-		/* Keep what was compiled before, and do not retry (nor make
-		 * the caller log) on every call until the lists change. */
-		if (rc == -EINVAL || rc == -E2BIG)
+		if (rc == -E2BIG && l->loaded)
 			l->generation = gen;
 		return rc;
 	}
@@ -70,7 +81,7 @@ pol_lists_refresh(struct pol_lists *l, struct store_snapshot *sn)
 	l->allow = al;
 	l->generation = gen;
 	l->loaded = true;
-	return 0;
+	return skipped ? -EINVAL : 0;
 }
 
 void

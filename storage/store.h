@@ -569,9 +569,10 @@ struct store_session {
 	int64_t last_seen;
 };
 
-/* Creates a session: random id and CSRF token, written into id_out and
- * s->csrf. id_out has STORE_SESSION_ID_LEN bytes. Not audited
- * (store_admin_login() is). */
+/* Creates a session for an existing admin (s->admin): random id and CSRF
+ * token, written into id_out and s->csrf. id_out has STORE_SESSION_ID_LEN
+ * bytes. created/last_seen 0 mean now. -ENOENT (no such admin), -EINVAL.
+ * Not audited (store_admin_login() is). */
 int	store_session_create(struct store *st, char *id_out,
 	    struct store_session *s);
 

@@ -175,6 +175,7 @@ run_lmdb(const struct bench_lines *bl, const struct call *calls, size_t n,
 	struct store_snapshot *sn;
 	struct pol_snapshot snap;
 	unsigned verdicts[4] = {0};
+	uint64_t used, map;
 	struct store *st;
 	char dir[] = "/tmp/ll-polbench-XXXXXX";
 	int rc;
@@ -212,6 +213,9 @@ run_lmdb(const struct bench_lines *bl, const struct call *calls, size_t n,
 		verdicts[v.action]++;
 	}
 	report("lmdb", ns, n, verdicts);
+	if (store_usage(st, &used, &map) == 0)
+		printf("lmdb    %zu lines + %zu patterns: %.1f MiB of data\n",
+		       bl->n, npat, (double)used / (1 << 20));
 	store_snapshot_free(sn);
 	pol_lists_clear(&lists);
 out:

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -20,6 +21,8 @@
 
 #include "storage/store.h"
 #include "web/internal.h"
+
+#if IS_ENABLED(CONFIG_WEB)
 
 struct fixture {
 	char dir[64];
@@ -182,11 +185,12 @@ login(struct fixture *f)
 }
 
 static int
-setup(void **state)
+setup_with(void **state, unsigned max_conns, unsigned header_ms)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct store_config sc = {0};
-	struct web_config wc = {0};
+	struct web_config wc = {.max_connections = max_conns,
+	    .header_timeout_ms = header_ms};
 	struct sockaddr_in *sin = (struct sockaddr_in *)&wc.listen;
 	struct sockaddr_storage bound;
 	int len = sizeof(bound);
@@ -206,6 +210,19 @@ setup(void **state)
 	uv_async_init(uv_default_loop(), &f->done, on_done);
 	*state = f;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_with(state, 0, 0);
+}
+
+/* Two connections at most, 300 ms for a request head. */
+static int
+setup_small(void **state)
+{
+	return setup_with(state, 2, 300);
 }
 
 static int
@@ -427,6 +444,80 @@ test_http_self_service_and_phone(void **state)
 	    "Wrong PIN.");
 }
 
+static void
+test_http_login_throttled(void **state)
+{
+	struct fixture *f = *state;
+	char pw[64], body[128];
+
+	/* Five wrong passwords for one account block it, right or wrong. */
+	for (int i = 0; i < 5; i++)
+		expect(f, "POST", "/api/v1/login", NULL,
+		    "{\"user\":\"admin\",\"password\":\"wrong\"}", 401, NULL);
+	read_password(f, pw, sizeof(pw));
+	snprintf(body, sizeof(body), "{\"user\":\"admin\",\"password\":\"%s\"}",
+	    pw);
+	expect(f, "POST", "/api/v1/login", NULL, body, 429, "Retry-After: ");
+}
+
+static void
+test_http_session_idle_expiry(void **state)
+{
+	struct fixture *f = *state;
+	const char *id;
+
+	login(f);
+	expect(f, "GET", "/api/v1/session", NULL, NULL, 200, "\"admin\"");
+	/* Idle past 30 minutes: the session is gone. */
+	id = strchr(f->cookie, '=') + 1;
+	assert_int_equal(store_session_touch(f->st, id,
+			     (int64_t)time(NULL) - 31 * 60), 0);
+	expect(f, "GET", "/api/v1/session", NULL, NULL, 401, NULL);
+}
+
+/* Opens a raw connection and leaves it idle. */
+static int
+idle_conn(struct fixture *f)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_port = htons(f->port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+static void
+test_http_header_timeout_408(void **state)
+{
+	struct fixture *f = *state;
+	static const char part[] = "GET /healthz HTTP/1.1\r\nHost: a\r\n";
+	struct exchange *x;
+
+	/* The head never ends: 408 after 300 ms, then the close. */
+	x = exchange(f, part, sizeof(part) - 1);
+	assert_int_equal(status_of(x), 408);
+	free(x);
+}
+
+static void
+test_http_connection_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct exchange *x;
+	int a = idle_conn(f), b = idle_conn(f);
+
+	/* Two held open (until their 300 ms timeout): a third is refused
+	 * while they last. */
+	x = exchange(f, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", 35);
+	assert_int_equal(x->resp_len, 0);
+	free(x);
+	close(a);
+	close(b);
+	expect(f, "GET", "/healthz", NULL, NULL, 200, "ok");
+}
+
 int
 main(void)
 {
@@ -446,7 +537,35 @@ main(void)
 		setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_http_self_service_and_phone,
 		setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_http_login_throttled, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_http_session_idle_expiry,
+		setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_http_header_timeout_408,
+		setup_small, teardown),
+	    cmocka_unit_test_setup_teardown(test_http_connection_cap,
+		setup_small, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
+
+#else
+/* Built without CONFIG_WEB: nothing to test. */
+static void
+test_web_not_built(void **state)
+{
+	(void)state;
+	skip();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_web_not_built),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
+#endif

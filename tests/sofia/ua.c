@@ -1,7 +1,7 @@
 /* An independent SIP user agent for interop tests, on Sofia-SIP's nua:
  * registers AOR through an outbound proxy (linelock), calls a number,
- * holds the call for a moment, hangs up and exits 0 when all of it got
- * 2xx answers; 1 on any failure, 2 on bad usage, 3 on timeout.
+ * holds the call for a moment, hangs up, unregisters and exits 0 when all
+ * of it got 2xx answers; 1 on any failure, 2 on bad usage, 3 on timeout.
  *
  *   ll_sofia_ua -b BIND_URL -p PROXY_URL -a AOR -d DIAL_URI [-t SECONDS]
  *
@@ -38,6 +38,7 @@ static const char sdp_offer[] =
     "m=audio 40000 RTP/AVP 0\r\n"
     "a=rtpmap:0 PCMU/8000\r\n";
 
+/* Unregisters (Expires: 0 through linelock), then shuts down. */
 static void
 ua_finish(struct ua *ua, int rc)
 {
@@ -45,6 +46,11 @@ ua_finish(struct ua *ua, int rc)
 		ua->rc = rc;
 	fprintf(stderr, "ua: finishing with %d at step %d\n", ua->rc,
 	    ua->step);
+	if (ua->step >= 1 && ua->step < 5) {
+		ua->step = 5;
+		nua_unregister(ua->reg, TAG_END());
+		return;
+	}
 	nua_shutdown(ua->nua);
 }
 
@@ -113,6 +119,13 @@ ua_on_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
 	case nua_i_bye:
 		/* The far end hung up first: also a complete call. */
 		return ua_finish(ua, 0);
+	case nua_r_unregister:
+		if (status < 200)
+			return;
+		if (status >= 300)
+			ua->rc = 1;
+		nua_shutdown(ua->nua);
+		return;
 	case nua_r_shutdown:
 		if (status >= 200)
 			su_root_break(ua->root);
@@ -156,7 +169,7 @@ main(int argc, char **argv)
 	su_home_init(ua.home);
 	ua.root = su_root_create(&ua);
 	ua.nua = nua_create(ua.root, ua_on_event, &ua, NUTAG_URL(bind),
-	    NUTAG_PROXY(proxy), NUTAG_OUTBOUND("no-options-keepalive"),
+	    NUTAG_PROXY(proxy), NUTAG_OUTBOUND("no-options-keepalive no-validate"),
 	    SIPTAG_FROM_STR(ua.aor), TAG_END());
 	if (!ua.nua) {
 		fprintf(stderr, "ua: nua_create failed on %s\n", bind);

@@ -294,10 +294,58 @@ reply_hook_list(struct web_conn *c, web_list_cb cb)
 	web__reply_json(c, 200, j, NULL);
 }
 
+/* Without a hook, the registrations are the unexpired device bindings
+ * the B2BUA keeps in LMDB, in the hook's shape. */
+static void
+reply_bindings(struct web_conn *c)
+{
+	struct store_binding *b = calloc(DEVICES_MAX, sizeof(*b));
+	char addr[NET_ADDRSTRLEN];
+	int64_t now = time(NULL);
+	cJSON *j, *items;
+	int n;
+
+	if (!b) {
+		web__reply_error(c, 503, "no_memory", "out of memory");
+		return;
+	}
+	n = store_binding_list(c->srv->cfg.store, b, DEVICES_MAX, NULL);
+	if (n < 0) {
+		free(b);
+		web__reply_errno(c, n, "registrations");
+		return;
+	}
+	j = cJSON_CreateObject();
+	items = cJSON_AddArrayToObject(j, "items");
+	for (int i = 0; i < n; i++) {
+		cJSON *o;
+
+		if (b[i].expires_at <= now)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "aor", b[i].aor);
+		cJSON_AddStringToObject(o, "contact", b[i].contact);
+		cJSON_AddStringToObject(o, "source",
+		    net_addr_str((const struct sockaddr *)&b[i].source.addr,
+			addr, sizeof(addr)));
+		cJSON_AddStringToObject(o, "transport",
+		    net_transport_name(b[i].source.transport));
+		cJSON_AddNumberToObject(o, "expires",
+		    (double)(b[i].expires_at - now));
+		cJSON_AddItemToArray(items, o);
+	}
+	free(b);
+	web__reply_json(c, 200, j, NULL);
+}
+
 void
 web__h_registrations(struct web_conn *c, struct web_req *r)
 {
 	(void)r;
+	if (!c->srv->hooks.registrations) {
+		reply_bindings(c);
+		return;
+	}
 	reply_hook_list(c, c->srv->hooks.registrations);
 }
 

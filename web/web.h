@@ -55,7 +55,8 @@ typedef void (*web_list_cb)(void *array, void *arg);
 typedef void (*web_line_cb)(const char *partition, const char *ext,
     bool locked, void *arg);
 
-/* Hooks main.c wires to the other rooms. Any may be NULL. */
+/* Hooks main.c wires to the other rooms. Any may be NULL (without
+ * `registrations`, the unexpired device bindings in LMDB are shown). */
 struct web_hooks {
 	web_stats_cb stats;
 	web_list_cb registrations;

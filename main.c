@@ -306,6 +306,8 @@ daemon_on_signal(uv_signal_t *s, int signum)
 	struct daemon *d = s->data;
 
 	if (signum == SIGUSR1) {
+		if (d->sip)
+			sip_stack_stats_log(d->sip);
 		if (d->b2b)
 			b2b_stats_log(d->b2b);
 		return;

@@ -198,6 +198,8 @@ void	sip_stack_stop_listening(struct sip_stack *s, sip_drained_cb cb,
 void	sip_stack_close(struct sip_stack *s, sip_closed_cb cb, void *arg);
 
 void	sip_stack_stats(const struct sip_stack *s, struct sip_stats *out);
+/* The same as one info line, "sip: counters ..." (SIGUSR1 in main.c). */
+void	sip_stack_stats_log(const struct sip_stack *s);
 
 /* The Via sent-by host:port sip/ writes for a listener of transport t
  * and family af (AF_INET/AF_INET6); for Contact headers of the TU.

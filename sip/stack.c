@@ -213,6 +213,27 @@ sip_stack_stats(const struct sip_stack *s, struct sip_stats *out)
 	*out = s->stats;
 }
 
+void
+sip_stack_stats_log(const struct sip_stack *s)
+{
+	const struct sip_stats *st = &s->stats;
+
+	log_info("sip: counters requests_in=%llu responses_in=%llu "
+		 "retransmissions_in=%llu parse_errors=%llu msgs_out=%llu "
+		 "send_errors=%llu rejected_overload=%llu connections=%u "
+		 "txn_open=%u/%u/%u/%u acks_pending=%u",
+	    (unsigned long long)st->requests_in,
+	    (unsigned long long)st->responses_in,
+	    (unsigned long long)st->retransmissions_in,
+	    (unsigned long long)st->parse_errors,
+	    (unsigned long long)st->msgs_out,
+	    (unsigned long long)st->send_errors,
+	    (unsigned long long)st->rejected_overload, st->connections,
+	    st->txn_open[SIP_TXN_SERVER_INVITE], st->txn_open[SIP_TXN_SERVER],
+	    st->txn_open[SIP_TXN_CLIENT_INVITE], st->txn_open[SIP_TXN_CLIENT],
+	    st->acks_pending);
+}
+
 int
 sip_stack_contact_host(const struct sip_stack *s, enum net_transport t,
     int af, char *buf, size_t len)
@@ -307,7 +328,8 @@ recv_error(struct sip_stack *s, osip_message_t *m,
 
 	s->stats.parse_errors++;
 	net_addr_str((const struct sockaddr *)&src->remote, a, sizeof(a));
-	if (m && err->code && MSG_IS_REQUEST(m)) {
+	/* RFC 3261 17: an ACK is never answered, malformed or not. */
+	if (m && err->code && MSG_IS_REQUEST(m) && !MSG_IS_ACK(m)) {
 		log_debug("sip: %s %s: malformed request, %d %s",
 		    net_transport_name(src->transport), a, err->code,
 		    err->reason);

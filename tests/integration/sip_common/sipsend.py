@@ -7,7 +7,8 @@
 Sends each FILE (one message, or '-' for stdin) and prints every reply's
 start line, one per line. TCP: all files go over one connection, each
 cut into N-byte segments with --split, or sent as one segment with
---together; --expect-close prints 'closed' or 'open' last. TLS is TCP
+--together; --gap S waits S seconds between UDP files (one socket, so
+retransmissions come from the same port); --expect-close prints 'closed' or 'open' last. TLS is TCP
 with a TLS client (verifying against --cafile when given)."""
 import argparse
 import socket
@@ -25,6 +26,7 @@ ap.add_argument('--split', type=int, default=0)
 ap.add_argument('--together', action='store_true')
 ap.add_argument('--expect-close', action='store_true')
 ap.add_argument('--cafile')
+ap.add_argument('--gap', type=float, default=0.0)
 a = ap.parse_args()
 
 msgs = [sys.stdin.buffer.read() if f == '-' else open(f, 'rb').read()
@@ -34,7 +36,9 @@ closed = False
 if a.proto == 'udp':
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.connect((a.host, a.port))
-    for m in msgs:
+    for i, m in enumerate(msgs):
+        if i and a.gap:
+            time.sleep(a.gap)
         s.send(m)
 else:
     s = socket.create_connection((a.host, a.port), timeout=5)

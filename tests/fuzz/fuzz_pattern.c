@@ -7,7 +7,7 @@
  *   - a set compiles iff every pattern passes pol_pattern_check(), and a
  *     refusal names the first bad pattern;
  *   - pol_patterns_match() finds a pattern iff the reference matcher
- *     finds one, and the one it reports is the most specific of them
+ *     finds one (an empty number matches nothing, not even "!"), and the one it reports is the most specific of them
  *     (no tail, then more positions, then narrower sets, then earlier);
  *   - nothing crashes, leaks or reads out of bounds. */
 #include <assert.h>
@@ -137,6 +137,12 @@ fz_check_numbers(const struct pol_patterns *set, const struct fz_pat *ref,
 	for (size_t k = 0; k < n_nums; k++) {
 		int got = pol_patterns_match(set, nums[k]), best = -1;
 
+		/* No number never matches, not even "!": pol_decide() refuses
+		 * an empty dialled number before any list is consulted. */
+		if (!nums[k][0]) {
+			assert(got == -ENOENT);
+			continue;
+		}
 		for (size_t i = 0; i < n; i++)
 			if (fz_match(&ref[i], nums[k]) && (best < 0 ||
 			    fz_beats(&ref[i], (int)i, &ref[best], best)))

@@ -363,20 +363,20 @@ web__reply(struct web_conn *c, int status, const char *ctype,
 {
 	struct web_buf b = {0};
 	struct web *w = c->srv;
-	char *name;
 
 	if (c->state != WEB_CONN_HANDLING)
 		return;
 	w->http_requests[status >= 100 && status < 600 ? status / 100 - 1 :
 							    5]++;
 	web__buf_printf(&b, "HTTP/1.1 %d ", status);
-	/* llhttp names statuses in capitals with underscores. */
-	name = strdup(status_text(status));
-	for (char *p = name; p && *p; p++)
-		*p = *p == '_' ? ' ' :
-		     (p == name || p[-1] == ' ') ? *p : (char)(*p | 0x20);
-	web__buf_printf(&b, "%s\r\n", name ? name : "Status");
-	free(name);
+	/* llhttp names statuses "NOT_FOUND": written as "Not Found". */
+	for (const char *p = status_text(status), *q = p; *q; q++) {
+		char ch = *q == '_' ? ' ' :
+			  (q == p || q[-1] == '_') ? *q : (char)(*q | 0x20);
+
+		web__buf_add(&b, &ch, 1);
+	}
+	web__buf_str(&b, "\r\n");
 	web__buf_printf(&b,
 	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Content-Security-Policy: default-src 'self'; "
@@ -553,6 +553,7 @@ on_header_field(llhttp_t *p, const char *at, size_t len)
 	    {"x-csrf-token", WEB_HDR_CSRF},
 	    {"content-type", WEB_HDR_CTYPE},
 	    {"host", WEB_HDR_HOST},
+	    {"expect", WEB_HDR_EXPECT},
 	};
 
 	if (count_head(c, len) < 0)
@@ -587,6 +588,7 @@ on_header_value(llhttp_t *p, const char *at, size_t len)
 	case WEB_HDR_CSRF: dst = r->csrf; cap = sizeof(r->csrf); break;
 	case WEB_HDR_CTYPE: dst = r->ctype; cap = sizeof(r->ctype); break;
 	case WEB_HDR_HOST: dst = r->host; cap = sizeof(r->host); break;
+	case WEB_HDR_EXPECT: dst = r->expect; cap = sizeof(r->expect); break;
 	default: return 0;
 	}
 	/* A second Cookie header would be glued on: we keep the first. */
@@ -612,6 +614,14 @@ on_headers_complete(llhttp_t *p)
 	if ((p->flags & F_CONTENT_LENGTH) && p->content_length > WEB_BODY_MAX) {
 		c->err_status = 413;
 		return -1;
+	}
+	/* RFC 9110 10.1.1: a client waiting for 100 before sending its body
+	 * (curl does past 1 KiB) gets it now rather than after its timeout. */
+	if (strcasecmp(c->req.expect, "100-continue") == 0 &&
+	    p->content_length > 0) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+		web__conn_write(c, cont, sizeof(cont) - 1);
 	}
 	return 0;
 }

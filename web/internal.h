@@ -66,6 +66,7 @@ enum web_hdr {
 	WEB_HDR_CSRF,
 	WEB_HDR_CTYPE,
 	WEB_HDR_HOST,
+	WEB_HDR_EXPECT,
 };
 
 /* How a request proved who it is. */
@@ -86,6 +87,7 @@ struct web_req {
 	char csrf[WEB_TOKEN_HDR_MAX];
 	char ctype[WEB_CTYPE_MAX];
 	char host[WEB_CTYPE_MAX];	/* for absolute URLs in phone XML */
+	char expect[16];		/* "100-continue" */
 	enum web_hdr in_hdr;
 	size_t hdr_len;			/* length of the value being read */
 	size_t header_bytes;		/* budget against WEB_HEADERS_MAX */

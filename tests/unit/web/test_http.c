@@ -418,6 +418,22 @@ test_http_keep_alive_pipelined(void **state)
 }
 
 static void
+test_http_expect_continue(void **state)
+{
+	struct fixture *f = *state;
+	static const char req[] =
+	    "POST /self/lock HTTP/1.1\r\nHost: a\r\nConnection: close\r\n"
+	    "Expect: 100-continue\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\n\r\n{}";
+	struct exchange *x = exchange(f, req, sizeof(req) - 1);
+
+	/* RFC 9110 10.1.1: 100 first, then the final answer. */
+	assert_int_equal(status_of(x), 100);
+	assert_non_null(strstr(x->resp, "\r\n\r\nHTTP/1.1 400 Bad Request"));
+	free(x);
+}
+
+static void
 test_http_self_service_and_phone(void **state)
 {
 	struct fixture *f = *state;
@@ -538,6 +554,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_http_self_service_and_phone,
 		setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_http_login_throttled, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_http_expect_continue, setup,
 		teardown),
 	    cmocka_unit_test_setup_teardown(test_http_session_idle_expiry,
 		setup, teardown),

@@ -101,6 +101,7 @@ struct sip_stack {
 	sip_closed_cb closed_cb;
 	void *closed_arg;
 	unsigned handles_open;		/* closes still to come */
+	uint64_t limit_warned_ms;	/* last connection-limit log line */
 	char sent_by[SIP_MAX_LISTEN][SIP_DOMAIN_MAX + NET_ADDRSTRLEN];
 };
 

@@ -409,8 +409,16 @@ listener_on_conn(uv_stream_t *ls, int status)
 	if (status < 0)
 		return;
 	if (conn_new(&c, l->s, l->ep.transport) < 0) {
-		log_warn("sip: %s: connection limit reached",
-		    net_transport_name(l->ep.transport));
+		uint64_t now = uv_now(l->s->loop);
+
+		/* One line per 10 s: a flood must not flood the log. */
+		if (!l->s->limit_warned_ms ||
+		    now - l->s->limit_warned_ms >= 10000) {
+			l->s->limit_warned_ms = now;
+			log_warn("sip: %s: connection limit (%u) reached, "
+				 "refusing", net_transport_name(l->ep.transport),
+			    l->s->cfg.max_connections);
+		}
 		conn_refuse(ls);
 		return;
 	}

@@ -200,8 +200,11 @@ req_reset(struct web_req *r)
 {
 	struct web_buf body = r->body;
 
-	/* The body buffer is kept for the next request, emptied. */
+	/* A small body buffer is kept for the next request, emptied; a big
+	 * one is not left on an idle keep-alive connection. */
 	memset(r, 0, offsetof(struct web_req, body));
+	if (body.cap > 4096)
+		web__buf_free(&body);
 	body.len = 0;
 	if (body.p)
 		body.p[0] = '\0';

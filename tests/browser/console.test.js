@@ -132,8 +132,7 @@ async function main() {
       settings: () => until('emergency list', async () =>
         (await a.page.locator('#emergency-list').inputValue()) !== ''),
       audit: () => a.page.waitForSelector('#audit-table tbody tr'),
-      calls: () => a.page.waitForResponse((r) =>
-        r.url().includes('/api/v1/calls?')),
+      calls: () => a.page.waitForSelector('#cdr-table tbody tr'),
       system: () => a.page.waitForSelector('#reg-table thead')
         .then(() => a.page.waitForSelector('#sys dt'))
     };
@@ -150,6 +149,11 @@ async function main() {
     await a.page.waitForSelector('#audit-table tbody tr');
     const audit = await a.page.locator('#audit-table').textContent();
     if (!audit.includes('line.lock')) fail('audit log lacks line.lock');
+    await a.page.getByRole('link', { name: 'Calls' }).click();
+    const cdr = await a.page.locator('#cdr-table tbody').textContent();
+    if (!cdr.includes('201') || !cdr.includes('300')) {
+      fail('calls page lacks the 201 -> 300 call: ' + cdr);
+    }
 
     // Settings save round trip.
     await a.page.getByRole('link', { name: 'Settings' }).click();

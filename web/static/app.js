@@ -8,7 +8,8 @@
     csrf: null, user: null, es: null,
     lines: { after: [], cursor: null, next: null },
     audit: { stack: [], before: 0, next: null },
-    lastCalls: null, lastCallsAt: 0
+    lastCalls: null, lastCallsAt: 0,
+    live: new Map()   // calls seen starting on the event stream, by id
   };
 
   function el(tag, text, cls) {
@@ -294,11 +295,43 @@
     return tr;
   }
 
+  // Live calls: the server's list when it has one, else the calls this
+  // page saw start on the event stream and not end yet.
+  function emptyRow(text, cols) {
+    const tr = el('tr');
+    const td = el('td', text, 'hint');
+    td.colSpan = cols;
+    tr.appendChild(td);
+    return tr;
+  }
+
+  function liveRows(items) {
+    if (!items.length) {
+      items = Array.from(st.live.values());
+    }
+    $('active-table').tBodies[0].replaceChildren(...(items.length
+      ? items.map(activeRow) : [emptyRow('No calls in progress.', 5)]));
+  }
+
+  function trackCall(c) {
+    if (c.event === 'start' || c.event === 'answer') {
+      st.live.set(c.call, {
+        from: c.caller, to: c.callee, direction: c.direction,
+        state: c.event === 'answer' ? 'answered' : 'ringing',
+        since: Math.floor(c.start_ms / 1000)
+      });
+    } else if (c.event === 'end') {
+      st.live.delete(c.call);
+    }
+    if (!$('page-calls').hidden) liveRows([]);
+  }
+
   async function loadCalls() {
     const a = await api('GET', '/api/v1/calls/active');
-    $('active-table').tBodies[0].replaceChildren(...a.items.map(activeRow));
+    liveRows(a.items);
     const j = await api('GET', '/api/v1/calls?limit=50');
-    $('cdr-table').tBodies[0].replaceChildren(...j.items.map(cdrRow));
+    $('cdr-table').tBodies[0].replaceChildren(...(j.items.length
+      ? j.items.map(cdrRow) : [emptyRow('No calls yet.', 6)]));
   }
 
   // ---- system -------------------------------------------------------
@@ -372,8 +405,14 @@
       }
     });
     st.es.addEventListener('call', (ev) => {
-      feed(new Date().toLocaleTimeString() + ' call ' + ev.data);
-      if (!$('page-calls').hidden) loadCalls().catch(() => {});
+      const c = JSON.parse(ev.data);
+      trackCall(c);
+      feed(new Date().toLocaleTimeString() + ' call ' + c.event + ' ' +
+        c.caller + ' \u2192 ' + c.callee +
+        (c.disposition ? ' (' + c.disposition + ')' : ''));
+      if (c.event === 'end' && !$('page-calls').hidden) {
+        loadCalls().catch(() => {});
+      }
     });
   }
 

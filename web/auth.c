@@ -326,6 +326,90 @@ web__h_whoami(struct web_conn *c, struct web_req *r)
 	web__reply_json(c, 200, j, NULL);
 }
 
+#define TOKENS_MAX 64
+
+void
+web__h_tokens_list(struct web_conn *c, struct web_req *r)
+{
+	struct store_api_token *t = calloc(TOKENS_MAX, sizeof(*t));
+	cJSON *j, *items;
+	int n;
+
+	(void)r;
+	if (!t) {
+		web__reply_error(c, 503, "no_memory", "out of memory");
+		return;
+	}
+	n = store_token_list(c->srv->cfg.store, t, TOKENS_MAX);
+	if (n < 0) {
+		free(t);
+		web__reply_errno(c, n, "tokens");
+		return;
+	}
+	j = cJSON_CreateObject();
+	items = cJSON_AddArrayToObject(j, "items");
+	for (int i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", t[i].name);
+		cJSON_AddNumberToObject(o, "created", (double)t[i].created);
+		cJSON_AddNumberToObject(o, "last_used", (double)t[i].last_used);
+		cJSON_AddItemToArray(items, o);
+	}
+	free(t);
+	web__reply_json(c, 200, j, NULL);
+}
+
+/* The token text is in this one response only; storage keeps a hash. */
+void
+web__h_token_create(struct web_conn *c, struct web_req *r)
+{
+	static const char *const fields[] = {"name", NULL};
+	char token[STORE_TOKEN_LEN];
+	const char *name = NULL;
+	struct store_actor a;
+	cJSON *body = web__json_body(c, r, fields), *j;
+	int rc;
+
+	if (!body)
+		return;
+	if (!web__json_str(c, body, "name", true, &name)) {
+		cJSON_Delete(body);
+		return;
+	}
+	web__actor(&a, c, r);
+	rc = store_token_create(c->srv->cfg.store, name, token, &a);
+	if (rc < 0) {
+		cJSON_Delete(body);
+		web__reply_errno(c, rc, "token");
+		return;
+	}
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "name", name);
+	cJSON_AddStringToObject(j, "token", token);
+	mbedtls_platform_zeroize(token, sizeof(token));
+	cJSON_Delete(body);
+	web__events_poll(c->srv);
+	web__reply_json(c, 201, j, NULL);
+}
+
+void
+web__h_token_revoke(struct web_conn *c, struct web_req *r)
+{
+	struct store_actor a;
+	int rc;
+
+	web__actor(&a, c, r);
+	rc = store_token_revoke(c->srv->cfg.store, r->params[0], &a);
+	if (rc < 0) {
+		web__reply_errno(c, rc, "token");
+		return;
+	}
+	web__events_poll(c->srv);
+	web__reply(c, 204, "text/plain", "Cache-Control: no-store\r\n", "",
+	    0);
+}
+
 static int
 bootstrap_write(const char *path, const char *password)
 {

@@ -12,7 +12,8 @@
 #   linelock    linelockd (B2BUA) from $BUILD
 #
 # Environment: BUILD (linelock build dir, default build/bench), B_OUT
-# (results directory), B_HOLD_MS (call hold), KAM_CHILDREN, KAM_SHM_MB.
+# (results directory), B_HOLD_MS (call hold), KAM_CHILDREN, KAM_SHM_MB,
+# B_WRAP (a command prefix for the SUT, e.g. valgrind; split on spaces).
 
 B_TOP=${B_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${BUILD:-build/bench}
@@ -198,12 +199,14 @@ b_lock_records() {
 
 B_REDIRECT_URI="sip:voicemail@127.0.0.1"
 
-# Starts the SIPp PBX on a fresh port (B_PBX_PORT, B_UAS_PID).
+# Starts the SIPp PBX (scenario $1, default uas) on port $2 (default: a
+# fresh one): sets B_PBX_PORT and B_UAS_PID.
 b_uas_start() {
-	B_PBX_PORT=$(b_port) || return 1
-	b_spawn B_UAS_PID "uas-$B_PBX_PORT" sipp -nostdin \
-		-sf "$B_TOP/bench/sipp/uas.xml" -i 127.0.0.1 -p "$B_PBX_PORT" \
-		-buff_size "$B_BUF" -trace_err -timeout "${1:-900}s"
+	local scen=${1:-uas}
+	B_PBX_PORT=${2:-$(b_port)} || return 1
+	b_spawn B_UAS_PID "$scen-$B_PBX_PORT" sipp -nostdin \
+		-sf "$B_TOP/bench/sipp/$scen.xml" -i 127.0.0.1 -p "$B_PBX_PORT" \
+		-buff_size "$B_BUF" -trace_err -timeout 900s
 	b_wait_udp "$B_PBX_PORT"
 }
 
@@ -226,7 +229,7 @@ b_kam_start() {
 	local args=(-f "$cfg" -DD -E -n "$KAM_CHILDREN" -m "$KAM_SHM_MB"
 		-M "$KAM_PKG_MB" -Y "$dir/run" -P "$dir/run/kamailio.pid")
 	[ "$alloc" = tlsf ] && args+=(-x tlsf -X tlsf)
-	b_spawn B_SUT_PID "kamailio-$alloc" kamailio "${args[@]}"
+	b_spawn B_SUT_PID "kamailio-$alloc" ${B_WRAP:-} kamailio "${args[@]}"
 	b_wait_udp "$B_SUT_PORT" || return 1
 	# The workers are forked after the socket is bound; wait for them.
 	local end=$((SECONDS + 10))
@@ -256,7 +259,8 @@ b_ll_start() {
 	level = warn
 	EOF
 	b_ll_seed "$dir/db" || return 1
-	b_spawn B_SUT_PID linelockd "$B_TOP/$BUILD/linelockd" -c "$conf"
+	b_spawn B_SUT_PID linelockd ${B_WRAP:-} "$B_TOP/$BUILD/linelockd" \
+		-c "$conf"
 	b_wait_udp "$B_SUT_PORT"
 }
 
@@ -298,7 +302,9 @@ b_sut_stop() {
 	B_SUT_PID="" B_UAS_PID=""
 }
 
-# One load step: N calls at RATE from a fresh SIPp phone to the SUT.
+# One load step: N calls at RATE from a fresh SIPp phone to the SUT. A
+# call fails when a response is 4 s late (retransmissions, RFC 3261 T1 =
+# 500 ms doubling, recover a lost datagram well within that).
 # Scenario $3 (uac or uac_mixed) with callers file $4.
 # Prints one tab-separated line:
 #   rate calls ok failed retrans elapsed_s sut_ticks busy_ticks
@@ -308,7 +314,7 @@ b_step() {
 	local rate=$1 calls=$2 scen=$3 inf=$4 keep=$5 port limit
 	local t0 t1 b0 b1 s0 s1 stat line
 	port=$(b_port) || return 1
-	limit=$((calls / rate + B_HOLD_MS / 1000 + 15))
+	limit=$((calls / rate + B_HOLD_MS / 1000 + 6))
 	mkdir -p "$keep"
 	t0=$(date +%s.%N)
 	b0=$(b_machine_busy)
@@ -317,7 +323,8 @@ b_step() {
 		-p "$port" "127.0.0.1:$B_SUT_PORT" -r "$rate" -m "$calls" \
 		-buff_size "$B_BUF" \
 		-trace_err -trace_stat -stf stat.csv -trace_rtt \
-		-rtt_freq 200 -trace_counts -timeout "${limit}s" \
+		-rtt_freq 200 -trace_counts -recv_timeout 4000 \
+		-timeout "${limit}s" \
 		>sipp.out 2>&1)
 	t1=$(date +%s.%N)
 	b1=$(b_machine_busy)

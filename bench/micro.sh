@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Microbenchmarks (run by bench/run.sh; prints a Markdown section):
+#   pol_decide       the storage helper's bench/pol_bench.c, `make bench-pol`
+#   SIP message      libosip2 parse + serialize of a typical INVITE
+#   LMDB snapshot    one read transaction with one line lookup
+# Each runs three times; the median of the three is reported.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build/bench}
+
+# Median of the numbers on stdin.
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
+# Runs "$@" three times; prints "mean p50 p99" medians from key=value output.
+three() {
+	local out i
+	out=$(for i in 1 2 3; do "$@" || return 1; done) || return 1
+	echo "$out" >&2
+	for k in mean_ns p50_ns p99_ns; do
+		grep -o "$k=[0-9]*" <<<"$out" | cut -d= -f2 | median
+	done | tr '\n' ' '
+}
+
+echo "## Microbenchmarks (median of 3 runs, ns)"
+echo
+echo "| what | command | mean | p50 | p99 |"
+echo "|---|---|---|---|---|"
+row() {
+	local what=$1 cmd=$2 r
+	shift 2
+	if r=$(three "$@"); then
+		set -- $r
+		echo "| $what | \`$cmd\` | $1 | $2 | $3 |"
+	else
+		echo "| $what | \`$cmd\` | failed | | |"
+	fi
+}
+if make --no-print-directory BUILD="$BUILD" "$BUILD/bench/sip_bench" >&2; then
+	row "libosip2 parse + to_str, 650-byte INVITE" \
+		"$BUILD/bench/sip_bench 200000" "$BUILD/bench/sip_bench" 200000
+else
+	echo "| SIP parse + serialize | | not built | | |"
+fi
+if make --no-print-directory BUILD="$BUILD" "$BUILD/bench/store_bench" >&2
+then
+	row "LMDB read txn + line lookup (200 locked lines)" \
+		"$BUILD/bench/store_bench 200000 200" \
+		"$BUILD/bench/store_bench" 200000 200
+else
+	echo "| LMDB read txn + lookup | | not built | | |"
+fi
+if grep -q '^bench-pol:' Makefile; then
+	if out=$(make --no-print-directory BUILD="$BUILD" bench-pol 2>&1); then
+		echo
+		echo "pol_decide (\`make bench-pol\`):"
+		echo
+		echo '```'
+		echo "$out" | tail -n 20
+		echo '```'
+	else
+		echo
+		echo "pol_decide: \`make bench-pol\` failed:"
+		echo '```'
+		echo "$out" | tail -n 10
+		echo '```'
+	fi
+else
+	echo
+	echo "pol_decide: no \`make bench-pol\` target yet (storage helper)."
+fi
+echo

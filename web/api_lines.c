@@ -119,14 +119,16 @@ void
 web__h_lines_list(struct web_conn *c, struct web_req *r)
 {
 	struct store *st = c->srv->cfg.store;
-	char q[STORE_LABEL_MAX], after[STORE_EXT_MAX], part[STORE_PARTITION_MAX];
+	char q[STORE_LABEL_MAX], after[STORE_EXT_MAX];
+	char part[STORE_PARTITION_MAX];
 	struct store_line *lines;
 	unsigned limit;
 	uint64_t total = 0;
 	cJSON *j, *items;
 	int n;
 
-	if (!web__page_limit(c, r, LINES_PAGE_DEFAULT, LINES_PAGE_MAX, &limit) ||
+	if (!web__page_limit(c, r, LINES_PAGE_DEFAULT, LINES_PAGE_MAX,
+		&limit) ||
 	    !req_partition(c, r, part, sizeof(part)))
 		return;
 	if (web__query_get(r->query, "q", q, sizeof(q)) < 0)

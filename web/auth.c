@@ -413,8 +413,8 @@ web__h_token_revoke(struct web_conn *c, struct web_req *r)
 static int
 bootstrap_write(const char *path, const char *password)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
+	int fd = open(path,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	size_t len = strlen(password);
 	int rc = 0;
 

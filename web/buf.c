@@ -129,7 +129,8 @@ web__url_decode(char *s)
 		if (*p == '+') {
 			*w++ = ' ';
 		} else if (*p == '%') {
-			int hi = hex_val(p[1]), lo = hi < 0 ? -1 : hex_val(p[2]);
+			int hi = hex_val(p[1]);
+			int lo = hi < 0 ? -1 : hex_val(p[2]);
 
 			if (lo < 0 || (hi == 0 && lo == 0))
 				return -EBADMSG;

@@ -127,7 +127,7 @@ struct web_conn {
 	char peer_host[48];		/* for logs, audit and throttling */
 	int err_status;			/* set by a parser callback: 413 ... */
 	unsigned handles_open;		/* tcp + timer not yet closed */
-	bool in_process;		/* inside conn_process(): no recursion */
+	bool in_process;		/* inside conn_process(): no reentry */
 	bool keep_alive;
 	bool work_pending;		/* a uv_queue_work holds a pointer */
 	bool read_started;
@@ -139,7 +139,7 @@ struct web {
 	uv_loop_t *loop;
 	uv_tcp_t listener;
 	uv_timer_t tick;		/* 1 s: audit poll, SSE keep-alive */
-	struct web_config cfg;		/* strings copied into the arrays below */
+	struct web_config cfg;		/* its strings: the arrays below */
 	char data_dir[256];
 	char tls_cert[256];
 	char tls_key[256];
@@ -221,8 +221,9 @@ bool	web__secret_equal(const char *a, const char *b);
 bool	web__auth_check(struct web_conn *c, struct web_req *r);
 
 /* JSON request bodies. Parses r->body as an object and refuses unknown
- * fields: `allowed` is a NULL-terminated list (NULL: the caller checks). Replies 400/415 itself and
- * returns NULL on failure. The caller owns the result. */
+ * fields: `allowed` is a NULL-terminated list (NULL: the caller checks).
+ * Replies 400/415 itself and returns NULL on failure. The caller owns
+ * the result. */
 cJSON	*web__json_body(struct web_conn *c, struct web_req *r,
 	    const char *const *allowed);
 /* Type-checked field getters: false (and a 400 sent) on a wrong type.

@@ -76,7 +76,7 @@ struct web_config {
 	struct store *store;	/* borrowed; must outlive the server */
 	unsigned max_connections;	/* 0: 64 */
 	unsigned header_timeout_ms;	/* 0: 10 s, request head to arrive */
-	unsigned idle_timeout_ms;	/* 0: 60 s, keep-alive between requests */
+	unsigned idle_timeout_ms;	/* 0: 60 s of keep-alive idleness */
 	unsigned session_idle_s;	/* 0: 30 min */
 	unsigned session_max_s;		/* 0: 12 h */
 };

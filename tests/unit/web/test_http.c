@@ -394,7 +394,8 @@ test_http_limits(void **state)
 	assert_int_equal(status_of(x), 400);
 	free(x);
 	x = exchange(f, "GET /healthz HTTP/1.1\r\nHost: a\r\n"
-			"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+			"Transfer-Encoding: chunked\r\n"
+			"Content-Length: 3\r\n\r\n",
 	    82);
 	assert_int_equal(status_of(x), 400);	/* request smuggling */
 	free(x);

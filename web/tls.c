@@ -64,32 +64,17 @@ tls_write_file(const char *path, const unsigned char *pem, mode_t mode)
 }
 
 static int
-tls_make_cert(struct web_tls_srv *t, const char *crt_path,
-    const char *key_path)
+tls_crt_serial(mbedtls_x509write_cert *crt, struct web_tls_srv *t)
 {
-	mbedtls_x509write_cert crt;
-	unsigned char *pem = NULL;
-	const size_t pem_cap = 4096;
 	unsigned char serial[16];
-	int rc;
+	int rc = mbedtls_ctr_drbg_random(&t->drbg, serial, sizeof(serial));
 
-	mbedtls_x509write_crt_init(&crt);
-	rc = mbedtls_pk_setup(&t->key,
-	    mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
-	if (rc == 0)
-		rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1,
-		    mbedtls_pk_ec(t->key), mbedtls_ctr_drbg_random, &t->drbg);
-	if (rc == 0)
-		rc = mbedtls_ctr_drbg_random(&t->drbg, serial, sizeof(serial));
 	if (rc != 0)
-		goto fail;
+		return rc;
 	serial[0] &= 0x7f;	/* RFC 5280 4.1.2.2: a positive integer */
-	mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
-	mbedtls_x509write_crt_set_md_alg(&crt, MBEDTLS_MD_SHA256);
-	mbedtls_x509write_crt_set_subject_key(&crt, &t->key);
-	mbedtls_x509write_crt_set_issuer_key(&crt, &t->key);
 #if LL_MBEDTLS3
-	rc = mbedtls_x509write_crt_set_serial_raw(&crt, serial, sizeof(serial));
+	return mbedtls_x509write_crt_set_serial_raw(crt, serial,
+	    sizeof(serial));
 #else
 	{
 		mbedtls_mpi n;
@@ -97,52 +82,80 @@ tls_make_cert(struct web_tls_srv *t, const char *crt_path,
 		mbedtls_mpi_init(&n);
 		rc = mbedtls_mpi_read_binary(&n, serial, sizeof(serial));
 		if (rc == 0)
-			rc = mbedtls_x509write_crt_set_serial(&crt, &n);
+			rc = mbedtls_x509write_crt_set_serial(crt, &n);
 		mbedtls_mpi_free(&n);
+		return rc;
 	}
 #endif
+}
+
+/* A new P-256 key in t->key and a self-signed certificate for it. */
+static int
+tls_crt_fill(mbedtls_x509write_cert *crt, struct web_tls_srv *t)
+{
+	int rc = mbedtls_pk_setup(&t->key,
+	    mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+
 	if (rc == 0)
-		rc = mbedtls_x509write_crt_set_subject_name(&crt,
+		rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1,
+		    mbedtls_pk_ec(t->key), mbedtls_ctr_drbg_random, &t->drbg);
+	if (rc != 0)
+		return rc;
+	mbedtls_x509write_crt_set_version(crt, MBEDTLS_X509_CRT_VERSION_3);
+	mbedtls_x509write_crt_set_md_alg(crt, MBEDTLS_MD_SHA256);
+	mbedtls_x509write_crt_set_subject_key(crt, &t->key);
+	mbedtls_x509write_crt_set_issuer_key(crt, &t->key);
+	rc = tls_crt_serial(crt, t);
+	if (rc == 0)
+		rc = mbedtls_x509write_crt_set_subject_name(crt,
 		    "CN=linelock,O=linelock");
 	if (rc == 0)
-		rc = mbedtls_x509write_crt_set_issuer_name(&crt,
+		rc = mbedtls_x509write_crt_set_issuer_name(crt,
 		    "CN=linelock,O=linelock");
 	if (rc == 0)
-		rc = mbedtls_x509write_crt_set_validity(&crt, "20240101000000",
+		rc = mbedtls_x509write_crt_set_validity(crt, "20240101000000",
 		    "20491231235959");
 	if (rc == 0)
-		rc = mbedtls_x509write_crt_set_basic_constraints(&crt, 0, -1);
-	pem = calloc(1, pem_cap);
-	if (rc != 0 || !pem)
-		goto fail;
-	rc = mbedtls_pk_write_key_pem(&t->key, pem, pem_cap);
+		rc = mbedtls_x509write_crt_set_basic_constraints(crt, 0, -1);
+	return rc;
+}
+
+static int
+tls_make_cert(struct web_tls_srv *t, const char *crt_path,
+    const char *key_path)
+{
+	mbedtls_x509write_cert crt;
+	const size_t pem_cap = 4096;
+	unsigned char *pem = calloc(1, pem_cap);
+	int rc = pem ? 0 : MBEDTLS_ERR_X509_ALLOC_FAILED;
+
+	mbedtls_x509write_crt_init(&crt);
+	if (rc == 0)
+		rc = tls_crt_fill(&crt, t);
+	if (rc == 0)
+		rc = mbedtls_pk_write_key_pem(&t->key, pem, pem_cap);
 	if (rc == 0)
 		rc = tls_write_file(key_path, pem, 0600);
-	if (rc != 0)
-		goto fail;
-	mbedtls_platform_zeroize(pem, pem_cap);
-	rc = mbedtls_x509write_crt_pem(&crt, pem, pem_cap,
-	    mbedtls_ctr_drbg_random, &t->drbg);
+	if (pem)
+		mbedtls_platform_zeroize(pem, pem_cap);
+	if (rc == 0)
+		rc = mbedtls_x509write_crt_pem(&crt, pem, pem_cap,
+		    mbedtls_ctr_drbg_random, &t->drbg);
 	if (rc == 0)
 		rc = tls_write_file(crt_path, pem, 0644);
 	if (rc == 0)
 		rc = mbedtls_x509_crt_parse(&t->cert, pem,
 		    strlen((char *)pem) + 1);
-	if (rc != 0)
-		goto fail;
+	free(pem);
+	mbedtls_x509write_crt_free(&crt);
+	if (rc != 0) {
+		unlink(key_path);
+		log_error("web: cannot make a certificate in %s (-0x%04x)",
+		    crt_path, (unsigned)-rc);
+		return -EIO;
+	}
 	log_info("web: generated a self-signed certificate %s", crt_path);
-	free(pem);
-	mbedtls_x509write_crt_free(&crt);
 	return 0;
-fail:
-	if (pem)
-		mbedtls_platform_zeroize(pem, pem_cap);
-	free(pem);
-	mbedtls_x509write_crt_free(&crt);
-	unlink(key_path);
-	log_error("web: cannot make a certificate in %s (mbedtls -0x%04x)",
-	    crt_path, (unsigned)-rc);
-	return -EIO;
 }
 
 static int

@@ -1,6 +1,7 @@
 /* The LMDB environment: open with schema creation or migration, the
  * transaction helpers every table uses, and the LMDB-to-errno mapping. */
 #include <errno.h>
+#include <mbedtls/platform_util.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ static const struct {
     [STORE_DB_SESSIONS] = {"sessions", 0},
     [STORE_DB_TOKENS] = {"tokens", 0},
     [STORE_DB_THROTTLE] = {"throttle", 0},
+    [STORE_DB_AUTHCODES] = {"authcodes", 0},
 };
 
 /* Schema migrations, each from version `from` to from + 1, run in order
@@ -40,7 +42,9 @@ static const struct {
 	int (*run)(struct store *st, MDB_txn *txn);
 	const char *what;
 } store__migrations[] = {
-    {1, store__migrate_lines_v1, "line records gain a label"},
+    {1, store__migrate_lines, "line records gain a label"},
+    {2, store__migrate_lines,
+     "line records gain class, after-hours override and budget"},
 };
 
 int
@@ -337,6 +341,8 @@ store_open(struct store **out, const struct store_config *cfg)
 	rc = store__env_open(st, cfg);
 	if (rc == 0)
 		rc = store__prepare(st);
+	if (rc == 0)
+		store__authkey_load(st); /* logged; only codes stop working */
 	if (rc < 0) {
 		log_error("storage: %s: cannot open: %s", cfg->dir,
 		          store_strerror(rc));
@@ -354,6 +360,7 @@ store_close(struct store *st)
 		return;
 	if (st->env)
 		mdb_env_close(st->env);
+	mbedtls_platform_zeroize(st->authkey, sizeof(st->authkey));
 	free(st);
 }
 

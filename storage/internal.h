@@ -27,6 +27,7 @@ enum store__db {
 	STORE_DB_SESSIONS,	/* SHA-256(id) -> session record */
 	STORE_DB_TOKENS,	/* name -> token record (with SHA-256) */
 	STORE_DB_THROTTLE,	/* key -> throttle record */
+	STORE_DB_AUTHCODES,	/* HMAC-SHA256(code) -> authcode record */
 	STORE_DB_COUNT
 };
 
@@ -37,6 +38,8 @@ struct store {
 	uint32_t cdr_max;
 	uint32_t audit_max;
 	bool read_only;
+	bool have_authkey;	/* authkey loaded from authcode.key */
+	uint8_t authkey[32];	/* secret: wiped by store_close() */
 	char dir[256];
 };
 
@@ -155,8 +158,39 @@ int	store__line_decode(const MDB_val *k, const MDB_val *v,
 int	store__line_read(struct store *st, MDB_txn *txn,
 	    struct store_line *out, const char *partition, const char *ext);
 
-/* Schema migration 1 -> 2: line records gain a label. */
-int	store__migrate_lines_v1(struct store *st, MDB_txn *txn);
+/* Schema migrations 1 -> 2 (label) and 2 -> 3 (class, after-hours,
+ * budget): line records are rewritten in the current layout. */
+int	store__migrate_lines(struct store *st, MDB_txn *txn);
+
+/* One change to a line: `fn` edits l (read, or defaults when the line has
+ * no record) and names the audit entry in ch (action NULL: not audited).
+ * It returns 0 to write, 1 when nothing changed, or a negative errno.
+ * store__line_modify() runs it in one write transaction. */
+struct store__line_change {
+	const char *action;
+	char old_value[STORE_SETTING_MAX];
+	char new_value[STORE_SETTING_MAX];
+};
+
+typedef int (*store__line_edit_fn)(struct store *st, MDB_txn *txn,
+	    struct store_line *l, const void *arg,
+	    struct store__line_change *ch);
+
+int	store__line_modify(struct store *st, const char *partition,
+	    const char *ext, store__line_edit_fn fn, const void *arg,
+	    const struct store_actor *actor);
+
+/* Name of a lock state ("unlocked", "user", "admin", "budget"). */
+const char *store__lock_name(uint8_t lock);
+
+/* Loads authcode.key into st (creating it when writable); store_open()
+ * calls it so the call path never touches the file. */
+int	store__authkey_load(struct store *st);
+
+/* The authorization code key (HMAC-SHA256 of the code), for lookups. */
+int	store__authcode_key(struct store *st, const char *code,
+	    uint8_t out[32]);
+int	store__authcode_decode(const MDB_val *v, struct store_authcode *out);
 
 /* Record decoders for store_check(). */
 int	store__binding_decode(const MDB_val *k, const MDB_val *v,

@@ -10,7 +10,8 @@
 #include "util.h"
 
 #define LINE_REC_V1 1 /* schema 1: no label */
-#define LINE_REC_V2 2
+#define LINE_REC_V2 2 /* schema 2: no class, after-hours or budget */
+#define LINE_REC_V3 3
 #define LINE_KEY_MAX (STORE_PARTITION_MAX + STORE_EXT_MAX)
 
 static bool
@@ -65,6 +66,7 @@ store_line_defaults(struct store_line *l, const char *partition,
 	ll_strlcpy(l->partition, part_or_default(partition),
 	           sizeof(l->partition));
 	ll_strlcpy(l->ext, ext ? ext : "", sizeof(l->ext));
+	l->cor_class = STORE_CLASS_NONE;
 }
 
 bool
@@ -76,7 +78,7 @@ store_line_pin_is_blocked(const struct store_line *l, int64_t now)
 static void
 line_encode(struct store__enc *e, const struct store_line *l)
 {
-	store__enc_init(e, LINE_REC_V2);
+	store__enc_init(e, LINE_REC_V3);
 	store__put_str(e, l->label);
 	store__put_u8(e, l->lock);
 	store__put_str(e, l->locked_by);
@@ -90,12 +92,48 @@ line_encode(struct store__enc *e, const struct store_line *l)
 	store__put_str(e, l->redirect_uri);
 	store__put_u8(e, l->block_incoming);
 	store__put_i64(e, l->updated);
+	store__put_u8(e, l->cor_class);
+	store__put_i64(e, l->afterhours_until);
+	store__put_u32(e, l->budget.calls);
+	store__put_u8(e, l->budget.period);
+	store__put_u32(e, l->budget.minutes);
+	store__put_u32(e, l->budget.used_calls);
+	store__put_u32(e, l->budget.used_seconds);
+	store__put_u32(e, l->budget.calls_period);
+	store__put_u32(e, l->budget.seconds_period);
 }
 
-/* Decodes a record of version 2, or of version 1 when `v1_ok`. */
+/* The fields schema 3 added; older records keep their defaults. */
+static void
+line_decode_v3(struct store__dec *d, struct store_line *l)
+{
+	l->cor_class = store__get_u8(d);
+	l->afterhours_until = store__get_i64(d);
+	l->budget.calls = store__get_u32(d);
+	l->budget.period = store__get_u8(d);
+	l->budget.minutes = store__get_u32(d);
+	l->budget.used_calls = store__get_u32(d);
+	l->budget.used_seconds = store__get_u32(d);
+	l->budget.calls_period = store__get_u32(d);
+	l->budget.seconds_period = store__get_u32(d);
+}
+
+static bool
+line_is_sane(const struct store_line *l)
+{
+	return l->lock <= STORE_LOCK_BUDGET &&
+	       l->locked_action <= STORE_ACTION_REDIRECT &&
+	       l->block_incoming <= STORE_ON &&
+	       (l->cor_class < STORE_CLASS_COUNT ||
+	        l->cor_class == STORE_CLASS_NONE) &&
+	       l->budget.period <= STORE_PERIOD_DAY;
+}
+
+/* Decodes a record of the current version, or of an older one when
+ * `old_ok` (migrations). */
 static int
 line_decode_v(const MDB_val *k, const MDB_val *v, struct store_line *out,
-              bool v1_ok)
+              bool old_ok)
 {
 	const char *key = k->mv_data;
 	const char *nul = memchr(key, '\0', k->mv_size);
@@ -104,7 +142,8 @@ line_decode_v(const MDB_val *k, const MDB_val *v, struct store_line *out,
 	uint8_t ver = store__dec_init(&d, v);
 	size_t pl;
 
-	if (!nul || (ver != LINE_REC_V2 && !(v1_ok && ver == LINE_REC_V1)))
+	if (!nul || ver < LINE_REC_V1 || ver > LINE_REC_V3 ||
+	    (ver != LINE_REC_V3 && !old_ok))
 		return -EBADMSG;
 	pl = (size_t)(nul - key);
 	if (pl >= sizeof(l.partition) || k->mv_size - pl - 1 >= sizeof(l.ext))
@@ -127,9 +166,9 @@ line_decode_v(const MDB_val *k, const MDB_val *v, struct store_line *out,
 	store__get_str(&d, l.redirect_uri, sizeof(l.redirect_uri));
 	l.block_incoming = store__get_u8(&d);
 	l.updated = store__get_i64(&d);
-	if (store__dec_end(&d) < 0 || l.lock > STORE_LOCK_BUDGET ||
-	    l.locked_action > STORE_ACTION_REDIRECT ||
-	    l.block_incoming > STORE_ON)
+	if (ver >= LINE_REC_V3)
+		line_decode_v3(&d, &l);
+	if (store__dec_end(&d) < 0 || !line_is_sane(&l))
 		return -EBADMSG;
 	*out = l;
 	return 0;
@@ -190,8 +229,10 @@ line_write(struct store *st, MDB_txn *txn, const struct store_line *l)
 	return store__err(mdb_put(txn, st->dbi[STORE_DB_LINES], &k, &v, 0));
 }
 
+/* Schema 1 -> 2 (label) and 2 -> 3 (class, after-hours, budget): every
+ * line record is decoded as its version and written as the current one. */
 int
-store__migrate_lines_v1(struct store *st, MDB_txn *txn)
+store__migrate_lines(struct store *st, MDB_txn *txn)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -216,24 +257,11 @@ store__migrate_lines_v1(struct store *st, MDB_txn *txn)
 	return rc == MDB_NOTFOUND ? 0 : store__err(rc);
 }
 
-/* One change to a line: `fn` edits l (read, or defaults when the line has
- * no record) and names the audit entry. It returns 0 to write, 1 when
- * nothing changed, or a negative errno. */
-struct line_change {
-	const char *action;
-	char old_value[STORE_SETTING_MAX];
-	char new_value[STORE_SETTING_MAX];
-};
-
-typedef int (*line_edit_fn)(struct store *st, MDB_txn *txn,
-                            struct store_line *l, const void *arg,
-                            struct line_change *ch);
-
-static int
-line_modify(struct store *st, const char *partition, const char *ext,
-            line_edit_fn fn, const void *arg, const struct store_actor *actor)
+int
+store__line_modify(struct store *st, const char *partition, const char *ext,
+            store__line_edit_fn fn, const void *arg, const struct store_actor *actor)
 {
-	struct line_change ch = {0};
+	struct store__line_change ch = {0};
 	struct store_line l;
 	char subject[STORE_PARTITION_MAX + STORE_EXT_MAX];
 	MDB_txn *txn;
@@ -268,8 +296,8 @@ line_modify(struct store *st, const char *partition, const char *ext,
 	return store__commit(st, txn);
 }
 
-static const char *
-lock_name(uint8_t lock)
+const char *
+store__lock_name(uint8_t lock)
 {
 	static const char *const names[] = {"unlocked", "user", "admin",
 	                                    "budget"};
@@ -293,7 +321,7 @@ struct lock_arg {
 
 static int
 edit_lock(struct store *st, MDB_txn *txn, struct store_line *l, const void *arg,
-          struct line_change *ch)
+          struct store__line_change *ch)
 {
 	const struct lock_arg *a = arg;
 
@@ -301,8 +329,8 @@ edit_lock(struct store *st, MDB_txn *txn, struct store_line *l, const void *arg,
 	if (lock_rank(a->how) <= lock_rank(l->lock))
 		return 1;
 	ch->action = "line.lock";
-	ll_strlcpy(ch->old_value, lock_name(l->lock), sizeof(ch->old_value));
-	ll_strlcpy(ch->new_value, lock_name(a->how), sizeof(ch->new_value));
+	ll_strlcpy(ch->old_value, store__lock_name(l->lock), sizeof(ch->old_value));
+	ll_strlcpy(ch->new_value, store__lock_name(a->how), sizeof(ch->new_value));
 	l->lock = a->how;
 	l->locked_at = store__now();
 	ll_strlcpy(l->locked_by, a->actor->name, sizeof(l->locked_by));
@@ -319,12 +347,12 @@ store_line_lock(struct store *st, const char *partition, const char *ext,
 	if (how != STORE_LOCK_USER && how != STORE_LOCK_ADMIN &&
 	    how != STORE_LOCK_BUDGET)
 		return -EINVAL;
-	return line_modify(st, partition, ext, edit_lock, &a, a.actor);
+	return store__line_modify(st, partition, ext, edit_lock, &a, a.actor);
 }
 
 static int
 edit_unlock(struct store *st, MDB_txn *txn, struct store_line *l,
-            const void *arg, struct line_change *ch)
+            const void *arg, struct store__line_change *ch)
 {
 	const bool *as_admin = arg;
 
@@ -334,8 +362,8 @@ edit_unlock(struct store *st, MDB_txn *txn, struct store_line *l,
 	if (!*as_admin && l->lock != STORE_LOCK_USER)
 		return -EPERM;
 	ch->action = "line.unlock";
-	ll_strlcpy(ch->old_value, lock_name(l->lock), sizeof(ch->old_value));
-	ll_strlcpy(ch->new_value, lock_name(STORE_LOCK_NONE),
+	ll_strlcpy(ch->old_value, store__lock_name(l->lock), sizeof(ch->old_value));
+	ll_strlcpy(ch->new_value, store__lock_name(STORE_LOCK_NONE),
 	           sizeof(ch->new_value));
 	l->lock = STORE_LOCK_NONE;
 	l->locked_at = 0;
@@ -347,13 +375,13 @@ int
 store_line_unlock(struct store *st, const char *partition, const char *ext,
                   bool as_admin, const struct store_actor *actor)
 {
-	return line_modify(st, partition, ext, edit_unlock, &as_admin,
+	return store__line_modify(st, partition, ext, edit_unlock, &as_admin,
 	                   store__actor_or_system(actor));
 }
 
 static int
 edit_pin(struct store *st, MDB_txn *txn, struct store_line *l, const void *arg,
-         struct line_change *ch)
+         struct store__line_change *ch)
 {
 	const struct store_hash *h = arg;
 	bool had = store_hash_is_set(&l->pin);
@@ -379,7 +407,7 @@ store_line_pin_set(struct store *st, const char *partition, const char *ext,
 	if (h && (h->iterations < STORE_HASH_ITER_MIN ||
 	          h->iterations > STORE_HASH_ITER_MAX))
 		return -EINVAL;
-	return line_modify(st, partition, ext, edit_pin, h, actor);
+	return store__line_modify(st, partition, ext, edit_pin, h, actor);
 }
 
 struct fail_arg {
@@ -390,7 +418,7 @@ struct fail_arg {
 
 static int
 edit_pin_fail(struct store *st, MDB_txn *txn, struct store_line *l,
-              const void *arg, struct line_change *ch)
+              const void *arg, struct store__line_change *ch)
 {
 	struct fail_arg *a = (struct fail_arg *)arg;
 	struct store_settings s;
@@ -430,7 +458,7 @@ store_line_pin_fail(struct store *st, const char *partition, const char *ext,
                     const struct store_actor *actor)
 {
 	struct fail_arg a = {now, 0, actor};
-	int rc = line_modify(st, partition, ext, edit_pin_fail, &a, actor);
+	int rc = store__line_modify(st, partition, ext, edit_pin_fail, &a, actor);
 
 	if (rc == 0 && blocked_until)
 		*blocked_until = a.blocked_until;
@@ -439,7 +467,7 @@ store_line_pin_fail(struct store *st, const char *partition, const char *ext,
 
 static int
 edit_pin_ok(struct store *st, MDB_txn *txn, struct store_line *l,
-            const void *arg, struct line_change *ch)
+            const void *arg, struct store__line_change *ch)
 {
 	(void)st, (void)txn, (void)arg;
 	if (l->pin_failures == 0 && l->pin_window_start == 0)
@@ -457,7 +485,7 @@ int
 store_line_pin_ok(struct store *st, const char *partition, const char *ext,
                   const struct store_actor *actor)
 {
-	return line_modify(st, partition, ext, edit_pin_ok, NULL, actor);
+	return store__line_modify(st, partition, ext, edit_pin_ok, NULL, actor);
 }
 
 struct override_arg {
@@ -481,7 +509,7 @@ override_text(char *buf, size_t cap, uint8_t action, const char *uri,
 
 static int
 edit_override(struct store *st, MDB_txn *txn, struct store_line *l,
-              const void *arg, struct line_change *ch)
+              const void *arg, struct store__line_change *ch)
 {
 	const struct override_arg *a = arg;
 
@@ -512,7 +540,7 @@ store_line_override_set(struct store *st, const char *partition,
 	    (unsigned)block_incoming > STORE_ON || !store__uri_ok(a.uri) ||
 	    (action == STORE_ACTION_REDIRECT && !a.uri[0]))
 		return -EINVAL;
-	return line_modify(st, partition, ext, edit_override, &a, actor);
+	return store__line_modify(st, partition, ext, edit_override, &a, actor);
 }
 
 static bool
@@ -524,7 +552,7 @@ label_char_ok(int c)
 
 static int
 edit_label(struct store *st, MDB_txn *txn, struct store_line *l,
-           const void *arg, struct line_change *ch)
+           const void *arg, struct store__line_change *ch)
 {
 	const char *label = arg;
 
@@ -545,16 +573,13 @@ store_line_label_set(struct store *st, const char *partition, const char *ext,
 	if (!label ||
 	    (*label && !store__name_ok(label, STORE_LABEL_MAX, label_char_ok)))
 		return -EINVAL;
-	return line_modify(st, partition, ext, edit_label, label, actor);
+	return store__line_modify(st, partition, ext, edit_label, label, actor);
 }
 
 static bool
 line_valid(const struct store_line *l)
 {
-	return l->lock <= STORE_LOCK_BUDGET &&
-	       l->locked_action <= STORE_ACTION_REDIRECT &&
-	       l->block_incoming <= STORE_ON &&
-	       store__uri_ok(l->redirect_uri) &&
+	return line_is_sane(l) && store__uri_ok(l->redirect_uri) &&
 	       (!l->label[0] ||
 	        store__name_ok(l->label, STORE_LABEL_MAX, label_char_ok)) &&
 	       strnlen(l->locked_by, sizeof(l->locked_by)) <

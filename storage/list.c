@@ -12,6 +12,16 @@
 static const char *const list_names[STORE_LIST_COUNT] = {
     [STORE_LIST_EMERGENCY] = "emergency",
     [STORE_LIST_ALLOW] = "allow",
+    [STORE_LIST_BLOCK] = "block",
+    [STORE_LIST_AFTERHOURS] = "afterhours",
+    [STORE_LIST_CLASS0] = "class0",
+    [STORE_LIST_CLASS0 + 1] = "class1",
+    [STORE_LIST_CLASS0 + 2] = "class2",
+    [STORE_LIST_CLASS0 + 3] = "class3",
+    [STORE_LIST_CLASS0 + 4] = "class4",
+    [STORE_LIST_CLASS0 + 5] = "class5",
+    [STORE_LIST_CLASS0 + 6] = "class6",
+    [STORE_LIST_CLASS0 + 7] = "class7",
 };
 
 /* Numbers emergency services answer on in Europe, North America,
@@ -24,6 +34,17 @@ const char *
 store_list_name(enum store_list list)
 {
 	return (unsigned)list < STORE_LIST_COUNT ? list_names[list] : "?";
+}
+
+_Static_assert(STORE_CLASS_COUNT == 8, "one list name per class");
+
+int
+store_list_by_name(const char *name)
+{
+	for (size_t i = 0; name && i < STORE_LIST_COUNT; i++)
+		if (strcmp(list_names[i], name) == 0)
+			return (int)i;
+	return -ENOENT;
 }
 
 static bool

@@ -1,6 +1,7 @@
 /* Global settings: one record per key holding the value's canonical text,
  * so a key added later simply reads as its default in an older
  * environment. Every value is validated on the way in. */
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ enum setting_kind {
 	K_U32,
 	K_FC,     /* feature code: * or # then 1..6 digits */
 	K_PREFIX, /* 0..7 digits */
+	K_HOURS,  /* "HH:MM-HH:MM" or "closed" */
 };
 
 struct setting_def {
@@ -64,6 +66,40 @@ static const struct setting_def defs[] = {
     {"pin_hash_iterations", K_U32, S_OFF(pin_hash_iterations), 0,
      STORE_HASH_ITER_MIN, STORE_HASH_ITER_MAX, "10000",
      "PBKDF2 iterations for new PINs and passwords"},
+    {"block_anonymous", K_BOOL, S_OFF(block_anonymous), 0, 0, 0, "off",
+     "on|off: refuse incoming calls from anonymous callers"},
+    {"blocked_action", K_ACTION, S_OFF(blocked_action), 0, 0, 0, "reject",
+     "reject|redirect: what blocked and anonymous callers get"},
+    {"blocked_code", K_U16, S_OFF(blocked_code), 0, 400, 699, "603",
+     "SIP status for callers on the block list"},
+    {"anonymous_code", K_U16, S_OFF(anonymous_code), 0, 400, 699, "433",
+     "SIP status for anonymous callers (RFC 5079: 433)"},
+    {"blocked_uri", K_URI, S_STR(blocked_uri), 0, 0, "",
+     "redirect target for blocked callers (\"\": redirect_uri)"},
+    {"afterhours_action", K_ACTION, S_OFF(afterhours_action), 0, 0, 0,
+     "reject", "reject|redirect: what after-hours calls get"},
+    {"afterhours_uri", K_URI, S_STR(afterhours_uri), 0, 0, "",
+     "redirect target after hours (\"\": redirect_uri)"},
+    {"feature_afterhours", K_FC, S_STR(fc_afterhours), 0, 0, "*74",
+     "feature code + PIN that opens the line after hours"},
+    {"afterhours_override_minutes", K_U32, S_OFF(afterhours_override_minutes),
+     0, 1, 10080, "60", "minutes a *74 override lasts"},
+    {"hours_sun", K_HOURS, S_OFF(hours[0]), 0, 0, 0, "00:00-24:00",
+     "Sunday's opening hours: HH:MM-HH:MM (may cross midnight) or closed"},
+    {"hours_mon", K_HOURS, S_OFF(hours[1]), 0, 0, 0, "00:00-24:00",
+     "Monday's opening hours"},
+    {"hours_tue", K_HOURS, S_OFF(hours[2]), 0, 0, 0, "00:00-24:00",
+     "Tuesday's opening hours"},
+    {"hours_wed", K_HOURS, S_OFF(hours[3]), 0, 0, 0, "00:00-24:00",
+     "Wednesday's opening hours"},
+    {"hours_thu", K_HOURS, S_OFF(hours[4]), 0, 0, 0, "00:00-24:00",
+     "Thursday's opening hours"},
+    {"hours_fri", K_HOURS, S_OFF(hours[5]), 0, 0, 0, "00:00-24:00",
+     "Friday's opening hours"},
+    {"hours_sat", K_HOURS, S_OFF(hours[6]), 0, 0, 0, "00:00-24:00",
+     "Saturday's opening hours"},
+    {"feature_authcode", K_FC, S_STR(fc_authcode), 0, 0, "*75",
+     "prefix for an authorization code: *75 CODE * NUMBER"},
 };
 
 const struct store_setting_info *
@@ -146,6 +182,38 @@ digits_ok(const char *s, size_t min, size_t max)
 	return n >= min && n <= max && strspn(s, "0123456789") == n;
 }
 
+/* "HH:MM" into minutes of the day; 24:00 only when `end`. */
+static int
+parse_hhmm(const char *v, bool end, uint16_t *out)
+{
+	unsigned h, m;
+	int used = 0;
+
+	if (strlen(v) < 5 || sscanf(v, "%2u:%2u%n", &h, &m, &used) != 2 ||
+	    used != 5 || !isdigit((unsigned char)v[0]) ||
+	    !isdigit((unsigned char)v[3]) || m > 59 ||
+	    (h > 23 && !(end && h == 24 && m == 0)))
+		return -EINVAL;
+	*out = (uint16_t)(h * 60 + m);
+	return 0;
+}
+
+static int
+parse_hours(const char *v, struct store_hours *out)
+{
+	struct store_hours h;
+
+	if (strcasecmp(v, "closed") == 0) {
+		out->open = out->close = 0;
+		return 0;
+	}
+	if (strlen(v) != 11 || v[5] != '-' || parse_hhmm(v, false, &h.open) ||
+	    parse_hhmm(v + 6, true, &h.close) || h.open == h.close)
+		return -EINVAL;
+	*out = h;
+	return 0;
+}
+
 /* Parses v into the field of `d` in s; *why names the rule broken. */
 static int
 setting_parse_one(struct store_settings *s, const struct setting_def *d,
@@ -157,11 +225,16 @@ setting_parse_one(struct store_settings *s, const struct setting_def *d,
 	switch (d->kind) {
 	case K_ACTION:
 		if (strcasecmp(v, "reject") == 0)
-			s->locked_action = STORE_ACTION_REJECT;
+			*(uint8_t *)base = STORE_ACTION_REJECT;
 		else if (strcasecmp(v, "redirect") == 0)
-			s->locked_action = STORE_ACTION_REDIRECT;
+			*(uint8_t *)base = STORE_ACTION_REDIRECT;
 		else
 			return *why = "must be reject or redirect", -EINVAL;
+		return 0;
+	case K_HOURS:
+		if (parse_hours(v, (struct store_hours *)(void *)base) < 0)
+			return *why = "must be HH:MM-HH:MM or closed",
+			       -EINVAL;
 		return 0;
 	case K_URI:
 		if (!store__uri_ok(v))
@@ -205,7 +278,8 @@ setting_parse_one(struct store_settings *s, const struct setting_def *d,
 static int
 settings_validate(const struct store_settings *s, const char **why)
 {
-	const char *fc[] = {s->fc_lock, s->fc_unlock, s->fc_pin};
+	const char *fc[] = {s->fc_lock, s->fc_unlock, s->fc_pin,
+	                    s->fc_afterhours, s->fc_authcode};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fc); i++)
 		for (size_t j = 0; j < ARRAY_SIZE(fc); j++)
@@ -279,10 +353,20 @@ store_setting_format(const struct store_settings *s, const char *key, char *buf,
 	switch (d->kind) {
 	case K_ACTION:
 		n = snprintf(buf, len, "%s",
-		             s->locked_action == STORE_ACTION_REDIRECT
+		             *(const uint8_t *)base == STORE_ACTION_REDIRECT
 		                 ? "redirect"
 		                 : "reject");
 		break;
+	case K_HOURS: {
+		const struct store_hours *h = (const void *)base;
+
+		n = h->open == h->close
+		        ? snprintf(buf, len, "closed")
+		        : snprintf(buf, len, "%02u:%02u-%02u:%02u",
+		                   h->open / 60u, h->open % 60u, h->close / 60u,
+		                   h->close % 60u);
+		break;
+	}
 	case K_BOOL:
 		n = snprintf(buf, len, "%s",
 		             *(const bool *)base ? "on" : "off");

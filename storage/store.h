@@ -53,6 +53,11 @@
 #define STORE_SALT_LEN		16
 #define STORE_DK_LEN		32	/* PBKDF2-HMAC-SHA256 output */
 #define STORE_TOKEN_LEN		44	/* API token text, NUL included */
+#define STORE_CLASS_COUNT	8	/* classes of restriction 0..7 */
+#define STORE_CLASS_NONE	0xff	/* a line's class: unrestricted */
+#define STORE_AUTHCODE_MIN	4	/* digits of an authorization code */
+#define STORE_AUTHCODE_MAX	12
+#define STORE_AUTHCODE_NAME_MAX	16	/* fits the CDR's auth_code field */
 #define STORE_SESSION_ID_LEN	44	/* session id / CSRF token text */
 
 /* The partition lines live in when none is given. */
@@ -67,6 +72,7 @@
 
 struct store;		/* opaque: the environment and its tables */
 struct store_snapshot;	/* opaque: one reusable read transaction */
+struct store_authcode;	/* an authorization code's record, below */
 
 /* Filled by main.c from [storage]; linelockctl fills it from -d. */
 struct store_config {
@@ -93,7 +99,7 @@ struct store_actor {
  * one step by step to STORE_SCHEMA_VERSION in one write transaction.
  * On 0, *out is owned by the caller until store_close(). -EINVAL (bad
  * dir), -EPROTO (schema newer than this binary), -ENOSPC, -EIO, -ENOMEM. */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 int	store_open(struct store **out, const struct store_config *cfg);
 
 /* Closes the environment; every snapshot must have been freed. NULL ok. */
@@ -163,6 +169,23 @@ enum store_tristate {
 	STORE_ON,
 };
 
+enum store_budget_period {
+	STORE_PERIOD_MONTH = 0,
+	STORE_PERIOD_DAY,
+};
+
+/* A line's call budget and what it has used. Periods are local calendar
+ * days and months; a period id is YYYYMMDD (day) or YYYYMM (month). */
+struct store_budget {
+	uint32_t calls;		/* calls per `period`; 0: no call limit */
+	uint8_t period;		/* enum store_budget_period of `calls` */
+	uint32_t minutes;	/* minutes per month; 0: no minute limit */
+	uint32_t used_calls;	/* in period `calls_period` */
+	uint32_t used_seconds;	/* in month `seconds_period` */
+	uint32_t calls_period;	/* period id of used_calls */
+	uint32_t seconds_period;	/* month id of used_seconds */
+};
+
 /* A line: (partition, extension). Every device bound to it shares its
  * lock. A line without a record is unlocked, has no PIN and inherits
  * every setting (store_line_defaults()). Copied out of LMDB: the caller
@@ -183,6 +206,12 @@ struct store_line {
 	char redirect_uri[STORE_URI_MAX];	/* "": the setting's */
 	uint8_t block_incoming;		/* enum store_tristate */
 	int64_t updated;		/* unix seconds of the last change */
+	/* Schema 3: */
+	uint8_t cor_class;		/* class of restriction 0..7, or
+					 * STORE_CLASS_NONE (unrestricted) */
+	int64_t afterhours_until;	/* after-hours override end, unix
+					 * seconds; 0: none */
+	struct store_budget budget;	/* limits 0: no budget */
 };
 
 /* Fills l as a line without a record: unlocked, no PIN, inheriting. */
@@ -270,11 +299,69 @@ int	store_line_delete(struct store *st, const char *partition,
 int	store_line_import(struct store *st, const struct store_line *lines,
 	    size_t n, const struct store_actor *actor);
 
+/* Sets a line's class of restriction (0..STORE_CLASS_COUNT-1, or
+ * STORE_CLASS_NONE: unrestricted). -EINVAL. Audited "line.class". */
+int	store_line_class_set(struct store *st, const char *partition,
+	    const char *ext, uint8_t cor_class,
+	    const struct store_actor *actor);
+
+/* Opens the line for the after-hours rule until `until` (unix seconds;
+ * 0 ends an override). The B2BUA calls it after the *74 PIN checked out,
+ * with until = now + afterhours_override_minutes * 60. Audited
+ * "line.afterhours". */
+int	store_line_afterhours_set(struct store *st, const char *partition,
+	    const char *ext, int64_t until, const struct store_actor *actor);
+
+/* ---- call budgets (CONFIG_POLICY_BUDGET; -ENOTSUP without it) ------- */
+
+/* Sets a line's limits (calls per day or month, minutes per month; 0 is
+ * no limit; all 0 removes the budget). The used counters stay. -EINVAL.
+ * Audited "line.budget". */
+int	store_line_budget_set(struct store *st, const char *partition,
+	    const char *ext, uint32_t calls, enum store_budget_period period,
+	    uint32_t minutes, const struct store_actor *actor);
+
+/* Clears the used counters (an administrator's fresh start) and lifts a
+ * budget lock. Audited "line.budget_reset". */
+int	store_line_budget_reset(struct store *st, const char *partition,
+	    const char *ext, const struct store_actor *actor);
+
+/* Charges one ended outgoing call of `seconds` (0 for an unanswered one
+ * when only answered calls should count: the caller decides) at `now`.
+ * Counters roll over at the local day/month boundary. When a limit is
+ * reached the line gets the BUDGET lock, audited "line.lock" by actor
+ * "system"; counting itself is bookkeeping and not audited. A line
+ * without a budget is not written. *locked (may be NULL) tells whether
+ * this charge locked the line. 0 (also without CONFIG_POLICY_BUDGET, so
+ * the B2BUA calls it unconditionally), -EINVAL, storage errors. */
+int	store_budget_charge(struct store *st, const char *partition,
+	    const char *ext, uint32_t seconds, int64_t now, bool *locked);
+
+/* Lifts the BUDGET lock of every line whose spent period has rolled over
+ * at `now` (audited "line.unlock" by "system"). Returns how many were
+ * unlocked. The B2BUA runs it from a timer (once a minute is plenty). */
+int	store_budget_rollover(struct store *st, int64_t now);
+
+/* Period id (YYYYMMDD or YYYYMM, local time) of `now`. */
+uint32_t	store_budget_period_id(enum store_budget_period period,
+	    int64_t now);
+
+/* True when the budget's limits are reached for period ids as of now. */
+bool	store_budget_is_spent(const struct store_budget *b, int64_t now);
+
 /* Validates an extension or partition name: 1..31 of [0-9A-Za-z_.+-]. */
 bool	store_ext_is_valid(const char *ext);
 bool	store_partition_is_valid(const char *partition);
 
 /* ---- settings ------------------------------------------------------ */
+
+/* Opening hours of one weekday, minutes of the local day. open == close:
+ * closed all day. close < open: open from `open` until `close` of the
+ * next day (a night shift across midnight). close may be 1440 (24:00). */
+struct store_hours {
+	uint16_t open;
+	uint16_t close;
+};
 
 /* The global settings, decoded, with defaults for every key not set. */
 struct store_settings {
@@ -291,6 +378,21 @@ struct store_settings {
 	bool notify_on_lock;		/* on: SIP MESSAGE to the devices */
 	char outside_line_prefix[STORE_PREFIX_MAX];	/* "" */
 	uint32_t pin_hash_iterations;	/* STORE_HASH_ITER_DEFAULT */
+	/* Inbound blocking (CONFIG_POLICY_INBOUND_BLOCK). */
+	bool block_anonymous;		/* off */
+	uint8_t blocked_action;		/* REJECT (default) or REDIRECT */
+	uint16_t blocked_code;		/* 603; 400..699 */
+	uint16_t anonymous_code;	/* 433 (RFC 5079); 400..699 */
+	char blocked_uri[STORE_URI_MAX];	/* "": redirect_uri */
+	/* After hours (CONFIG_POLICY_AFTER_HOURS). */
+	uint8_t afterhours_action;	/* REJECT (default) or REDIRECT */
+	char afterhours_uri[STORE_URI_MAX];	/* "": redirect_uri */
+	char fc_afterhours[STORE_FC_MAX];	/* "*74" */
+	uint32_t afterhours_override_minutes;	/* 60 */
+	struct store_hours hours[7];	/* by weekday, 0 = Sunday; default
+					 * 00:00-24:00 (always open) */
+	/* Classes of restriction (CONFIG_POLICY_AUTH_CODES). */
+	char fc_authcode[STORE_FC_MAX];	/* "*75" */
 };
 
 /* Fills s with every default. */
@@ -335,11 +437,17 @@ const struct store_setting_info *store_setting_info(size_t i);
 
 enum store_list {
 	STORE_LIST_EMERGENCY = 0,	/* always forwarded */
-	STORE_LIST_ALLOW,		/* forwarded even when locked */
+	STORE_LIST_ALLOW,		/* forwarded even when locked or
+					 * restricted */
+	STORE_LIST_BLOCK,		/* incoming callers refused */
+	STORE_LIST_AFTERHOURS,		/* dialled numbers blocked after hours */
+	STORE_LIST_CLASS0,		/* what class 0 may dial; class c is
+					 * STORE_LIST_CLASS0 + c */
 };
-#define STORE_LIST_COUNT 2
+#define STORE_LIST_COUNT (STORE_LIST_CLASS0 + STORE_CLASS_COUNT)
 
-/* Name of a list ("emergency", "allow"). */
+/* Name of a list ("emergency", "allow", "block", "afterhours", "class0"
+ * .. "class7"). */
 const char *store_list_name(enum store_list list);
 
 /* Copies the list's patterns (insertion order) into out; returns the
@@ -347,6 +455,9 @@ const char *store_list_name(enum store_list list);
  * 999, 000, 110, 118, 119; its allowlist is empty. */
 int	store_list_get(struct store *st, enum store_list list,
 	    char (*out)[STORE_PATTERN_MAX], size_t max);
+
+/* The list called `name`, or -ENOENT. */
+int	store_list_by_name(const char *name);
 
 /* Adds a pattern. Storage checks only length and characters
  * ([0-9XZNxzn*#+.!\[\]-]); callers check the syntax first with
@@ -396,6 +507,51 @@ uint64_t	store_snapshot_generation(struct store_snapshot *sn);
 /* Reads a list in the snapshot (as store_list_get()). */
 int	store_snapshot_list(struct store_snapshot *sn, enum store_list list,
 	    char (*out)[STORE_PATTERN_MAX], size_t max);
+
+/* Looks an authorization code up in the snapshot (see store_authcode_*
+ * below): 0 and *out filled, -ENOENT, -EINVAL (not 4..12 digits). */
+int	store_snapshot_authcode(struct store_snapshot *sn,
+	    struct store_authcode *out, const char *code);
+
+/* ---- authorization codes ------------------------------------------ */
+
+/* An authorization code lets a call its line's class forbids go through,
+ * with the rights of the class the code grants. Only a keyed hash of the
+ * code is stored: HMAC-SHA256 under a 32-byte random key kept in the
+ * file `authcode.key` of the storage dir (0600), not in the database, so
+ * a copy of data.mdb (backup, mdb_dump) does not let anyone test codes
+ * offline. Unlike PINs the hash is fast on purpose: a code must be found
+ * among all codes on the call path (it is the lookup key), and a 4..12
+ * digit space gains little from a slow hash; online guessing is bounded
+ * by the line's failed-PIN counters instead. */
+struct store_authcode {
+	char name[STORE_AUTHCODE_NAME_MAX];	/* [0-9A-Za-z_.-]; for CDRs */
+	uint8_t cor_class;	/* class granted, or STORE_CLASS_NONE (all) */
+	int64_t created;
+	char created_by[STORE_ACTOR_MAX];
+};
+
+/* Adds a code (4..12 digits; the caller wipes its copy). -EEXIST when
+ * the name or the code is taken, -EINVAL, -EROFS. Audited
+ * "authcode.add" (name and class, never the code). */
+int	store_authcode_add(struct store *st, const char *name,
+	    uint8_t cor_class, const char *code,
+	    const struct store_actor *actor);
+
+/* Deletes a code by name. -ENOENT. Audited "authcode.del". */
+int	store_authcode_del(struct store *st, const char *name,
+	    const struct store_actor *actor);
+
+/* Up to max codes in name order; returns the count. */
+int	store_authcode_list(struct store *st, struct store_authcode *out,
+	    size_t max);
+
+/* Finds the code's record: 0, -ENOENT, -EINVAL. */
+int	store_authcode_find(struct store *st, struct store_authcode *out,
+	    const char *code);
+
+/* Validates a code's text: 4..12 digits. */
+bool	store_authcode_is_valid(const char *code);
 
 /* ---- device bindings ----------------------------------------------- */
 

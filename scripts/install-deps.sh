@@ -16,7 +16,7 @@ BUILD_PKGS="build-essential pkg-config python3 python3-kconfiglib
 libuv1-dev libosip2-dev liblmdb-dev libmbedtls-dev libcjson-dev
 libinih-dev node-llhttp"
 TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev valgrind lmdb-utils
-sip-tester kamailio libsofia-sip-ua-dev sipvicious curl iproute2
+sip-tester kamailio kamailio-tls-modules libsofia-sip-ua-dev sipvicious curl iproute2
 procps psmisc netcat-openbsd busybox"
 BROWSER_PKGS="chromium nodejs npm"
 ALL_PKGS="gnuplot-nox wrk linux-perf"

@@ -4,6 +4,10 @@
  * of it got 2xx answers; 1 on any failure, 2 on bad usage, 3 on timeout.
  *
  *   ll_sofia_ua -b BIND_URL -p PROXY_URL -a AOR -d DIAL_URI [-t SECONDS]
+ *               [-T CERT_DIR]
+ *
+ * With -T the UA can speak TLS (RFC 3261 26.2): CERT_DIR holds Sofia's
+ * agent.pem (key and certificate) and cafile.pem.
  *
  * It does not fork or write files: its verdict is its exit code and its
  * stderr trace ("ua: ..." per step). */
@@ -15,6 +19,7 @@
 #include <sofia-sip/nua.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/tport_tag.h>
 
 struct ua {
 	su_home_t home[1];
@@ -139,24 +144,25 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: ll_sofia_ua -b BIND_URL -p PROXY_URL "
-			"-a AOR -d DIAL_URI [-t SECONDS]\n");
+			"-a AOR -d DIAL_URI [-t SECONDS] [-T CERT_DIR]\n");
 }
 
 int
 main(int argc, char **argv)
 {
 	struct ua ua = {.rc = -1};
-	const char *bind = NULL, *proxy = NULL;
+	const char *bind = NULL, *proxy = NULL, *certs = NULL;
 	unsigned timeout = 20;
 	int c;
 
-	while ((c = getopt(argc, argv, "b:p:a:d:t:")) != -1) {
+	while ((c = getopt(argc, argv, "b:p:a:d:t:T:")) != -1) {
 		switch (c) {
 		case 'b': bind = optarg; break;
 		case 'p': proxy = optarg; break;
 		case 'a': ua.aor = optarg; break;
 		case 'd': ua.dial = optarg; break;
 		case 't': timeout = (unsigned)atoi(optarg); break;
+		case 'T': certs = optarg; break;
 		default: usage(); return 2;
 		}
 	}
@@ -170,7 +176,8 @@ main(int argc, char **argv)
 	ua.root = su_root_create(&ua);
 	ua.nua = nua_create(ua.root, ua_on_event, &ua, NUTAG_URL(bind),
 	    NUTAG_PROXY(proxy), NUTAG_OUTBOUND("no-options-keepalive no-validate"),
-	    SIPTAG_FROM_STR(ua.aor), TAG_END());
+	    SIPTAG_FROM_STR(ua.aor), TAG_IF(certs, TPTAG_CERTIFICATE(certs)),
+	    TAG_END());
 	if (!ua.nua) {
 		fprintf(stderr, "ua: nua_create failed on %s\n", bind);
 		return 1;

@@ -51,7 +51,7 @@ echo "same run idle; all processes summed: \`bench/callgrind.sh\`."
 echo
 echo "| system | calls ok | Ir loaded | Ir idle | Ir per call |"
 echo "|---|---|---|---|---|"
-for sys in ${B_SYSTEMS_OK:-kam-qm kam-tlsf linelock}; do
+for sys in ${B_SYSTEMS_OK-kam-qm kam-tlsf linelock}; do
 	[ "$sys" != sipp ] || continue
 	if busy=$(cg_total "$sys" "$B_CG_CALLS") && set -- $busy &&
 		[ "${2:-0}" -gt 0 ] && idle=$(cg_total "$sys" 0); then

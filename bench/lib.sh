@@ -271,7 +271,8 @@ b_ll_seed() {
 	"$ctl" -d "$db" set redirect_uri "$B_REDIRECT_URI" >/dev/null 2>&1 ||
 		true
 	if [ -x "$B_TOP/$BUILD/bench/ll_seed" ]; then
-		b_lock_records | "$B_TOP/$BUILD/bench/ll_seed" "$db"
+		b_lock_records | "$B_TOP/$BUILD/bench/ll_seed" "$db" \
+			"$B_REDIRECT_URI"
 		return
 	fi
 	# Without the seeder: reject-locked lines by the CLI (one process per

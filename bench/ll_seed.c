@@ -1,9 +1,8 @@
 /* Writes the benchmark's lock records into a linelock storage directory:
  * reads "EXT CODE" lines on stdin; CODE 403 locks the line (admin lock,
  * rejected with 403), 302 locks it and sets its locked action to
- * redirect (302 to the redirect URI setting). Faster than one linelockctl
- * process per line.
- *   ll_seed DIR < records */
+ * redirect (302 to URI). Faster than one linelockctl process per line.
+ *   ll_seed DIR URI < records */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +15,7 @@ static const struct store_actor ll_seed_actor = {
 };
 
 static int
-ll_seed_line(struct store *st, const char *ext, int code)
+ll_seed_line(struct store *st, const char *ext, int code, const char *uri)
 {
 	int rc;
 
@@ -24,7 +23,7 @@ ll_seed_line(struct store *st, const char *ext, int code)
 	if (rc < 0 || code != 302)
 		return rc;
 	return store_line_override_set(st, NULL, ext, STORE_ACTION_REDIRECT,
-	    "", STORE_INHERIT, &ll_seed_actor);
+	    uri, STORE_INHERIT, &ll_seed_actor);
 }
 
 int
@@ -36,14 +35,14 @@ main(int argc, char **argv)
 	unsigned n = 0;
 	int code, rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: ll_seed DIR < \"EXT CODE\" lines\n");
+	if (argc != 3) {
+		fprintf(stderr, "usage: ll_seed DIR URI < \"EXT CODE\" lines\n");
 		return 2;
 	}
 	ll_strlcpy(cfg.dir, argv[1], sizeof(cfg.dir));
 	rc = store_open(&st, &cfg);
 	while (rc == 0 && scanf("%31s %d", ext, &code) == 2) {
-		rc = ll_seed_line(st, ext, code);
+		rc = ll_seed_line(st, ext, code, argv[2]);
 		n++;
 	}
 	store_close(st);

@@ -52,7 +52,7 @@ active_calls() {
 
 echo "## Registrations and memory (linelock)"
 echo
-if [[ " ${B_SYSTEMS_OK:-linelock} " != *" linelock "* ]]; then
+if [[ " ${B_SYSTEMS_OK-linelock} " != *" linelock "* ]]; then
 	echo "Not run: no calls go through linelock in this build."
 	echo
 	exit 0

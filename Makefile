@@ -62,12 +62,14 @@ LINK_LIBS := $(BUILD)/libb2bua.a $(BUILD)/libweb.a $(BUILD)/libpolicy.a \
 AUTOCONF := $(BUILD)/include/autoconf.h
 
 .PHONY: all run test asan min defconfig allnoconfig menuconfig clean deps \
-	test-deps unit bench bench-pol fuzz cross style install
+	test-deps unit bench bench-pol bench-txn fuzz cross style install
 CTL := $(if $(wildcard linelockctl.c),$(BUILD)/linelockctl)
 all: $(BUILD)/linelockd $(CTL)
 
-$(KCONFIG_CONFIG):
-	$(PYTHON) -m alldefconfig Kconfig >/dev/null
+# A new option in Kconfig reaches an existing .config with its default
+# (make then re-reads .config, so room.mk lists and autoconf.h agree).
+$(KCONFIG_CONFIG): Kconfig
+	$(PYTHON) -m olddefconfig Kconfig >/dev/null
 
 $(AUTOCONF): $(KCONFIG_CONFIG) Kconfig
 	@mkdir -p $(dir $@)
@@ -144,6 +146,10 @@ bench:
 # pol_decide() latency, 100,000 lines and 1,000 patterns (storage helper).
 bench-pol: $(BUILD)/bench/pol_bench
 	$(BUILD)/bench/pol_bench 1000000 100000 1000
+# Transaction lookup, sip/'s hash table against libosip2's osip_t lists,
+# 10,000 open transactions (sip helper).
+bench-txn: $(BUILD)/bench/txn_bench
+	$(BUILD)/bench/txn_bench 10000 1000000
 $(BUILD)/bench/%: bench/%.c $(LIBS) $(AUTOCONF)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)

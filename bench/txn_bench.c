@@ -1,0 +1,175 @@
+/* Transaction lookup cost with N open server transactions: sip/'s hash
+ * table (sip__txn_find, RFC 3261 17.2.3 key) against libosip2's osip_t
+ * (__osip_find_transaction, behind osip_find_transaction_and_add_event,
+ * walks a list per transaction kind).
+ *   txn_bench [N [LOOKUPS]]   defaults 10000 and 1000000
+ * Prints ns per lookup for each, both looking up existing transactions
+ * (random ones) and a miss (a new request). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <osip2/osip.h>
+
+#include "sip/internal.h"
+
+static double
+bench__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int
+bench__invite(char *buf, size_t len, unsigned i)
+{
+	return snprintf(buf, len,
+	    "INVITE sip:100@192.0.2.1 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.%u:5060;branch=z9hG4bK%08x%08x\r\n"
+	    "From: <sip:a@192.0.2.9>;tag=f%u\r\n"
+	    "To: <sip:100@192.0.2.1>\r\n"
+	    "Call-ID: c%u@192.0.2.9\r\n"
+	    "CSeq: 1 INVITE\r\n"
+	    "Max-Forwards: 70\r\n"
+	    "Content-Length: 0\r\n\r\n",
+	    2 + i % 250, i * 2654435761u, i, i, i);
+}
+
+static osip_message_t *
+bench__parse(unsigned i)
+{
+	char text[512];
+	osip_message_t *m = NULL;
+	struct sip__parse_err err;
+	int n = bench__invite(text, sizeof(text), i);
+
+	if (sip__parse(&m, text, (size_t)n, false, &err) < 0)
+		fatal("bench: test INVITE %u does not parse", i);
+	return m;
+}
+
+/* No request arrives: the bench never receives. */
+static void
+bench__on_request(void *arg, struct sip_txn *st, const osip_message_t *req,
+    const struct sip_source *src)
+{
+	(void)arg;
+	(void)st;
+	(void)req;
+	(void)src;
+	abort();
+}
+
+/* sip/: N transactions in a real stack, then lookups by key. */
+static void
+bench__sip(unsigned n, unsigned lookups)
+{
+	struct sip_config cfg;
+	struct sip_tu tu = {.on_request = bench__on_request};
+	struct sip_stack *s = NULL;
+	uv_loop_t loop;
+	char (*keys)[256] = calloc(n + 1, sizeof(*keys));
+	unsigned found = 0;
+	double t0, t1;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.n_listen = 1;
+	cfg.max_transactions = n + 1;
+	if (!keys || net_endpoint_parse("udp:127.0.0.1", 5060,
+	    &cfg.listen[0]) < 0)
+		fatal("bench: setup");
+	((struct sockaddr_in *)&cfg.listen[0].addr)->sin_port = 0;
+	uv_loop_init(&loop);
+	if (sip_stack_new(&s, &loop, &cfg, &tu) < 0)
+		fatal("bench: sip_stack_new");
+	for (unsigned i = 0; i <= n; i++) {
+		osip_message_t *m = bench__parse(i);
+		struct sip_txn *t;
+
+		sip__txn_key_server(keys[i], sizeof(keys[i]), m, "INVITE");
+		if (i < n && sip__txn_new(&t, s, SIP_TXN_SERVER_INVITE,
+		    keys[i]) == 0)
+			t->req = m;
+		else
+			osip_message_free(m);
+	}
+	t0 = bench__now_ns();
+	for (unsigned i = 0; i < lookups; i++)
+		found += sip__txn_find(s, keys[(i * 7919u) % n]) != NULL;
+	t1 = bench__now_ns();
+	printf("sip/ hash table: %u txns, %u lookups (hits %u): "
+	       "%.1f ns/lookup\n", n, lookups, found, (t1 - t0) / lookups);
+	t0 = bench__now_ns();
+	for (unsigned i = 0; i < lookups; i++)
+		found += sip__txn_find(s, keys[n]) != NULL;
+	t1 = bench__now_ns();
+	printf("sip/ hash table: miss: %.1f ns/lookup\n",
+	    (t1 - t0) / lookups);
+	sip_stack_close(s, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	free(keys);
+}
+
+/* libosip2: N IST transactions in an osip_t, then the lookup
+ * osip_find_transaction_and_add_event does per incoming message
+ * (__osip_find_transaction without consuming the event). */
+static void
+bench__osip(unsigned n, unsigned lookups)
+{
+	osip_t *o = NULL;
+	osip_event_t **ev = calloc(n + 1, sizeof(*ev));
+	unsigned found = 0, k = lookups / 1000 ? lookups / 1000 : 1;
+	double t0, t1;
+
+	if (!ev || osip_init(&o) != 0)
+		fatal("bench: osip_init");
+	for (unsigned i = 0; i <= n; i++) {
+		osip_transaction_t *tr = NULL;
+		osip_message_t *m = bench__parse(i);
+
+		if (i < n && osip_transaction_init(&tr, IST, o, m) != 0)
+			fatal("bench: osip_transaction_init");
+		osip_message_free(m);
+		ev[i] = osip_new_outgoing_sipmessage(bench__parse(i));
+		ev[i]->type = RCV_REQINVITE;
+	}
+	t0 = bench__now_ns();
+	for (unsigned i = 0; i < k; i++)
+		found += __osip_find_transaction(o, ev[(i * 7919u) % n],
+		    0) != NULL;
+	t1 = bench__now_ns();
+	printf("libosip2 osip_t: %u txns, %u lookups (hits %u): "
+	       "%.1f ns/lookup\n", n, k, found, (t1 - t0) / k);
+	t0 = bench__now_ns();
+	for (unsigned i = 0; i < k; i++)
+		found += __osip_find_transaction(o, ev[n], 0) != NULL;
+	t1 = bench__now_ns();
+	printf("libosip2 osip_t: miss: %.1f ns/lookup\n", (t1 - t0) / k);
+	for (unsigned i = 0; i <= n; i++) {
+		osip_message_free(ev[i]->sip);
+		osip_free(ev[i]);
+	}
+	free(ev);
+	/* The IST transactions stay: freeing 10,000 of them through
+	 * osip_remove_transaction is another list walk each, and the
+	 * process ends here. */
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10000;
+	unsigned lookups = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) :
+	    1000000;
+
+	if (n == 0 || lookups == 0)
+		fatal("usage: txn_bench [N [LOOKUPS]]");
+	sip__parser_init();
+	bench__sip(n, lookups);
+	bench__osip(n, lookups);
+	return 0;
+}

@@ -262,8 +262,11 @@ main(int argc, char **argv)
 	           sizeof(settings.outside_line_prefix));
 	calls = calls_make(n, nlines, npat);
 	ns = calloc(n, sizeof(*ns));
-	run_memory(&(struct pol_snapshot){&settings, emergency, allow,
-	                                  mem_line_get, &bl},
+	run_memory(&(struct pol_snapshot){.settings = &settings,
+	                                  .emergency = emergency,
+	                                  .allow = allow,
+	                                  .line_get = mem_line_get,
+	                                  .line_ctx = &bl},
 	           calls, n, ns);
 	rc = run_lmdb(&bl, calls, n, ns, pp, npat);
 	if (rc < 0)

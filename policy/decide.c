@@ -6,8 +6,7 @@
 #include <mbedtls/platform_util.h>
 #include <string.h>
 
-#include "policy/pol.h"
-#include "util.h"
+#include "policy/internal.h"
 
 static const char *const reason_names[] = {
     [POL_R_DEFAULT] = "forwarded",
@@ -25,6 +24,12 @@ static const char *const reason_names[] = {
     [POL_R_NO_LINE] = "caller has no line",
     [POL_R_STORAGE] = "storage error",
     [POL_R_BAD_NUMBER] = "bad dialled number",
+    [POL_R_BLOCKED] = "caller blocked",
+    [POL_R_ANONYMOUS] = "anonymous caller",
+    [POL_R_AFTER_HOURS] = "after hours",
+    [POL_R_CLASS] = "class of restriction",
+    [POL_R_AUTHCODE] = "authorization code",
+    [POL_R_AUTHCODE_BAD] = "invalid authorization code",
 };
 
 const char *
@@ -42,9 +47,9 @@ pol_verdict_wipe(struct pol_verdict *v)
 	mbedtls_platform_zeroize(v->new_pin, sizeof(v->new_pin));
 }
 
-static int
-verdict(struct pol_verdict *out, enum pol_action action, enum pol_reason reason,
-        uint16_t code, const char *text)
+int
+pol__verdict(struct pol_verdict *out, enum pol_action action,
+             enum pol_reason reason, uint16_t code, const char *text)
 {
 	out->action = action;
 	out->reason = reason;
@@ -53,21 +58,40 @@ verdict(struct pol_verdict *out, enum pol_action action, enum pol_reason reason,
 	return 0;
 }
 
-static int
-reject(struct pol_verdict *out, enum pol_reason reason, uint16_t code,
-       const char *text)
+int
+pol__reject(struct pol_verdict *out, enum pol_reason reason, uint16_t code,
+            const char *text)
 {
-	return verdict(out, POL_REJECT, reason, code, text);
+	return pol__verdict(out, POL_REJECT, reason, code, text);
 }
 
-/* Matches the number as dialled, then without the outside-line prefix.
- * On a match, records list, pattern and the number judged. */
-static bool
-list_match(const struct pol_patterns *p, enum store_list list,
-           const char *number, const char *prefix, struct pol_verdict *out)
+int
+pol__divert(struct pol_verdict *out, uint8_t action, const char *uri,
+            const char *fallback, enum pol_reason reason, uint16_t code,
+            const char *text)
+{
+	if (!uri[0])
+		uri = fallback;
+	/* Without a target a redirect cannot be sent: reject instead. */
+	if (action == STORE_ACTION_REDIRECT && uri[0]) {
+		ll_strlcpy(out->uri, uri, sizeof(out->uri));
+		return pol__verdict(out, POL_REDIRECT, reason, 302,
+		                    "Moved Temporarily");
+	}
+	return pol__reject(out, reason, code, text);
+}
+
+bool
+pol__list_match(const struct pol_patterns *p, enum store_list list,
+                const char *number, const char *prefix,
+                struct pol_verdict *out)
 {
 	size_t pl = strlen(prefix);
-	int i = pol_patterns_match(p, number);
+	int i;
+
+	if (!p)
+		return false;
+	i = pol_patterns_match(p, number);
 
 	if (i < 0 && pl && strncmp(number, prefix, pl) == 0 && number[pl]) {
 		i = pol_patterns_match(p, number + pl);
@@ -118,14 +142,31 @@ feature_change_pin(const char *rest, const struct store_line *l,
 	if ((has_pin && (!star || oldlen == 0)) || oldlen > POL_PIN_MAX ||
 	    (star && strspn(rest, "0123456789") != oldlen) ||
 	    !digits_only(newp, 1, POL_PIN_MAX))
-		return reject(out, POL_R_FEATURE_BAD, 484,
+		return pol__reject(out, POL_R_FEATURE_BAD, 484,
 		              "Dial *73 old PIN * new PIN");
 	if (pol_pin_check(newp, l->ext, &why) < 0)
-		return reject(out, POL_R_PIN_WEAK, 403, why);
+		return pol__reject(out, POL_R_PIN_WEAK, 403, why);
 	memcpy(out->pin, rest, oldlen);
 	out->pin[oldlen] = '\0';
 	ll_strlcpy(out->new_pin, newp, sizeof(out->new_pin));
-	return verdict(out, POL_LOCAL, POL_R_FEATURE, 0, "Change PIN");
+	return pol__verdict(out, POL_LOCAL, POL_R_FEATURE, 0, "Change PIN");
+}
+
+/* *74 PIN: the B2BUA verifies the PIN off the loop, then stores the
+ * override's end (store_line_afterhours_set()). A locked line may set
+ * it too: the lock still comes first in every decision. */
+static int
+feature_afterhours(const char *rest, const struct store_line *l,
+                   struct pol_verdict *out)
+{
+	if (!digits_only(rest, 1, POL_PIN_MAX))
+		return pol__reject(out, POL_R_FEATURE_BAD, 484,
+		                   "Dial the override code and PIN");
+	if (!store_hash_is_set(&l->pin))
+		return pol__reject(out, POL_R_NO_PIN, 403, "No PIN set");
+	ll_strlcpy(out->pin, rest, sizeof(out->pin));
+	return pol__verdict(out, POL_LOCAL, POL_R_FEATURE, 0,
+	                    "After-hours override");
 }
 
 /* Feature codes from the caller's own line. Checks what can be judged
@@ -138,33 +179,35 @@ feature(const struct pol_facts *f, const struct pol_snapshot *s,
 
 	out->feature = fc;
 	if (!f->caller_ext)
-		return reject(out, POL_R_NO_LINE, 403, "No line to lock");
+		return pol__reject(out, POL_R_NO_LINE, 403, "No line to lock");
 	if (line_read(s, &l, f->caller_partition, f->caller_ext) < 0)
-		return reject(out, POL_R_STORAGE, 500, "Storage error");
+		return pol__reject(out, POL_R_STORAGE, 500, "Storage error");
 	out->lock = l.lock;
 	if (fc == POL_FC_LOCK) {
 		if (*rest)
-			return reject(out, POL_R_FEATURE_BAD, 484,
+			return pol__reject(out, POL_R_FEATURE_BAD, 484,
 			              "Dial the lock code alone");
 		if (!store_hash_is_set(&l.pin))
-			return reject(out, POL_R_NO_PIN, 403,
+			return pol__reject(out, POL_R_NO_PIN, 403,
 			              "Set a PIN first");
-		return verdict(out, POL_LOCAL, POL_R_FEATURE, 0, "Lock");
+		return pol__verdict(out, POL_LOCAL, POL_R_FEATURE, 0, "Lock");
 	}
 	if (store_line_pin_is_blocked(&l, f->now))
-		return reject(out, POL_R_PIN_BLOCKED, 403, "PIN entry blocked");
+		return pol__reject(out, POL_R_PIN_BLOCKED, 403, "PIN entry blocked");
 	if (fc == POL_FC_CHANGE_PIN)
 		return feature_change_pin(rest, &l, out);
+	if (fc == POL_FC_AFTERHOURS)
+		return feature_afterhours(rest, &l, out);
 	if (!digits_only(rest, 1, POL_PIN_MAX))
-		return reject(out, POL_R_FEATURE_BAD, 484,
+		return pol__reject(out, POL_R_FEATURE_BAD, 484,
 		              "Dial the unlock code and PIN");
 	if (!store_hash_is_set(&l.pin))
-		return reject(out, POL_R_NO_PIN, 403, "No PIN set");
+		return pol__reject(out, POL_R_NO_PIN, 403, "No PIN set");
 	if (l.lock == STORE_LOCK_ADMIN || l.lock == STORE_LOCK_BUDGET)
-		return reject(out, POL_R_ADMIN_LOCK, 403,
+		return pol__reject(out, POL_R_ADMIN_LOCK, 403,
 		              "Locked by administrator");
 	ll_strlcpy(out->pin, rest, sizeof(out->pin));
-	return verdict(out, POL_LOCAL, POL_R_FEATURE, 0, "Unlock");
+	return pol__verdict(out, POL_LOCAL, POL_R_FEATURE, 0, "Unlock");
 }
 
 /* Which feature code `number` starts with, and what follows it. */
@@ -179,6 +222,8 @@ feature_of(const struct store_settings *st, const char *number,
 	    {st->fc_lock, POL_FC_LOCK},
 	    {st->fc_unlock, POL_FC_UNLOCK},
 	    {st->fc_pin, POL_FC_CHANGE_PIN},
+	    {IS_ENABLED(CONFIG_POLICY_AFTER_HOURS) ? st->fc_afterhours : "",
+	     POL_FC_AFTERHOURS},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fcs); i++) {
@@ -199,16 +244,42 @@ decide_locked(const struct store_line *l, const struct store_settings *st,
 	uint8_t action = l->locked_action != STORE_ACTION_INHERIT
 	                     ? l->locked_action
 	                     : st->locked_action;
-	const char *uri =
-	    l->redirect_uri[0] ? l->redirect_uri : st->redirect_uri;
 
-	/* Without a target a redirect cannot be sent: reject instead. */
-	if (action == STORE_ACTION_REDIRECT && uri[0]) {
-		ll_strlcpy(out->uri, uri, sizeof(out->uri));
-		return verdict(out, POL_REDIRECT, POL_R_LINE_LOCKED, 302,
-		               "Moved Temporarily");
+	return pol__divert(out, action, l->redirect_uri, st->redirect_uri,
+	                   POL_R_LINE_LOCKED, 403, "Line locked");
+}
+
+/* Steps 2 to 6 for `number` (the dialled one, or what follows an
+ * authorization code `code`, "" when none). */
+static int
+decide_number(const struct pol_facts *f, const struct pol_snapshot *s,
+              const char *number, const char *code, struct pol_verdict *out)
+{
+	const char *prefix = s->settings->outside_line_prefix;
+	struct store_line l;
+	int rc;
+
+	/* Emergency first: no line read, so even a storage fault cannot
+	 * hold back an emergency call. */
+	if (pol__list_match(s->emergency, STORE_LIST_EMERGENCY, number, prefix,
+	                    out))
+		return pol__verdict(out, POL_FORWARD, POL_R_EMERGENCY, 0, NULL);
+	if (!f->caller_ext)
+		return pol__class_decide(f, s, NULL, number, code, out);
+	if (line_read(s, &l, f->caller_partition, f->caller_ext) < 0)
+		return pol__reject(out, POL_R_STORAGE, 500, "Storage error");
+	out->lock = l.lock;
+	if (l.lock != STORE_LOCK_NONE) {
+		if (pol__list_match(s->allow, STORE_LIST_ALLOW, number, prefix,
+		                    out))
+			return pol__verdict(out, POL_FORWARD, POL_R_ALLOWLIST,
+			                    0, NULL);
+		return decide_locked(&l, s->settings, out);
 	}
-	return reject(out, POL_R_LINE_LOCKED, 403, "Line locked");
+	rc = pol__hours_decide(f, s, &l, number, out);
+	if (rc != POL__PASS)
+		return rc;
+	return pol__class_decide(f, s, &l, number, code, out);
 }
 
 static int
@@ -216,27 +287,20 @@ decide_outgoing(const struct pol_facts *f, const struct pol_snapshot *s,
                 struct pol_verdict *out)
 {
 	const struct store_settings *st = s->settings;
-	const char *prefix = st->outside_line_prefix, *rest = "";
+	const char *rest = "", *number = f->dialled;
 	enum pol_feature fc = feature_of(st, f->dialled, &rest);
-	struct store_line l;
+	char code[STORE_AUTHCODE_MAX + 1] = "";
+	int rc;
 
 	if (fc != POL_FC_NONE)
 		return feature(f, s, fc, rest, out);
-	/* Emergency first: no line read, so even a storage fault cannot
-	 * hold back an emergency call. */
-	if (list_match(s->emergency, STORE_LIST_EMERGENCY, f->dialled, prefix,
-	               out))
-		return verdict(out, POL_FORWARD, POL_R_EMERGENCY, 0, NULL);
-	if (!f->caller_ext)
-		return verdict(out, POL_FORWARD, POL_R_DEFAULT, 0, NULL);
-	if (line_read(s, &l, f->caller_partition, f->caller_ext) < 0)
-		return reject(out, POL_R_STORAGE, 500, "Storage error");
-	out->lock = l.lock;
-	if (l.lock == STORE_LOCK_NONE)
-		return verdict(out, POL_FORWARD, POL_R_DEFAULT, 0, NULL);
-	if (list_match(s->allow, STORE_LIST_ALLOW, f->dialled, prefix, out))
-		return verdict(out, POL_FORWARD, POL_R_ALLOWLIST, 0, NULL);
-	return decide_locked(&l, st, out);
+	rc = pol__authcode_split(st, f->dialled, code, &number, out);
+	if (rc < 0)
+		return pol__reject(out, POL_R_FEATURE_BAD, 484,
+		                   "Dial code * number");
+	rc = decide_number(f, s, number, code, out);
+	mbedtls_platform_zeroize(code, sizeof(code));
+	return rc;
 }
 
 static int
@@ -246,21 +310,25 @@ decide_incoming(const struct pol_facts *f, const struct pol_snapshot *s,
 	const struct store_settings *st = s->settings;
 	struct store_line l;
 	bool block;
+	int rc;
 
 	if (!f->is_core_peer)
-		return reject(out, POL_R_NOT_CORE, 403, "Forbidden");
+		return pol__reject(out, POL_R_NOT_CORE, 403, "Forbidden");
+	rc = pol__inbound_decide(f, s, out);
+	if (rc != POL__PASS)
+		return rc;
 	if (!f->callee_ext)
-		return verdict(out, POL_FORWARD, POL_R_DEFAULT, 0, NULL);
+		return pol__verdict(out, POL_FORWARD, POL_R_DEFAULT, 0, NULL);
 	if (line_read(s, &l, f->callee_partition, f->callee_ext) < 0)
-		return reject(out, POL_R_STORAGE, 500, "Storage error");
+		return pol__reject(out, POL_R_STORAGE, 500, "Storage error");
 	out->lock = l.lock;
 	block = l.block_incoming == STORE_INHERIT
 	            ? st->block_incoming
 	            : l.block_incoming == STORE_ON;
 	if (l.lock != STORE_LOCK_NONE && block)
-		return reject(out, POL_R_INCOMING_LOCKED,
+		return pol__reject(out, POL_R_INCOMING_LOCKED,
 		              st->incoming_locked_code, "Line locked");
-	return verdict(out, POL_FORWARD, POL_R_DEFAULT, 0, NULL);
+	return pol__verdict(out, POL_FORWARD, POL_R_DEFAULT, 0, NULL);
 }
 
 int
@@ -274,11 +342,11 @@ pol_decide(const struct pol_facts *f, const struct pol_snapshot *s,
 	out->list = -1;
 	n = f->dialled ? strnlen(f->dialled, POL_NUMBER_MAX) : 0;
 	if (n == 0) {
-		reject(out, POL_R_BAD_NUMBER, 484, "Address Incomplete");
+		pol__reject(out, POL_R_BAD_NUMBER, 484, "Address Incomplete");
 		return -EINVAL;
 	}
 	if (n >= POL_NUMBER_MAX) {
-		reject(out, POL_R_BAD_NUMBER, 484, "Number too long");
+		pol__reject(out, POL_R_BAD_NUMBER, 484, "Number too long");
 		return -EINVAL;
 	}
 	memcpy(out->number, f->dialled, n + 1);

@@ -5,15 +5,30 @@
  *
  * Decision order, outgoing (DESIGN.md external contract; the first rule
  * that applies wins; address bans are the B2BUA's, before this):
- *   1. feature code (lock, unlock + PIN, change PIN) -> POL_LOCAL;
- *   2. emergency number -> POL_FORWARD, always;
+ *   1. feature code (lock, unlock + PIN, change PIN, after-hours
+ *      override + PIN) -> POL_LOCAL;
+ *   2. emergency number -> POL_FORWARD, always (also behind an
+ *      authorization-code prefix);
  *   3. line locked (user, admin, budget): allowlisted -> POL_FORWARD,
  *      else 403 "Line locked" or 302 to the redirect URI (the line's
  *      override, else the global setting);
- *   4. forward.
- * Incoming: from a source that is not a core peer -> 403; callee line
- * locked with block-incoming on (line override, else setting) -> the
- * configured code (480 by default); otherwise forward.
+ *   4. after hours (CONFIG_POLICY_AFTER_HOURS): outside the weekly
+ *      schedule, a number on the afterhours list is refused (403 "After
+ *      hours" or 302 to afterhours_uri) unless the line's *74 override
+ *      is running or the number is allowlisted;
+ *   5. class of restriction (CONFIG_POLICY_AUTH_CODES): a line with a
+ *      class may dial what its class list matches, or allowlisted
+ *      numbers; anything else needs an authorization code dialled as
+ *      *75 CODE * NUMBER whose class allows it (403 otherwise);
+ *   6. forward (the budget is the B2BUA's and storage's: a spent budget
+ *      is a BUDGET lock, seen in 3).
+ * Incoming: from a source that is not a core peer -> 403; with
+ * CONFIG_POLICY_INBOUND_BLOCK an anonymous caller (block_anonymous on)
+ * gets anonymous_code (433, RFC 5079) and a caller on the block list
+ * blocked_code (603 Decline), or both a 302 to blocked_uri when
+ * blocked_action is redirect; callee line locked with block-incoming on
+ * (line override, else setting) -> the configured code (480 by
+ * default); otherwise forward.
  *
  * Number patterns, one language for every list (PBX style):
  *   0-9 * #   that character;     X  any digit;  Z  1-9;  N  2-9;
@@ -91,6 +106,15 @@ size_t	pol_patterns_states(const struct pol_patterns *p);
  * static reason ("PIN must be 4 to 8 digits"). */
 int	pol_pin_check(const char *pin, const char *ext, const char **why);
 
+/* ---- opening hours ------------------------------------------------- */
+
+/* True when the weekly schedule in s is open at local `weekday` (0 =
+ * Sunday) and `minute` of the day. A day whose hours cross midnight
+ * ("22:00-06:00") stays open into the next day's early minutes,
+ * Saturday's into Sunday's. */
+bool	pol_hours_is_open(const struct store_settings *s, uint8_t weekday,
+	    uint16_t minute);
+
 /* ---- the read view ------------------------------------------------- */
 
 /* Reads one line for the decision: 0 and *out filled, or -ENOENT (no
@@ -98,6 +122,11 @@ int	pol_pin_check(const char *pin, const char *ext, const char **why);
  * errno (the decision then fails closed). */
 typedef int (*pol_line_get_fn)(void *ctx, struct store_line *out,
 	    const char *partition, const char *ext);
+
+/* Looks an authorization code up: 0 and *out filled, -ENOENT, or
+ * another negative errno (the decision then fails closed). */
+typedef int (*pol_authcode_get_fn)(void *ctx, struct store_authcode *out,
+	    const char *code);
 
 /* What a decision reads. All pointers are borrowed for the call; the
  * B2BUA builds one per decision from a storage snapshot and its compiled
@@ -108,6 +137,12 @@ struct pol_snapshot {
 	const struct pol_patterns *allow;	/* NULL: empty */
 	pol_line_get_fn line_get;
 	void *line_ctx;
+	const struct pol_patterns *block;	/* NULL: empty */
+	const struct pol_patterns *afterhours;	/* NULL: empty */
+	/* What class c may dial: classes[c - 1]; NULL: nothing. */
+	const struct pol_patterns *classes[STORE_CLASS_COUNT];
+	pol_authcode_get_fn authcode_get;	/* NULL: no code is valid */
+	void *authcode_ctx;
 };
 
 /* Compiled lists that follow the stored ones. Owned by the caller (one
@@ -118,6 +153,9 @@ struct pol_lists {
 	bool loaded;
 	struct pol_patterns *emergency;
 	struct pol_patterns *allow;
+	struct pol_patterns *block;
+	struct pol_patterns *afterhours;
+	struct pol_patterns *classes[STORE_CLASS_COUNT];
 };
 
 /* Recompiles the lists when the snapshot's generation differs from the
@@ -161,6 +199,10 @@ struct pol_facts {
 	bool is_registered_phone;
 	bool is_trusted_peer;		/* trusted access peer (by CIDR) */
 	bool is_core_peer;		/* source is a configured core peer */
+	/* Incoming: the caller hid its identity (From user "anonymous",
+	 * Privacy: id or header without P-Asserted-Identity). An empty or
+	 * missing caller_number counts as anonymous too. */
+	bool caller_anonymous;
 };
 
 enum pol_action {
@@ -186,6 +228,12 @@ enum pol_reason {
 	POL_R_NO_LINE,		/* feature code from a caller with no line */
 	POL_R_STORAGE,		/* the line could not be read: fail closed */
 	POL_R_BAD_NUMBER,	/* no or an overlong dialled number */
+	POL_R_BLOCKED,		/* incoming: caller on the block list */
+	POL_R_ANONYMOUS,	/* incoming: anonymous caller refused */
+	POL_R_AFTER_HOURS,	/* outgoing: after-hours pattern */
+	POL_R_CLASS,		/* the line's class forbids the number */
+	POL_R_AUTHCODE,		/* forwarded on an authorization code */
+	POL_R_AUTHCODE_BAD,	/* unknown authorization code */
 };
 
 /* Short text of a reason for CDRs and logs ("line locked"). */
@@ -196,6 +244,7 @@ enum pol_feature {
 	POL_FC_LOCK,		/* *71 */
 	POL_FC_UNLOCK,		/* *72 PIN */
 	POL_FC_CHANGE_PIN,	/* *73 OLD * NEW (line without PIN: *73 NEW) */
+	POL_FC_AFTERHOURS,	/* *74 PIN: open the line after hours */
 };
 
 /* The outcome. Owned by the caller (usually on its stack); the PINs in it
@@ -208,7 +257,7 @@ struct pol_verdict {
 	char text[48];			/* SIP reason phrase */
 	char uri[STORE_URI_MAX];	/* REDIRECT target */
 	enum pol_feature feature;	/* LOCAL and feature rejections */
-	char pin[POL_PIN_MAX + 1];	/* UNLOCK: entered PIN;
+	char pin[POL_PIN_MAX + 1];	/* UNLOCK, AFTERHOURS: entered PIN;
 					 * CHANGE_PIN: old ("" if none) */
 	char new_pin[POL_PIN_MAX + 1];	/* CHANGE_PIN: new PIN (valid) */
 	uint8_t lock;			/* enum store_lock of the line seen */
@@ -216,6 +265,13 @@ struct pol_verdict {
 	char pattern[STORE_PATTERN_MAX];	/* the pattern that matched */
 	char number[POL_NUMBER_MAX];	/* the number judged (prefix
 					 * stripped when it matched so) */
+	/* FORWARD after an authorization-code prefix: the Request-URI user
+	 * to send on (prefix and code stripped); "" otherwise. */
+	char dial[POL_NUMBER_MAX];
+	/* The authorization code's name (never the code) for the CDR;
+	 * "" when none was used. Set on POL_R_AUTHCODE and POL_R_CLASS
+	 * after a valid code. */
+	char auth_name[STORE_AUTHCODE_NAME_MAX];
 };
 
 /* Decides one call. Fills *out completely; never allocates, logs or

@@ -129,8 +129,7 @@ store__authcode_decode(const MDB_val *v, struct store_authcode *out)
 	a.created = store__get_i64(&d);
 	store__get_str(&d, a.created_by, sizeof(a.created_by));
 	if (store__dec_end(&d) < 0 ||
-	    (a.cor_class >= STORE_CLASS_COUNT &&
-	     a.cor_class != STORE_CLASS_NONE))
+	    a.cor_class > STORE_CLASS_COUNT)
 		return -EBADMSG;
 	*out = a;
 	return 0;
@@ -189,7 +188,7 @@ store_authcode_add(struct store *st, const char *name, uint8_t cor_class,
 
 	actor = store__actor_or_system(actor);
 	if (!store__name_ok(name, sizeof(a.name), name_char_ok) ||
-	    (cor_class >= STORE_CLASS_COUNT && cor_class != STORE_CLASS_NONE))
+	    cor_class > STORE_CLASS_COUNT)
 		return -EINVAL;
 	rc = store__authcode_key(st, code, key);
 	if (rc < 0)

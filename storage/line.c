@@ -66,7 +66,6 @@ store_line_defaults(struct store_line *l, const char *partition,
 	ll_strlcpy(l->partition, part_or_default(partition),
 	           sizeof(l->partition));
 	ll_strlcpy(l->ext, ext ? ext : "", sizeof(l->ext));
-	l->cor_class = STORE_CLASS_NONE;
 }
 
 bool
@@ -124,8 +123,7 @@ line_is_sane(const struct store_line *l)
 	return l->lock <= STORE_LOCK_BUDGET &&
 	       l->locked_action <= STORE_ACTION_REDIRECT &&
 	       l->block_incoming <= STORE_ON &&
-	       (l->cor_class < STORE_CLASS_COUNT ||
-	        l->cor_class == STORE_CLASS_NONE) &&
+	       l->cor_class <= STORE_CLASS_COUNT &&
 	       l->budget.period <= STORE_PERIOD_DAY;
 }
 

@@ -36,7 +36,7 @@ int
 store_line_class_set(struct store *st, const char *partition, const char *ext,
                      uint8_t cor_class, const struct store_actor *actor)
 {
-	if (cor_class >= STORE_CLASS_COUNT && cor_class != STORE_CLASS_NONE)
+	if (cor_class > STORE_CLASS_COUNT)
 		return -EINVAL;
 	return store__line_modify(st, partition, ext, edit_class, &cor_class,
 	                          actor);

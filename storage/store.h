@@ -53,8 +53,8 @@
 #define STORE_SALT_LEN		16
 #define STORE_DK_LEN		32	/* PBKDF2-HMAC-SHA256 output */
 #define STORE_TOKEN_LEN		44	/* API token text, NUL included */
-#define STORE_CLASS_COUNT	8	/* classes of restriction 0..7 */
-#define STORE_CLASS_NONE	0xff	/* a line's class: unrestricted */
+#define STORE_CLASS_COUNT	8	/* classes of restriction 1..8 */
+#define STORE_CLASS_NONE	0	/* a line's class: unrestricted */
 #define STORE_AUTHCODE_MIN	4	/* digits of an authorization code */
 #define STORE_AUTHCODE_MAX	12
 #define STORE_AUTHCODE_NAME_MAX	16	/* fits the CDR's auth_code field */
@@ -207,8 +207,8 @@ struct store_line {
 	uint8_t block_incoming;		/* enum store_tristate */
 	int64_t updated;		/* unix seconds of the last change */
 	/* Schema 3: */
-	uint8_t cor_class;		/* class of restriction 0..7, or
-					 * STORE_CLASS_NONE (unrestricted) */
+	uint8_t cor_class;		/* class of restriction 1..8, or
+					 * STORE_CLASS_NONE (0: unrestricted) */
 	int64_t afterhours_until;	/* after-hours override end, unix
 					 * seconds; 0: none */
 	struct store_budget budget;	/* limits 0: no budget */
@@ -299,7 +299,7 @@ int	store_line_delete(struct store *st, const char *partition,
 int	store_line_import(struct store *st, const struct store_line *lines,
 	    size_t n, const struct store_actor *actor);
 
-/* Sets a line's class of restriction (0..STORE_CLASS_COUNT-1, or
+/* Sets a line's class of restriction (1..STORE_CLASS_COUNT, or
  * STORE_CLASS_NONE: unrestricted). -EINVAL. Audited "line.class". */
 int	store_line_class_set(struct store *st, const char *partition,
 	    const char *ext, uint8_t cor_class,
@@ -441,13 +441,13 @@ enum store_list {
 					 * restricted */
 	STORE_LIST_BLOCK,		/* incoming callers refused */
 	STORE_LIST_AFTERHOURS,		/* dialled numbers blocked after hours */
-	STORE_LIST_CLASS0,		/* what class 0 may dial; class c is
-					 * STORE_LIST_CLASS0 + c */
+	STORE_LIST_CLASS1,		/* what class 1 may dial; class c is
+					 * STORE_LIST_CLASS1 + c - 1 */
 };
-#define STORE_LIST_COUNT (STORE_LIST_CLASS0 + STORE_CLASS_COUNT)
+#define STORE_LIST_COUNT (STORE_LIST_CLASS1 + STORE_CLASS_COUNT)
 
-/* Name of a list ("emergency", "allow", "block", "afterhours", "class0"
- * .. "class7"). */
+/* Name of a list ("emergency", "allow", "block", "afterhours", "class1"
+ * .. "class8"). */
 const char *store_list_name(enum store_list list);
 
 /* Copies the list's patterns (insertion order) into out; returns the

@@ -70,8 +70,10 @@ setup(void **state)
 	    pol_patterns_new(&fx.emergency, em, ARRAY_SIZE(em), NULL), 0);
 	assert_int_equal(pol_patterns_new(&fx.allow, al, ARRAY_SIZE(al), NULL),
 	                 0);
-	fx.snap = (struct pol_snapshot){&fx.settings, fx.emergency, fx.allow,
-	                                mem_line_get, NULL};
+	fx.snap = (struct pol_snapshot){.settings = &fx.settings,
+	                                .emergency = fx.emergency,
+	                                .allow = fx.allow,
+	                                .line_get = mem_line_get};
 	add_line(NULL, "201", STORE_LOCK_USER);
 	add_line(NULL, "202", STORE_LOCK_NONE);
 	add_line(NULL, "203", STORE_LOCK_ADMIN);

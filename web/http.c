@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "netaddr.h"
@@ -680,21 +681,19 @@ parser_settings(void)
 	return &s;
 }
 
+/* Serves c, whose socket is open, as a client at peer: parser, TLS,
+ * header timer, reading. */
 static int
-conn_start(struct web *w, struct web_conn *c)
+conn_start(struct web *w, struct web_conn *c, const struct sockaddr *peer,
+    size_t peer_len)
 {
-	int len = sizeof(c->peer);
-	int rc;
-
-	rc = uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer, &len);
-	if (rc < 0)
-		return rc;
-	net_host_str((struct sockaddr *)&c->peer, c->peer_host,
-	    sizeof(c->peer_host));
+	memcpy(&c->peer, peer, peer_len);
+	net_host_str(peer, c->peer_host, sizeof(c->peer_host));
 	uv_tcp_nodelay(&c->tcp, 1);
 	llhttp_init(&c->parser, HTTP_REQUEST, parser_settings());
 	if (w->tls) {
-		rc = web__tls_conn_new(c);
+		int rc = web__tls_conn_new(c);
+
 		if (rc < 0)
 			return rc;
 	}
@@ -703,17 +702,14 @@ conn_start(struct web *w, struct web_conn *c)
 	return c->read_started ? 0 : -EIO;
 }
 
-static void
-srv_on_connection(uv_stream_t *ls, int status)
+/* A new connection on w's list, its handles initialised, no socket. */
+static struct web_conn *
+conn_new(struct web *w)
 {
-	struct web *w = container_of(ls, struct web, listener);
-	struct web_conn *c;
+	struct web_conn *c = calloc(1, sizeof(*c));
 
-	if (status < 0 || w->closing)
-		return;
-	c = calloc(1, sizeof(*c));
 	if (!c)
-		return;
+		return NULL;
 	c->srv = w;
 	c->tcp.data = c;
 	c->timer.data = c;
@@ -728,6 +724,19 @@ srv_on_connection(uv_stream_t *ls, int status)
 	w->conns = c;
 	w->n_conns++;
 	w->http_conns_total++;
+	return c;
+}
+
+static void
+srv_on_connection(uv_stream_t *ls, int status)
+{
+	struct web *w = container_of(ls, struct web, listener);
+	struct sockaddr_storage peer;
+	struct web_conn *c;
+	int len = sizeof(peer);
+
+	if (status < 0 || w->closing || !(c = conn_new(w)))
+		return;
 	if (uv_accept(ls, (uv_stream_t *)&c->tcp) < 0) {
 		web__conn_close(c);
 		return;
@@ -739,8 +748,31 @@ srv_on_connection(uv_stream_t *ls, int status)
 		web__conn_close(c);
 		return;
 	}
-	if (conn_start(w, c) < 0)
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &len) < 0 ||
+	    conn_start(w, c, (struct sockaddr *)&peer, (size_t)len) < 0)
 		web__conn_close(c);
+}
+
+int
+web__conn_adopt(struct web *w, uv_os_sock_t fd, const struct sockaddr *peer)
+{
+	struct web_conn *c;
+	int rc;
+
+	c = w->closing ? NULL : conn_new(w);
+	if (!c) {
+		close(fd);
+		return w->closing ? -ESHUTDOWN : -ENOMEM;
+	}
+	rc = uv_tcp_open(&c->tcp, fd);
+	if (rc < 0)
+		close(fd);	/* not the handle's yet */
+	else
+		rc = conn_start(w, c, peer, peer->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	if (rc < 0)
+		web__conn_close(c);
+	return rc;
 }
 
 int

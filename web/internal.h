@@ -367,6 +367,13 @@ int	web__conn_send_raw(struct web_conn *c, const void *data, size_t len);
 void	web__srv_unref(struct web *w);
 int	web__listen(struct web *w);
 void	web__close_conns(struct web *w);
+/* Serves the connected stream socket fd (takes ownership, closed on
+ * every error) as a client at `peer` (AF_INET or AF_INET6), exactly as
+ * if accepted: the accept path's code without accept(). For callers
+ * without a listener: tests/fuzz/fuzz_http.c over a socketpair. -ENOMEM,
+ * UV_E*. */
+int	web__conn_adopt(struct web *w, uv_os_sock_t fd,
+	    const struct sockaddr *peer);
 /* Plaintext in. */
 void	web__conn_feed(struct web_conn *c, const char *data, size_t len);
 

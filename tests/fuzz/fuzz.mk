@@ -18,6 +18,7 @@ FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzzers/fuzz_%)
 FUZZ_ROOMS_conf := core
 FUZZ_ROOMS_sip := sip core
 FUZZ_ROOMS_pattern := policy storage core
+FUZZ_ROOMS_http := web policy storage core
 fuzz_libs = $(filter $(patsubst %,$(BUILD)/lib%.a,$(or \
 	$(FUZZ_ROOMS_$(1)),$(ROOMS) core)),$(LINK_LIBS))
 

@@ -92,7 +92,7 @@ dialog__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	(void)src;
 	if (code < 200)
 		return;
-	b2b__relay_answer(r, resp, NULL);
+	b2b__relay_answer(r, resp);
 	c = r->call_no ? b2b__call_by_no(b, r->call_no) : NULL;
 	if (c && r->is_bye)
 		b2b__call_finish(c);
@@ -105,7 +105,7 @@ dialog__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 /* Sends req's copy on leg `to`. INVITE's answers come to the room (a 2xx
  * may be retransmitted after the relay is over), others to a relay. */
 static int
-dialog__send(struct b2b *b, struct b2b_call *c, struct b2b_leg *to,
+dialog__send(struct b2b *b, struct b2b_leg *to,
     const osip_message_t *req, struct b2b_relay *r)
 {
 	const char *method = sip_msg_method(req);
@@ -129,7 +129,6 @@ dialog__send(struct b2b *b, struct b2b_call *c, struct b2b_leg *to,
 	if (invite)
 		return sip_request_send(&ct, b->sip, m, &to->dest,
 		    dialog__on_reinvite_response, b);
-	(void)c;
 	return sip_request_send(&ct, b->sip, m, &to->dest, dialog__on_response,
 	    r);
 }
@@ -215,7 +214,7 @@ b2b__in_dialog(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	}
 	if (r && r->is_bye)
 		c->state = B2B_CALL_ENDING;
-	if (dialog__send(b, c, to, req, r) < 0) {
+	if (dialog__send(b, to, req, r) < 0) {
 		log_warn("b2b: call %08x: %s not relayed", c->no,
 		    sip_msg_method(req));
 		if (r) {

@@ -218,8 +218,7 @@ void	b2b__relay_ood(struct b2b *b, struct sip_txn *st,
 int	b2b__relay_new(struct b2b_relay **out, struct b2b *b,
 	    struct sip_txn *st);
 void	b2b__relay_free(struct b2b_relay *r);
-void	b2b__relay_answer(struct b2b_relay *r, const osip_message_t *resp,
-	    const char *contact_user);
+void	b2b__relay_answer(struct b2b_relay *r, const osip_message_t *resp);
 
 /* reg.c: REGISTER relay and device bindings. */
 void	b2b__register(struct b2b *b, struct sip_txn *st,

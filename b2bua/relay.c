@@ -39,15 +39,12 @@ b2b__relay_free(struct b2b_relay *r)
 	free(r);
 }
 
-/* Answers r's server transaction with what resp says. contact_user, when
- * not NULL, keeps the Contact of a REGISTER answer (reg.c sets it). */
+/* Answers r's server transaction with what resp says. */
 void
-b2b__relay_answer(struct b2b_relay *r, const osip_message_t *resp,
-    const char *contact_user)
+b2b__relay_answer(struct b2b_relay *r, const osip_message_t *resp)
 {
 	osip_message_t *m = NULL;
 
-	(void)contact_user;
 	if (!r->st)
 		return;
 	if (b2b__response_build(&m, r->b2b, r->st, resp) == 0)
@@ -90,7 +87,7 @@ relay__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 		c->session_expires = exp ? (uint32_t)strtoul(exp, NULL, 10)
 					 : 3600;
 	}
-	b2b__relay_answer(r, resp, NULL);
+	b2b__relay_answer(r, resp);
 	if (c && code >= 300)
 		b2b__call_free(c);
 	b2b__relay_free(r);

@@ -50,6 +50,14 @@ check_admin(const MDB_val *k, const MDB_val *v)
 }
 
 static int
+check_authcode(const MDB_val *k, const MDB_val *v)
+{
+	struct store_authcode a;
+
+	return k->mv_size == 32 ? store__authcode_decode(v, &a) : -EBADMSG;
+}
+
+static int
 check_setting(const MDB_val *k, const MDB_val *v)
 {
 	struct store_settings s;
@@ -89,6 +97,7 @@ static const struct {
     {STORE_DB_CDR, "cdr", check_cdr},
     {STORE_DB_AUDIT, "audit", check_audit},
     {STORE_DB_ADMINS, "admins", check_admin},
+    {STORE_DB_AUTHCODES, "authcodes", check_authcode},
 };
 
 /* Prints a key as text when it is printable, else as hex. */

@@ -4,6 +4,7 @@
  * structured reached by the same names, so a TU never sees the split. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 

@@ -16,7 +16,9 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
+#include <mbedtls/asn1.h>
 #include <mbedtls/x509_crt.h>
+#include <netinet/in.h>
 
 #include "sip/internal.h"
 
@@ -251,13 +253,61 @@ tls_handshake(struct sip__conn *c, struct sip__tls *t)
 	    rc == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return 1;
 	if (rc != 0) {
+		char a[NET_ADDRSTRLEN], v[160] = "";
+		uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
+
 		mbedtls_strerror(rc, e, sizeof(e));
-		log_debug("sip: TLS handshake failed: %s", e);
+		if (flags && flags != (uint32_t)-1)
+			mbedtls_x509_crt_verify_info(v, sizeof(v), "", flags);
+		v[strcspn(v, "\n")] = '\0';
+		net_addr_str((const struct sockaddr *)sip__conn_peer(c), a,
+		    sizeof(a));
+		/* A server we called failing is the operator's business; a
+		 * client failing ours is anyone's, kept at debug. */
+		log_msg(t->server ? LOG_LVL_DEBUG : LOG_LVL_WARN,
+		    "sip: TLS handshake with %s failed: %s%s%s", a, e,
+		    v[0] ? ": " : "", v);
 		sip__conn_fail(c, "TLS handshake failed");
 		return -EPROTO;
 	}
 	t->handshake_done = true;
 	sip__conn_ready(c);
+	return 0;
+}
+
+/* RFC 5922 7.2 names domains; our destinations are addresses, and a
+ * PBX certificate carries its IP as an iPAddress subjectAltName, which
+ * mbedTLS 2.28 does not compare (it matches dNSName and CN only). So at
+ * the peer's certificate (depth 0) an iPAddress equal to the address we
+ * connected to clears the name mismatch; the chain is checked as ever. */
+static int
+tls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	const struct sip__tls *t = ctx;
+	const struct sockaddr_storage *pa = sip__conn_peer(t->c);
+	const unsigned char *ip;
+	size_t iplen;
+
+	if (depth != 0 || !(*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH))
+		return 0;
+	if (pa->ss_family == AF_INET) {
+		ip = (const unsigned char *)&((const struct sockaddr_in *)
+		    (const void *)pa)->sin_addr;
+		iplen = 4;
+	} else {
+		ip = ((const struct sockaddr_in6 *)(const void *)pa)
+		    ->sin6_addr.s6_addr;
+		iplen = 16;
+	}
+	for (const mbedtls_x509_sequence *n = &crt->subject_alt_names; n;
+	    n = n->next) {
+		if (n->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC |
+		    MBEDTLS_X509_SAN_IP_ADDRESS) && n->buf.len == iplen &&
+		    memcmp(n->buf.p, ip, iplen) == 0) {
+			*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+			break;
+		}
+	}
 	return 0;
 }
 
@@ -271,10 +321,11 @@ sip__tls_start(struct sip__conn *c, struct sip__tls *t)
 	if (t->server)
 		return;
 	/* The name to verify the server's certificate against: our
-	 * destinations are addresses, so its text (RFC 5922 7.2 would
-	 * want a domain; an IP in CN or SAN is what peers here carry). */
+	 * destinations are addresses, so its text (in CN or a dNSName),
+	 * or an iPAddress subjectAltName (tls_verify_ip). */
 	net_host_str((const struct sockaddr *)sip__conn_peer(c), host,
 	    sizeof(host));
+	mbedtls_ssl_set_verify(&t->ssl, tls_verify_ip, t);
 	if (mbedtls_ssl_set_hostname(&t->ssl, host) != 0) {
 		sip__conn_fail(c, "TLS setup failed");
 		return;

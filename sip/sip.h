@@ -251,7 +251,11 @@ void	*sip_txn_get_arg(const struct sip_txn *t);
 /* Sends request `req` (takes ownership) as a new client transaction to
  * dst. sip/ adds the top Via (our sent-by, a new branch, rport, RFC 3581)
  * and a Content-Length, picks the listener for dst's transport and
- * family, opens a TCP/TLS connection when needed (none with a flow).
+ * family (for TCP/TLS any listener lends its sent-by when none of that
+ * transport exists: the connection carries the responses), opens a
+ * TCP/TLS connection when needed (none with a flow). TLS servers are
+ * verified against tls_ca when set (CN, dNSName or an iPAddress
+ * subjectAltName equal to the address called), else not at all.
  * `cb` gets every response (sip_response_cb). On 0 *out is the
  * transaction, valid until the callback for its final response returns
  * (or longer for INVITE 2xx, see sip_response_cb), or until

@@ -53,7 +53,7 @@ b2b__is_trusted(const struct b2b *b, const struct sip_source *src)
 {
 	for (unsigned i = 0; i < b->cfg.n_trusted; i++)
 		if (net_cidr_contains(&b->cfg.trusted[i],
-			(const struct sockaddr *)&src->remote))
+		                      (const struct sockaddr *)&src->remote))
 			return true;
 	return false;
 }
@@ -85,7 +85,7 @@ b2b__event(struct b2b *b, const struct b2b_event *ev)
 
 static void
 b2b__on_request(void *arg, struct sip_txn *st, const osip_message_t *req,
-    const struct sip_source *src)
+                const struct sip_source *src)
 {
 	struct b2b *b = arg;
 
@@ -111,21 +111,21 @@ b2b__on_request(void *arg, struct sip_txn *st, const osip_message_t *req,
 		 * here, RFC 3261 11.2. */
 		static const struct sip_header allow[] = {
 		    {"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, "
-			      "UPDATE, INFO, REFER, NOTIFY, SUBSCRIBE, "
-			      "MESSAGE, REGISTER"},
+		              "UPDATE, INFO, REFER, NOTIFY, SUBSCRIBE, "
+		              "MESSAGE, REGISTER"},
 		    {"Supported", "100rel, timer, replaces"},
 		};
 		sip_txn_reply(st, 200, NULL, allow, ARRAY_SIZE(allow));
 	} else if (sip_msg_is_method(req, "MESSAGE") ||
-		   sip_msg_is_method(req, "SUBSCRIBE") ||
-		   sip_msg_is_method(req, "NOTIFY") ||
-		   sip_msg_is_method(req, "PUBLISH") ||
-		   sip_msg_is_method(req, "REFER")) {
+	           sip_msg_is_method(req, "SUBSCRIBE") ||
+	           sip_msg_is_method(req, "NOTIFY") ||
+	           sip_msg_is_method(req, "PUBLISH") ||
+	           sip_msg_is_method(req, "REFER")) {
 		b2b__relay_ood(b, st, req, src);
 	} else if (sip_msg_is_method(req, "BYE") ||
-		   sip_msg_is_method(req, "INFO") ||
-		   sip_msg_is_method(req, "UPDATE") ||
-		   sip_msg_is_method(req, "PRACK")) {
+	           sip_msg_is_method(req, "INFO") ||
+	           sip_msg_is_method(req, "UPDATE") ||
+	           sip_msg_is_method(req, "PRACK")) {
 		/* In-dialog methods without a To-tag: no such dialog. */
 		sip_txn_reply(st, 481, NULL, NULL, 0);
 	} else {
@@ -135,7 +135,7 @@ b2b__on_request(void *arg, struct sip_txn *st, const osip_message_t *req,
 
 static void
 b2b__on_ack(void *arg, void *st_arg, const osip_message_t *ack,
-    const struct sip_source *src)
+            const struct sip_source *src)
 {
 	struct b2b *b = arg;
 	struct b2b_call *c = b2b__arg_call(b, st_arg);
@@ -147,7 +147,7 @@ b2b__on_ack(void *arg, void *st_arg, const osip_message_t *ack,
 
 static void
 b2b__on_cancel(void *arg, struct sip_txn *st, const osip_message_t *cancel,
-    const struct sip_source *src)
+               const struct sip_source *src)
 {
 	struct b2b *b = arg;
 	struct b2b_call *c = b2b__arg_call(b, sip_txn_get_arg(st));
@@ -174,7 +174,7 @@ b2b__on_ack_timeout(void *arg, void *st_arg, const osip_message_t *resp)
 	(void)resp;
 	if (c) {
 		log_warn("b2b: call %08x: no ACK for our 2xx, ending it",
-		    c->no);
+		         c->no);
 		b2b__call_end(c, "no ACK");
 	}
 }
@@ -208,7 +208,7 @@ b2b__on_sweep(uv_timer_t *t)
 
 int
 b2b_new(struct b2b **out, uv_loop_t *loop, struct store *store,
-    const struct b2b_settings *s)
+        const struct b2b_settings *s)
 {
 	struct b2b *b;
 	int rc;
@@ -269,7 +269,7 @@ b2b_start(struct b2b *b, struct sip_stack *sip)
 	b->sip = sip;
 	uv_timer_start(&b->sweep, b2b__on_sweep, B2B_SWEEP_MS, B2B_SWEEP_MS);
 	log_info("b2b: started, %u bindings restored, max %u calls",
-	    b->stats.registrations, b->cfg.max_calls);
+	         b->stats.registrations, b->cfg.max_calls);
 }
 
 static void
@@ -326,25 +326,26 @@ b2b_stats_log(const struct b2b *b)
 	for (int i = 0; i < SIP_TXN_KINDS; i++)
 		txn += ss.txn_open[i];
 	log_info("b2b: stats calls_active=%u legs_active=%u registrations=%u "
-		 "pending=%u calls_total=%llu forwarded=%llu rejected=%llu "
-		 "redirected=%llu local=%llu emergency=%llu overload=%llu "
-		 "answered=%llu",
-	    s->calls_active, s->legs_active, s->registrations, s->pending,
-	    (unsigned long long)s->calls_total,
-	    (unsigned long long)s->calls_forwarded,
-	    (unsigned long long)s->calls_rejected,
-	    (unsigned long long)s->calls_redirected,
-	    (unsigned long long)s->calls_local,
-	    (unsigned long long)s->calls_emergency,
-	    (unsigned long long)s->calls_overload,
-	    (unsigned long long)s->calls_answered);
+	         "pending=%u calls_total=%llu forwarded=%llu rejected=%llu "
+	         "redirected=%llu local=%llu emergency=%llu overload=%llu "
+	         "answered=%llu",
+	         s->calls_active, s->legs_active, s->registrations, s->pending,
+	         (unsigned long long)s->calls_total,
+	         (unsigned long long)s->calls_forwarded,
+	         (unsigned long long)s->calls_rejected,
+	         (unsigned long long)s->calls_redirected,
+	         (unsigned long long)s->calls_local,
+	         (unsigned long long)s->calls_emergency,
+	         (unsigned long long)s->calls_overload,
+	         (unsigned long long)s->calls_answered);
 	log_info("sip: stats transactions=%u connections=%u acks_pending=%u "
-		 "msgs_in=%llu msgs_out=%llu retransmissions_in=%llu "
-		 "parse_errors=%llu",
-	    txn, ss.connections, ss.acks_pending,
-	    (unsigned long long)ss.msgs_in, (unsigned long long)ss.msgs_out,
-	    (unsigned long long)ss.retransmissions_in,
-	    (unsigned long long)ss.parse_errors);
+	         "msgs_in=%llu msgs_out=%llu retransmissions_in=%llu "
+	         "parse_errors=%llu",
+	         txn, ss.connections, ss.acks_pending,
+	         (unsigned long long)ss.msgs_in,
+	         (unsigned long long)ss.msgs_out,
+	         (unsigned long long)ss.retransmissions_in,
+	         (unsigned long long)ss.parse_errors);
 }
 
 void

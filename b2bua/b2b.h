@@ -26,43 +26,43 @@ struct b2b;
 
 /* What main.c gives the room, translated from [sip] of the INI file. */
 struct b2b_settings {
-	struct net_endpoint core[B2B_MAX_CORE];	/* upstream peers */
+	struct net_endpoint core[B2B_MAX_CORE]; /* upstream peers */
 	unsigned n_core;
-	struct net_cidr trusted[B2B_MAX_TRUSTED];	/* access peers */
+	struct net_cidr trusted[B2B_MAX_TRUSTED]; /* access peers */
 	unsigned n_trusted;
-	uint32_t max_calls;	/* beyond: 503 + Retry-After */
-	uint32_t call_timeout;	/* seconds a call may last; 0: 4 hours */
-	uint32_t session_expires;	/* RFC 4028 seconds we ask; 0: off */
+	uint32_t max_calls;       /* beyond: 503 + Retry-After */
+	uint32_t call_timeout;    /* seconds a call may last; 0: 4 hours */
+	uint32_t session_expires; /* RFC 4028 seconds we ask; 0: off */
 };
 
 enum b2b_event_kind {
-	B2B_EV_CALL_START = 0,	/* initial INVITE accepted by policy */
-	B2B_EV_CALL_ANSWER,	/* 2xx relayed */
-	B2B_EV_CALL_END,	/* final: rejected, cancelled or BYE */
-	B2B_EV_REGISTER,	/* binding added or refreshed */
-	B2B_EV_UNREGISTER,	/* binding removed (expiry or Expires: 0) */
-	B2B_EV_LINE_LOCK,	/* a feature code locked or unlocked a line */
+	B2B_EV_CALL_START = 0, /* initial INVITE accepted by policy */
+	B2B_EV_CALL_ANSWER,    /* 2xx relayed */
+	B2B_EV_CALL_END,       /* final: rejected, cancelled or BYE */
+	B2B_EV_REGISTER,       /* binding added or refreshed */
+	B2B_EV_UNREGISTER,     /* binding removed (expiry or Expires: 0) */
+	B2B_EV_LINE_LOCK,      /* a feature code locked or unlocked a line */
 };
 
 enum b2b_direction {
-	B2B_DIR_OUTGOING = 0,	/* access -> core */
-	B2B_DIR_INCOMING,	/* core -> access */
-	B2B_DIR_LOCAL,		/* answered by linelock (feature code) */
+	B2B_DIR_OUTGOING = 0, /* access -> core */
+	B2B_DIR_INCOMING,     /* core -> access */
+	B2B_DIR_LOCAL,        /* answered by linelock (feature code) */
 };
 
 /* One event, borrowed for the callback only. Strings are NUL-ended. */
 struct b2b_event {
 	enum b2b_event_kind kind;
 	enum b2b_direction direction;
-	uint32_t call_id;		/* ours, stable for the call; 0: none */
-	char caller[64];		/* identity (extension or number) */
-	char callee[64];		/* dialled number or AOR */
-	uint16_t status;		/* final SIP status, 0 until known */
-	char disposition[32];	/* "answered", "busy", "locked" ... */
-	uint64_t start_ms;		/* wall clock, ms since the epoch */
-	uint64_t answer_ms;		/* 0: not answered */
-	uint64_t end_ms;		/* 0: not ended */
-	bool locked;			/* B2B_EV_LINE_LOCK: the new state */
+	uint32_t call_id;     /* ours, stable for the call; 0: none */
+	char caller[64];      /* identity (extension or number) */
+	char callee[64];      /* dialled number or AOR */
+	uint16_t status;      /* final SIP status, 0 until known */
+	char disposition[32]; /* "answered", "busy", "locked" ... */
+	uint64_t start_ms;    /* wall clock, ms since the epoch */
+	uint64_t answer_ms;   /* 0: not answered */
+	uint64_t end_ms;      /* 0: not ended */
+	bool locked;          /* B2B_EV_LINE_LOCK: the new state */
 };
 
 typedef void (*b2b_event_cb)(const struct b2b_event *ev, void *arg);
@@ -70,16 +70,16 @@ typedef void (*b2b_event_cb)(const struct b2b_event *ev, void *arg);
 /* Counters for /metrics and the SIGUSR1 dump. */
 struct b2b_stats {
 	uint32_t calls_active;
-	uint32_t legs_active;		/* two per forwarded call */
-	uint32_t registrations;		/* bindings held */
-	uint32_t pending;		/* relayed out-of-dialog requests */
+	uint32_t legs_active;   /* two per forwarded call */
+	uint32_t registrations; /* bindings held */
+	uint32_t pending;       /* relayed out-of-dialog requests */
 	uint64_t calls_total;
 	uint64_t calls_forwarded;
-	uint64_t calls_rejected;	/* 403 / 480 / 404 and the like */
-	uint64_t calls_redirected;	/* 302 */
-	uint64_t calls_local;		/* feature codes */
+	uint64_t calls_rejected;   /* 403 / 480 / 404 and the like */
+	uint64_t calls_redirected; /* 302 */
+	uint64_t calls_local;      /* feature codes */
 	uint64_t calls_emergency;
-	uint64_t calls_overload;	/* 503 for max_calls */
+	uint64_t calls_overload; /* 503 for max_calls */
 	uint64_t calls_answered;
 };
 
@@ -87,34 +87,34 @@ struct b2b_stats {
  * borrowed and must outlive the room (NULL: nothing kept across
  * restarts, no policy records; for tests). The room takes no SIP until
  * b2b_start(). -ENOMEM, or a storage error. */
-int	b2b_new(struct b2b **out, uv_loop_t *loop, struct store *store,
-	    const struct b2b_settings *s);
+int b2b_new(struct b2b **out, uv_loop_t *loop, struct store *store,
+            const struct b2b_settings *s);
 
 /* Fills tu with the room's transaction-user hooks, for sip_stack_new():
  * the stack is made after the room and hands its requests to it. */
-void	b2b_sip_tu(struct b2b *b, struct sip_tu *tu);
+void b2b_sip_tu(struct b2b *b, struct sip_tu *tu);
 
 /* Starts taking SIP from `sip` (borrowed; it must outlive the room's
  * use of it, i.e. be closed after b2b_free()). */
-void	b2b_start(struct b2b *b, struct sip_stack *sip);
+void b2b_start(struct b2b *b, struct sip_stack *sip);
 
 /* Ends every call (BYE on both legs, best effort, answers not awaited)
  * and frees the room once its timer has closed; the loop must run after
  * this. Call it before closing the sip stack. */
-void	b2b_free(struct b2b *b);
+void b2b_free(struct b2b *b);
 
 /* Sets (or clears, with NULL) the one event callback; it runs on the
  * loop, after the fact, never from inside b2b_new. */
-void	b2b_set_event_cb(struct b2b *b, b2b_event_cb cb, void *arg);
+void b2b_set_event_cb(struct b2b *b, b2b_event_cb cb, void *arg);
 
-void	b2b_stats_get(const struct b2b *b, struct b2b_stats *out);
+void b2b_stats_get(const struct b2b *b, struct b2b_stats *out);
 
 /* Writes the counters as one log line at info level (SIGUSR1). */
-void	b2b_stats_log(const struct b2b *b);
+void b2b_stats_log(const struct b2b *b);
 
 /* Sends every registered device of line `ext` a SIP MESSAGE telling its
  * new lock state (when the line's notify_on_lock setting is on). For
  * locks made outside SIP: the API, the CLI via main.c. */
-void	b2b_notify_lock(struct b2b *b, const char *ext, bool locked);
+void b2b_notify_lock(struct b2b *b, const char *ext, bool locked);
 
 #endif

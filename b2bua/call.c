@@ -27,7 +27,7 @@ call__reply(struct b2b_call *c, int code, const char *reason)
  * Contact). -EBADMSG when a field is missing or too long. */
 static int
 call__leg_a(struct b2b_call *c, struct sip_txn *st, const osip_message_t *req,
-    const struct sip_source *src)
+            const struct sip_source *src)
 {
 	struct b2b_leg *a = &c->leg[B2B_LEG_A];
 	osip_call_id_t *cid = osip_message_get_call_id(req);
@@ -41,10 +41,10 @@ call__leg_a(struct b2b_call *c, struct sip_txn *st, const osip_message_t *req,
 	if (!cid || !cid->number || !from || !to || !ftag)
 		return -EBADMSG;
 	snprintf(callid, sizeof(callid), "%s%s%s", cid->number,
-	    cid->host ? "@" : "", cid->host ? cid->host : "");
+	         cid->host ? "@" : "", cid->host ? cid->host : "");
 	if (strlen(callid) >= sizeof(a->call_id) ||
 	    ll_strlcpy(a->remote_tag, ftag, sizeof(a->remote_tag)) >=
-		sizeof(a->remote_tag))
+	        sizeof(a->remote_tag))
 		return -EBADMSG;
 	memcpy(a->call_id, callid, strlen(callid) + 1);
 	ll_strlcpy(a->local_tag, sip_txn_local_tag(st), sizeof(a->local_tag));
@@ -60,7 +60,7 @@ call__leg_a(struct b2b_call *c, struct sip_txn *st, const osip_message_t *req,
 
 void
 b2b__invite(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
-    const struct sip_source *src)
+            const struct sip_source *src)
 {
 	static const struct sip_header busy[] = {{"Retry-After", "5"}};
 	struct b2b_call *c;
@@ -85,13 +85,14 @@ b2b__invite(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 		return;
 	}
 	c->direction = c->leg[B2B_LEG_A].side == B2B_SIDE_CORE
-	    ? B2B_DIR_INCOMING : B2B_DIR_OUTGOING;
+	                   ? B2B_DIR_INCOMING
+	                   : B2B_DIR_OUTGOING;
 	b2b__decide(c, req, src);
 }
 
-static void
-call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
-    const struct sip_source *src);
+static void call__on_b_response(void *arg, struct sip_txn *ct,
+                                const osip_message_t *resp,
+                                const struct sip_source *src);
 
 /* Opens the B leg toward dst: a new dialog with our own Call-ID, tag,
  * CSeq, Via (sip/) and Contact; Request-URI and To as the caller sent
@@ -99,7 +100,8 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
  * far side sees (the proven identity). */
 int
 b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
-    const struct sip_dest *dst, const char *ruri, const char *from)
+                  const struct sip_dest *dst, const char *ruri,
+                  const char *from)
 {
 	struct b2b *b = c->b2b;
 	struct b2b_leg *a = &c->leg[B2B_LEG_A], *l = &c->leg[B2B_LEG_B];
@@ -115,11 +117,10 @@ b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
 	l->side = a->side == B2B_SIDE_CORE ? B2B_SIDE_ACCESS : B2B_SIDE_CORE;
 	sip_callid_new(callid, NULL);
 	if (ll_strlcpy(l->call_id, callid, sizeof(l->call_id)) >=
-		sizeof(l->call_id) ||
+	        sizeof(l->call_id) ||
 	    ll_strlcpy(l->local_uri, from, sizeof(l->local_uri)) >=
-		sizeof(l->local_uri) ||
-	    ll_strlcpy(l->target, ruri, sizeof(l->target)) >=
-		sizeof(l->target))
+	        sizeof(l->local_uri) ||
+	    ll_strlcpy(l->target, ruri, sizeof(l->target)) >= sizeof(l->target))
 		return -ENOSPC;
 	sip_tag_new(l->local_tag);
 	memcpy(l->remote_uri, a->local_uri, sizeof(l->remote_uri));
@@ -128,8 +129,8 @@ b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
 	snprintf(fromhdr, sizeof(fromhdr), "<%s>;tag=%s", from, l->local_tag);
 	if (sip_nameaddr_print(to, sizeof(to), osip_message_get_to(req)) < 0)
 		return -EBADMSG;
-	rc = sip_msg_new_request(&m, "INVITE", ruri, fromhdr, to, l->call_id,
-	    1);
+	rc =
+	    sip_msg_new_request(&m, "INVITE", ruri, fromhdr, to, l->call_id, 1);
 	if (rc < 0)
 		return rc;
 	snprintf(mf, sizeof(mf), "%d", hops - 1);
@@ -146,8 +147,7 @@ b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
 	}
 	c->b_late_offer = osip_list_size(&m->bodies) == 0;
 	b2b__call_hash(c);
-	rc = sip_request_send(&c->b_ct, b->sip, m, dst, call__on_b_response,
-	    b);
+	rc = sip_request_send(&c->b_ct, b->sip, m, dst, call__on_b_response, b);
 	if (rc < 0)
 		return rc;
 	c->state = B2B_CALL_TRYING;
@@ -174,8 +174,8 @@ call__leg_b_update(struct b2b_leg *l, const osip_message_t *resp)
  * carries the answer found in A's ACK, body_from). */
 static void
 call__ack_b(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
-    const osip_message_t *resp, const osip_message_t *body_from,
-    const struct sip_source *src)
+            const osip_message_t *resp, const osip_message_t *body_from,
+            const struct sip_source *src)
 {
 	osip_message_t *ack = NULL;
 	struct sip_dest dst;
@@ -185,7 +185,7 @@ call__ack_b(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 		rc = sip_msg_new_ack(&ack, sip_txn_request(ct), resp);
 	else if (c)
 		rc = b2b__leg_request(&ack, b, &c->leg[B2B_LEG_B], "ACK",
-		    c->leg[B2B_LEG_B].invite_cseq);
+		                      c->leg[B2B_LEG_B].invite_cseq);
 	else
 		return;
 	if (rc < 0)
@@ -208,7 +208,7 @@ call__ack_b(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 
 static void
 call__on_bye_done(void *arg, struct sip_txn *ct, const osip_message_t *resp,
-    const struct sip_source *src)
+                  const struct sip_source *src)
 {
 	(void)arg;
 	(void)ct;
@@ -227,14 +227,14 @@ call__bye(struct b2b *b, struct b2b_call *c, struct b2b_leg *l)
 		return;
 	if (b2b__leg_request(&m, b, l, "BYE", ++l->local_cseq) < 0)
 		return;
-	if (sip_request_send(&t, b->sip, m, &l->dest, call__on_bye_done,
-		NULL) < 0)
+	if (sip_request_send(&t, b->sip, m, &l->dest, call__on_bye_done, NULL) <
+	    0)
 		log_warn("b2b: call %08x: BYE not sent", c->no);
 }
 
 static void
 call__answered(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
-    const osip_message_t *resp)
+               const osip_message_t *resp)
 {
 	const char *se = sip_msg_header_get(resp, "Session-Expires", 0);
 	osip_message_t *r = NULL;
@@ -305,7 +305,7 @@ call__failed(struct b2b *b, struct b2b_call *c, const osip_message_t *resp)
 	int code = osip_message_get_status_code(resp);
 	osip_message_t *r = NULL;
 
-	c->b_ct = NULL;		/* over once this callback returns */
+	c->b_ct = NULL; /* over once this callback returns */
 	if (c->a_st) {
 		if (b2b__response_build(&r, b, c->a_st, resp) == 0) {
 			sip_txn_reply_msg(c->a_st, r);
@@ -318,8 +318,9 @@ call__failed(struct b2b *b, struct b2b_call *c, const osip_message_t *resp)
 	if (!c->status)
 		c->status = (uint16_t)code;
 	if (!c->disposition[0])
-		ll_strlcpy(c->disposition, c->cancelled ? "no answer"
-		    : call__disposition(code), sizeof(c->disposition));
+		ll_strlcpy(c->disposition,
+		           c->cancelled ? "no answer" : call__disposition(code),
+		           sizeof(c->disposition));
 	b2b__call_finish(c);
 }
 
@@ -328,7 +329,7 @@ call__failed(struct b2b *b, struct b2b_call *c, const osip_message_t *resp)
  * is still ACKed. The call is found by the response's Call-ID. */
 static void
 call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
-    const struct sip_source *src)
+                    const struct sip_source *src)
 {
 	struct b2b *b = arg;
 	osip_call_id_t *cid = osip_message_get_call_id(resp);
@@ -339,13 +340,13 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 
 	if (cid && cid->number) {
 		snprintf(callid, sizeof(callid), "%s%s%s", cid->number,
-		    cid->host ? "@" : "", cid->host ? cid->host : "");
+		         cid->host ? "@" : "", cid->host ? cid->host : "");
 		l = b2b__leg_by_callid(b, callid, sip_msg_from_tag(resp));
 	}
 	if (l && l->id == B2B_LEG_B)
 		c = b2b__leg_call(l);
 	if (c && c->b_final && code >= 200 && code < 300) {
-		call__ack_b(b, c, ct, resp, NULL, NULL);	/* retransmission */
+		call__ack_b(b, c, ct, resp, NULL, NULL); /* retransmission */
 		return;
 	}
 	if (!c) {
@@ -381,8 +382,7 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 void
 b2b__call_ack(struct b2b *b, struct b2b_call *c, const osip_message_t *ack)
 {
-	if (c->b_late_offer && !c->b_acked &&
-	    c->state == B2B_CALL_CONFIRMED) {
+	if (c->b_late_offer && !c->b_acked && c->state == B2B_CALL_CONFIRMED) {
 		c->b_acked = true;
 		call__ack_b(b, c, NULL, NULL, ack, NULL);
 	}
@@ -437,7 +437,7 @@ b2b__call_finish(struct b2b_call *c)
 {
 	c->end_ms = b2b__wall_ms();
 	if (c->b_ct && c->b_final)
-		c->b_ct = NULL;	/* sip/ keeps it for 2xx; never detached */
+		c->b_ct = NULL; /* sip/ keeps it for 2xx; never detached */
 	b2b__cdr(c);
 	b2b__call_free(c);
 }
@@ -461,7 +461,7 @@ b2b__calls_sweep(struct b2b *b, uint64_t now)
 			    age > (uint64_t)c->session_expires * 1000u)
 				b2b__call_end(c, "session expired");
 			else if (b2b__wall_ms() - c->answer_ms >
-				 (uint64_t)b->cfg.call_timeout * 1000u)
+			         (uint64_t)b->cfg.call_timeout * 1000u)
 				b2b__call_end(c, "call timeout");
 		}
 	}

@@ -38,8 +38,9 @@ b2b__cdr(struct b2b_call *c)
 	ll_strlcpy(ev.caller, c->caller, sizeof(ev.caller));
 	ll_strlcpy(ev.callee, c->callee, sizeof(ev.callee));
 	ev.status = c->status;
-	ll_strlcpy(ev.disposition, c->disposition[0] ? c->disposition
-	    : "failed", sizeof(ev.disposition));
+	ll_strlcpy(ev.disposition,
+	           c->disposition[0] ? c->disposition : "failed",
+	           sizeof(ev.disposition));
 	ev.start_ms = c->start_ms;
 	ev.answer_ms = c->answer_ms;
 	ev.end_ms = c->end_ms;
@@ -54,7 +55,7 @@ b2b__cdr(struct b2b_call *c)
 	ll_strlcpy(r.caller, c->caller, sizeof(r.caller));
 	ll_strlcpy(r.callee, c->callee, sizeof(r.callee));
 	r.direction = c->direction == B2B_DIR_INCOMING ? STORE_DIR_INCOMING
-						       : STORE_DIR_OUTGOING;
+	                                               : STORE_DIR_OUTGOING;
 	r.disposition = (uint8_t)cdr__disposition(c);
 	r.code = c->status;
 	ll_strlcpy(r.reason, c->reason, sizeof(r.reason));

@@ -13,7 +13,7 @@
 
 static int
 decide__no_line(void *ctx, struct store_line *out, const char *partition,
-    const char *ext)
+                const char *ext)
 {
 	(void)ctx;
 	(void)out;
@@ -37,8 +37,8 @@ b2b__settings(struct b2b *b, struct store_settings *out)
  * -ENOENT no such device. */
 static int
 decide__who(struct b2b_call *c, const osip_message_t *req,
-    const struct sip_source *src, struct pol_facts *f,
-    struct b2b_binding **bd)
+            const struct sip_source *src, struct pol_facts *f,
+            struct b2b_binding **bd)
 {
 	struct b2b *b = c->b2b;
 	osip_uri_t *ruri = osip_message_get_uri(req);
@@ -50,7 +50,7 @@ decide__who(struct b2b_call *c, const osip_message_t *req,
 		user[0] = '\0';
 	if (c->direction == B2B_DIR_OUTGOING) {
 		rc = b2b__identify(b, req, src, c->caller, sizeof(c->caller),
-		    bd);
+		                   bd);
 		if (rc < 0)
 			return -EACCES;
 		ll_strlcpy(c->callee, user, sizeof(c->callee));
@@ -94,7 +94,7 @@ decide__run(struct b2b *b, const struct pol_facts *f, struct pol_verdict *v)
 		return rc;
 	if (pol_lists_refresh(&b->lists, b->snap) == -EINVAL)
 		log_warn("b2b: a stored number list does not compile; the "
-			 "previous one is used");
+		         "previous one is used");
 	pol_snapshot_from_store(&ps, b->snap, &b->lists);
 	rc = pol_decide(f, &ps, v);
 	store_snapshot_end(b->snap);
@@ -103,7 +103,7 @@ decide__run(struct b2b *b, const struct pol_facts *f, struct pol_verdict *v)
 
 static void
 decide__forward(struct b2b_call *c, const osip_message_t *req,
-    struct b2b_binding *bd)
+                struct b2b_binding *bd)
 {
 	struct b2b *b = c->b2b;
 	char ruri[B2B_TARGET_MAX], from[B2B_URI_MAX];
@@ -114,19 +114,23 @@ decide__forward(struct b2b_call *c, const osip_message_t *req,
 	if (c->direction == B2B_DIR_OUTGOING) {
 		b2b__core_dest(b, c->leg[B2B_LEG_A].dest.addr.ss_family, &dst);
 		rc = b2b__uri_text(ruri, sizeof(ruri),
-		    osip_message_get_uri(req));
+		                   osip_message_get_uri(req));
 		if (rc == 0)
 			rc = bd ? (ll_strlcpy(from, bd->aor, sizeof(from)) <
-					  sizeof(from) ? 0 : -ENOSPC)
-				: b2b__uri_text(from, sizeof(from), f->url);
+			                   sizeof(from)
+			               ? 0
+			               : -ENOSPC)
+			        : b2b__uri_text(from, sizeof(from), f->url);
 	} else {
-		if (bd->dest.flow && !sip_flow_is_alive(b->sip, bd->dest.flow)) {
+		if (bd->dest.flow &&
+		    !sip_flow_is_alive(b->sip, bd->dest.flow)) {
 			b2b__decide_reply(c, 480, "Device Not Connected");
 			return;
 		}
 		dst = bd->dest;
 		rc = ll_strlcpy(ruri, bd->contact, sizeof(ruri)) < sizeof(ruri)
-		    ? b2b__uri_text(from, sizeof(from), f->url) : -ENOSPC;
+		         ? b2b__uri_text(from, sizeof(from), f->url)
+		         : -ENOSPC;
 	}
 	if (rc == 0)
 		rc = b2b__call_forward(c, req, &dst, ruri, from);
@@ -174,7 +178,7 @@ decide__redirect(struct b2b_call *c, const struct pol_verdict *v)
 	c->b2b->stats.calls_redirected++;
 	if (c->a_st) {
 		sip_txn_reply(c->a_st, c->status, v->text[0] ? v->text : NULL,
-		    &h, 1);
+		              &h, 1);
 		c->a_st = NULL;
 	}
 	b2b__call_finish(c);
@@ -194,7 +198,7 @@ decide__facts_time(struct pol_facts *f)
 
 void
 b2b__decide(struct b2b_call *c, const osip_message_t *req,
-    const struct sip_source *src)
+            const struct sip_source *src)
 {
 	struct b2b *b = c->b2b;
 	struct b2b_binding *bd = NULL;
@@ -207,10 +211,10 @@ b2b__decide(struct b2b_call *c, const osip_message_t *req,
 	if (rc < 0) {
 		b->stats.calls_rejected++;
 		log_info("b2b: call %08x from %s: %s", c->no, c->caller,
-		    rc == -EACCES ? "unknown access source, 403"
-				  : "no such device, 404");
+		         rc == -EACCES ? "unknown access source, 403"
+		                       : "no such device, 404");
 		b2b__decide_reply(c, rc == -EACCES ? 403 : 404,
-		    rc == -EACCES ? "Unknown Device" : NULL);
+		                  rc == -EACCES ? "Unknown Device" : NULL);
 		return;
 	}
 	f.source = (const struct sockaddr *)&src->remote;
@@ -224,7 +228,7 @@ b2b__decide(struct b2b_call *c, const osip_message_t *req,
 	ll_strlcpy(c->reason, pol_reason_name(v.reason), sizeof(c->reason));
 	ll_strlcpy(c->pattern, v.pattern, sizeof(c->pattern));
 	log_debug("b2b: call %08x %s -> %s: %s", c->no, c->caller, c->callee,
-	    c->reason);
+	          c->reason);
 	switch (v.action) {
 	case POL_FORWARD:
 		if (v.reason == POL_R_EMERGENCY)
@@ -241,13 +245,13 @@ b2b__decide(struct b2b_call *c, const osip_message_t *req,
 	case POL_REJECT:
 	default:
 		b->stats.calls_rejected++;
-		log_info("b2b: call %08x from %s to %s rejected %u (%s)",
-		    c->no, c->caller, c->callee, v.code, c->reason);
+		log_info("b2b: call %08x from %s to %s rejected %u (%s)", c->no,
+		         c->caller, c->callee, v.code, c->reason);
 		if (v.feature != POL_FC_NONE)
 			ll_strlcpy(c->disposition, "local",
-			    sizeof(c->disposition));
+			           sizeof(c->disposition));
 		b2b__decide_reply(c, v.code ? v.code : 403,
-		    v.text[0] ? v.text : NULL);
+		                  v.text[0] ? v.text : NULL);
 		break;
 	}
 	pol_verdict_wipe(&v);

@@ -22,7 +22,7 @@ dialog__callid(char *buf, size_t len, const osip_message_t *m)
 	if (!cid || !cid->number)
 		return -EBADMSG;
 	n = snprintf(buf, len, "%s%s%s", cid->number, cid->host ? "@" : "",
-	    cid->host ? cid->host : "");
+	             cid->host ? cid->host : "");
 	return n < 0 || (size_t)n >= len ? -EBADMSG : 0;
 }
 
@@ -42,7 +42,7 @@ dialog__find(struct b2b *b, const osip_message_t *m, const char *our_tag)
  * on its own leg; B's INVITE CSeq differs from A's. */
 static int
 dialog__rack(osip_message_t *m, const osip_message_t *req,
-    const struct b2b_leg *to)
+             const struct b2b_leg *to)
 {
 	const char *rack = sip_msg_header_get(req, "RAck", 0);
 	char v[48];
@@ -55,9 +55,9 @@ dialog__rack(osip_message_t *m, const osip_message_t *req,
 	return sip_msg_header_set(m, "RAck", v);
 }
 
-static void
-dialog__on_reinvite_response(void *arg, struct sip_txn *ct,
-    const osip_message_t *resp, const struct sip_source *src);
+static void dialog__on_reinvite_response(void *arg, struct sip_txn *ct,
+                                         const osip_message_t *resp,
+                                         const struct sip_source *src);
 
 /* A subscription ends with a NOTIFY saying "terminated" or a SUBSCRIBE
  * with Expires 0 (RFC 6665 4.1.2.3, 4.2.2). */
@@ -81,7 +81,7 @@ dialog__sub_over(const osip_message_t *req)
 
 static void
 dialog__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
-    const struct sip_source *src)
+                    const struct sip_source *src)
 {
 	struct b2b_relay *r = arg;
 	struct b2b *b = r->b2b;
@@ -97,7 +97,7 @@ dialog__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	if (c && r->is_bye)
 		b2b__call_finish(c);
 	else if (c && c->is_subscription &&
-		 (code >= 300 || dialog__sub_over(sip_txn_request(ct))))
+	         (code >= 300 || dialog__sub_over(sip_txn_request(ct))))
 		b2b__call_free(c);
 	b2b__relay_free(r);
 }
@@ -105,8 +105,8 @@ dialog__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 /* Sends req's copy on leg `to`. INVITE's answers come to the room (a 2xx
  * may be retransmitted after the relay is over), others to a relay. */
 static int
-dialog__send(struct b2b *b, struct b2b_leg *to,
-    const osip_message_t *req, struct b2b_relay *r)
+dialog__send(struct b2b *b, struct b2b_leg *to, const osip_message_t *req,
+             struct b2b_relay *r)
 {
 	const char *method = sip_msg_method(req);
 	bool invite = sip_msg_is_method(req, "INVITE");
@@ -128,9 +128,9 @@ dialog__send(struct b2b *b, struct b2b_leg *to,
 	}
 	if (invite)
 		return sip_request_send(&ct, b->sip, m, &to->dest,
-		    dialog__on_reinvite_response, b);
+		                        dialog__on_reinvite_response, b);
 	return sip_request_send(&ct, b->sip, m, &to->dest, dialog__on_response,
-	    r);
+	                        r);
 }
 
 /* A BYE before the call is confirmed, or a second one crossing ours:
@@ -148,27 +148,28 @@ dialog__bye_local(struct b2b_call *c, struct sip_txn *st)
 
 static void
 dialog__refresh(struct b2b_leg *from, struct b2b_call *c,
-    const osip_message_t *req)
+                const osip_message_t *req)
 {
 	if (sip_msg_is_method(req, "INVITE") ||
 	    sip_msg_is_method(req, "UPDATE")) {
 		/* A target refresh (RFC 3261 12.2.2) and a session
 		 * refresh (RFC 4028). */
 		b2b__target_from_contact(from->target, sizeof(from->target),
-		    req);
+		                         req);
 		c->last_refresh_ms = ll_now_ms();
 	} else if (c->is_subscription && sip_msg_is_method(req, "SUBSCRIBE")) {
 		const char *e = sip_msg_header_get(req, "Expires", 0);
 
 		c->last_refresh_ms = ll_now_ms();
 		if (e)
-			c->session_expires = (uint32_t)strtoul(e, NULL, 10) + 32;
+			c->session_expires =
+			    (uint32_t)strtoul(e, NULL, 10) + 32;
 	}
 }
 
 void
 b2b__in_dialog(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
-    const struct sip_source *src)
+               const struct sip_source *src)
 {
 	struct b2b_leg *from = dialog__find(b, req, sip_msg_to_tag(req));
 	struct b2b_relay *r = NULL;
@@ -216,7 +217,7 @@ b2b__in_dialog(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 		c->state = B2B_CALL_ENDING;
 	if (dialog__send(b, to, req, r) < 0) {
 		log_warn("b2b: call %08x: %s not relayed", c->no,
-		    sip_msg_method(req));
+		         sip_msg_method(req));
 		if (r) {
 			sip_txn_reply(st, 500, NULL, NULL, 0);
 			r->st = NULL;
@@ -235,7 +236,8 @@ b2b__in_dialog(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
  * back to the leg that asked. */
 static void
 dialog__on_reinvite_response(void *arg, struct sip_txn *ct,
-    const osip_message_t *resp, const struct sip_source *src)
+                             const osip_message_t *resp,
+                             const struct sip_source *src)
 {
 	struct b2b *b = arg;
 	int code = osip_message_get_status_code(resp);
@@ -257,7 +259,7 @@ dialog__on_reinvite_response(void *arg, struct sip_txn *ct,
 			sip_send_ack(b->sip, ack, &dst);
 		if (l)
 			b2b__target_from_contact(l->target, sizeof(l->target),
-			    resp);
+			                         resp);
 	}
 	if (!c || !c->reinvite_st || code == 100)
 		return;

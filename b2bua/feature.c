@@ -24,8 +24,8 @@ struct feature_work {
 	uint32_t call_no;
 	enum pol_feature fc;
 	char ext[STORE_EXT_MAX];
-	struct store_hash hash;		/* the line's PIN, for checking */
-	struct store_hash new_hash;	/* CHANGE_PIN: the new one */
+	struct store_hash hash;     /* the line's PIN, for checking */
+	struct store_hash new_hash; /* CHANGE_PIN: the new one */
 	uint32_t iterations;
 	char pin[POL_PIN_MAX + 1];
 	char new_pin[POL_PIN_MAX + 1];
@@ -40,7 +40,7 @@ feature__actor(struct store_actor *a, const struct b2b_call *c)
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "phone:%.56s", c->caller);
 	net_addr_str((const struct sockaddr *)&c->leg[B2B_LEG_A].dest.addr,
-	    a->source, sizeof(a->source));
+	             a->source, sizeof(a->source));
 }
 
 static void
@@ -49,7 +49,7 @@ feature__done(struct b2b_call *c, int code, const char *text)
 	ll_strlcpy(c->disposition, "local", sizeof(c->disposition));
 	ll_strlcpy(c->reason, text, sizeof(c->reason));
 	log_info("b2b: call %08x: feature code from %s: %d %s", c->no,
-	    c->caller, code, text);
+	         c->caller, code, text);
 	b2b__decide_reply(c, code, text);
 }
 
@@ -75,8 +75,8 @@ feature__on_work(uv_work_t *w)
 	else
 		fw->pin_ok = fw->fc == POL_FC_CHANGE_PIN;
 	if (fw->pin_ok && fw->fc == POL_FC_CHANGE_PIN)
-		fw->make_rc = store_hash_make(&fw->new_hash, fw->new_pin,
-		    fw->iterations);
+		fw->make_rc =
+		    store_hash_make(&fw->new_hash, fw->new_pin, fw->iterations);
 	mbedtls_platform_zeroize(fw->pin, sizeof(fw->pin));
 	mbedtls_platform_zeroize(fw->new_pin, sizeof(fw->new_pin));
 }
@@ -89,19 +89,20 @@ feature__apply(struct b2b *b, struct feature_work *fw, struct b2b_call *c)
 
 	if (!fw->pin_ok) {
 		store_line_pin_fail(b->store, p, fw->ext, (int64_t)time(NULL),
-		    NULL, &fw->actor);
+		                    NULL, &fw->actor);
 		if (c)
 			feature__done(c, 403, "Wrong PIN");
 		return;
 	}
 	store_line_pin_ok(b->store, p, fw->ext, &fw->actor);
 	if (fw->fc == POL_FC_CHANGE_PIN) {
-		rc = fw->make_rc ? fw->make_rc
-				 : store_line_pin_set(b->store, p, fw->ext,
-				       &fw->new_hash, &fw->actor);
+		rc = fw->make_rc
+		         ? fw->make_rc
+		         : store_line_pin_set(b->store, p, fw->ext,
+		                              &fw->new_hash, &fw->actor);
 		if (c)
 			feature__done(c, rc ? 500 : 480,
-			    rc ? "PIN Not Changed" : "PIN changed");
+			              rc ? "PIN Not Changed" : "PIN changed");
 		return;
 	}
 	rc = store_line_unlock(b->store, p, fw->ext, false, &fw->actor);
@@ -109,8 +110,9 @@ feature__apply(struct b2b *b, struct feature_work *fw, struct b2b_call *c)
 		feature__lock_event(b, fw->ext, false);
 	if (c)
 		feature__done(c, rc == 0 ? 480 : 403,
-		    rc == 0 ? "Line unlocked"
-		    : rc == -EPERM ? "Locked By Admin" : "Not Unlocked");
+		              rc == 0        ? "Line unlocked"
+		              : rc == -EPERM ? "Locked By Admin"
+		                             : "Not Unlocked");
 }
 
 static void
@@ -150,11 +152,11 @@ feature__lock(struct b2b_call *c)
 
 	feature__actor(&a, c);
 	rc = store_line_lock(b->store, STORE_PARTITION_DEFAULT, c->caller,
-	    STORE_LOCK_USER, &a);
+	                     STORE_LOCK_USER, &a);
 	if (rc == 0)
 		feature__lock_event(b, c->caller, true);
 	feature__done(c, rc == 0 ? 480 : 500,
-	    rc == 0 ? "Line locked" : "Not Locked");
+	              rc == 0 ? "Line locked" : "Not Locked");
 }
 
 void
@@ -170,7 +172,7 @@ b2b__feature(struct b2b_call *c, struct pol_verdict *v)
 	if (v->feature == POL_FC_LOCK)
 		return feature__lock(c);
 	if (store_line_get(b->store, &line, STORE_PARTITION_DEFAULT,
-		c->caller) < 0)
+	                   c->caller) < 0)
 		store_line_defaults(&line, STORE_PARTITION_DEFAULT, c->caller);
 	if (store_line_pin_is_blocked(&line, (int64_t)time(NULL)))
 		return feature__done(c, 403, "PIN Entry Blocked");
@@ -190,7 +192,7 @@ b2b__feature(struct b2b_call *c, struct pol_verdict *v)
 	feature__actor(&fw->actor, c);
 	mbedtls_platform_zeroize(&line, sizeof(line));
 	if (uv_queue_work(b->loop, &fw->work, feature__on_work,
-		feature__on_after) < 0) {
+	                  feature__on_after) < 0) {
 		mbedtls_platform_zeroize(fw, sizeof(*fw));
 		free(fw);
 		return feature__done(c, 500, "Feature Failed");
@@ -201,7 +203,8 @@ b2b__feature(struct b2b_call *c, struct pol_verdict *v)
 
 static void
 feature__on_message_done(void *arg, struct sip_txn *ct,
-    const osip_message_t *resp, const struct sip_source *src)
+                         const osip_message_t *resp,
+                         const struct sip_source *src)
 {
 	(void)arg;
 	(void)ct;
@@ -221,7 +224,7 @@ b2b__notify_line(struct b2b *b, const char *ext, bool locked)
 	if (!b->sip || b2b__settings(b, &s) < 0 || !s.notify_on_lock)
 		return;
 	snprintf(body, sizeof(body), "Line %s is now %s.", ext,
-	    locked ? "locked" : "unlocked");
+	         locked ? "locked" : "unlocked");
 	for (struct b2b_binding *bd = b->bindings; bd; bd = bd->next) {
 		osip_message_t *m = NULL;
 		struct sip_txn *ct;
@@ -229,19 +232,20 @@ b2b__notify_line(struct b2b *b, const char *ext, bool locked)
 
 		if (strcmp(bd->user, ext) != 0 ||
 		    sip_stack_contact_host(b->sip, bd->dest.transport,
-			bd->dest.addr.ss_family, host, sizeof(host)) < 0)
+		                           bd->dest.addr.ss_family, host,
+		                           sizeof(host)) < 0)
 			continue;
 		sip_tag_new(tag);
 		sip_callid_new(callid, NULL);
 		snprintf(from, sizeof(from), "<sip:linelock@%s>;tag=%s", host,
-		    tag);
+		         tag);
 		snprintf(to, sizeof(to), "<%s>", bd->aor);
 		if (sip_msg_new_request(&m, "MESSAGE", bd->contact, from, to,
-			callid, 1) < 0)
+		                        callid, 1) < 0)
 			continue;
 		if (sip_msg_body_set(m, "text/plain", body, strlen(body)) < 0 ||
 		    sip_request_send(&ct, b->sip, m, &bd->dest,
-			feature__on_message_done, NULL) < 0)
+		                     feature__on_message_done, NULL) < 0)
 			log_warn("b2b: lock notice to %s not sent", bd->token);
 	}
 }

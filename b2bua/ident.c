@@ -35,8 +35,8 @@ ident__header_user(char *buf, size_t len, const char *value)
 
 int
 b2b__identify(struct b2b *b, const osip_message_t *req,
-    const struct sip_source *src, char *id, size_t len,
-    struct b2b_binding **binding)
+              const struct sip_source *src, char *id, size_t len,
+              struct b2b_binding **binding)
 {
 	struct b2b_binding *bd = b2b__binding_by_source(b, src);
 	osip_from_t *from;
@@ -46,11 +46,12 @@ b2b__identify(struct b2b *b, const osip_message_t *req,
 		return ll_strlcpy(id, bd->user, len) >= len ? -ENOSPC : 0;
 	if (!b2b__is_trusted(b, src))
 		return -EACCES;
-	if (ident__header_user(id, len,
-		sip_msg_header_get(req, "P-Asserted-Identity", 0)) == 0)
+	if (ident__header_user(
+	        id, len, sip_msg_header_get(req, "P-Asserted-Identity", 0)) ==
+	    0)
 		return 0;
-	if (ident__header_user(id, len,
-		sip_msg_header_get(req, "Remote-Party-ID", 0)) == 0)
+	if (ident__header_user(
+	        id, len, sip_msg_header_get(req, "Remote-Party-ID", 0)) == 0)
 		return 0;
 	from = osip_message_get_from(req);
 	return from ? b2b__uri_user(id, len, from->url) : -EACCES;

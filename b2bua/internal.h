@@ -18,8 +18,8 @@
 #define B2B_URI_MAX 160
 #define B2B_TARGET_MAX 256
 #define B2B_ROUTE_MAX 400
-#define B2B_ID_MAX 64		/* an identity: extension or number */
-#define B2B_TOKEN_LEN 17	/* 16 hex digits and NUL */
+#define B2B_ID_MAX 64    /* an identity: extension or number */
+#define B2B_TOKEN_LEN 17 /* 16 hex digits and NUL */
 #define B2B_HOST_MAX (NET_ADDRSTRLEN + SIP_DOMAIN_MAX)
 
 /* Seconds a call may ring before linelock cancels it (RFC 3261 16.6
@@ -29,88 +29,88 @@
 #define B2B_SWEEP_MS 1000
 
 enum b2b__side {
-	B2B_SIDE_ACCESS = 0,	/* phones and trusted access peers */
-	B2B_SIDE_CORE,		/* the upstream call agent */
+	B2B_SIDE_ACCESS = 0, /* phones and trusted access peers */
+	B2B_SIDE_CORE,       /* the upstream call agent */
 };
 
 enum b2b__leg_id {
-	B2B_LEG_A = 0,		/* the caller's dialog: we are its UAS */
-	B2B_LEG_B,		/* the dialog we opened: we are its UAC */
+	B2B_LEG_A = 0, /* the caller's dialog: we are its UAS */
+	B2B_LEG_B,     /* the dialog we opened: we are its UAC */
 };
 
 /* One dialog of a call. Embedded in its call; never alone. */
 struct b2b_leg {
-	struct b2b_leg *hnext;		/* Call-ID hash chain */
-	uint32_t hash;			/* of call_id */
-	enum b2b__leg_id id;		/* its index in the call's leg[] */
+	struct b2b_leg *hnext; /* Call-ID hash chain */
+	uint32_t hash;         /* of call_id */
+	enum b2b__leg_id id;   /* its index in the call's leg[] */
 	enum b2b__side side;
 	char call_id[B2B_CALLID_MAX];
 	char local_tag[B2B_TAG_MAX];
-	char remote_tag[B2B_TAG_MAX];	/* "" until the peer gives one */
-	char local_uri[B2B_URI_MAX];	/* our From/To URI in this dialog */
+	char remote_tag[B2B_TAG_MAX]; /* "" until the peer gives one */
+	char local_uri[B2B_URI_MAX];  /* our From/To URI in this dialog */
 	char remote_uri[B2B_URI_MAX];
-	char target[B2B_TARGET_MAX];	/* the peer's Contact URI */
-	char route[B2B_ROUTE_MAX];	/* route set, "<u1>,<u2>", may be "" */
-	uint32_t local_cseq;		/* last CSeq we sent */
-	uint32_t remote_cseq;		/* last CSeq the peer sent */
-	uint32_t invite_cseq;		/* of the initial INVITE */
-	struct sip_dest dest;		/* where this dialog's peer is */
+	char target[B2B_TARGET_MAX]; /* the peer's Contact URI */
+	char route[B2B_ROUTE_MAX];   /* route set, "<u1>,<u2>", may be "" */
+	uint32_t local_cseq;         /* last CSeq we sent */
+	uint32_t remote_cseq;        /* last CSeq the peer sent */
+	uint32_t invite_cseq;        /* of the initial INVITE */
+	struct sip_dest dest;        /* where this dialog's peer is */
 };
 
 enum b2b__call_state {
-	B2B_CALL_DECIDING = 0,	/* waiting for a feature code's work */
-	B2B_CALL_TRYING,	/* B INVITE sent, nothing back yet */
-	B2B_CALL_EARLY,		/* provisional with a To-tag relayed */
-	B2B_CALL_CONFIRMED,	/* 2xx relayed */
-	B2B_CALL_ENDING,	/* BYE sent, waiting for its answer */
+	B2B_CALL_DECIDING = 0, /* waiting for a feature code's work */
+	B2B_CALL_TRYING,       /* B INVITE sent, nothing back yet */
+	B2B_CALL_EARLY,        /* provisional with a To-tag relayed */
+	B2B_CALL_CONFIRMED,    /* 2xx relayed */
+	B2B_CALL_ENDING,       /* BYE sent, waiting for its answer */
 };
 
 /* A call: two legs and the transactions that make them. Owner: the
  * room's call tables (b2b__call_new/b2b__call_free). Heap, fixed size. */
 struct b2b_call {
-	struct b2b_call *next, *prev;	/* the room's list of calls */
-	struct b2b_call *nnext;		/* number hash chain */
+	struct b2b_call *next, *prev; /* the room's list of calls */
+	struct b2b_call *nnext;       /* number hash chain */
 	struct b2b *b2b;
-	uint32_t no;			/* ours, never 0, the st_arg */
+	uint32_t no; /* ours, never 0, the st_arg */
 	enum b2b__call_state state;
 	enum b2b_direction direction;
 	struct b2b_leg leg[2];
-	struct sip_txn *a_st;		/* A INVITE, until its final */
-	struct sip_txn *b_ct;		/* B INVITE, until its final */
-	struct sip_txn *reinvite_st;	/* in-dialog INVITE being relayed */
-	bool b_final;			/* B INVITE has its final answer */
-	bool b_late_offer;		/* B INVITE had no SDP: ACK waits */
+	struct sip_txn *a_st;        /* A INVITE, until its final */
+	struct sip_txn *b_ct;        /* B INVITE, until its final */
+	struct sip_txn *reinvite_st; /* in-dialog INVITE being relayed */
+	bool b_final;                /* B INVITE has its final answer */
+	bool b_late_offer;           /* B INVITE had no SDP: ACK waits */
 	bool b_acked;
 	bool a_final_sent;
 	bool cancelled;
 	bool answered;
-	bool ends_when_answered;	/* A cancelled after B sent 2xx */
-	bool in_table;			/* legs hashed */
-	bool is_subscription;		/* a SUBSCRIBE dialog pair, no CDR */
-	uint16_t status;		/* final status toward A */
-	uint64_t start_ms, answer_ms, end_ms;	/* wall clock */
-	uint64_t last_refresh_ms;	/* monotonic: INVITE/UPDATE seen */
-	uint32_t session_expires;	/* RFC 4028, 0: none agreed */
+	bool ends_when_answered; /* A cancelled after B sent 2xx */
+	bool in_table;           /* legs hashed */
+	bool is_subscription;    /* a SUBSCRIBE dialog pair, no CDR */
+	uint16_t status;         /* final status toward A */
+	uint64_t start_ms, answer_ms, end_ms; /* wall clock */
+	uint64_t last_refresh_ms; /* monotonic: INVITE/UPDATE seen */
+	uint32_t session_expires; /* RFC 4028, 0: none agreed */
 	char caller[B2B_ID_MAX];
 	char callee[B2B_ID_MAX];
 	char disposition[32];
-	char reason[48];		/* the verdict's, for the CDR */
-	char pattern[32];		/* list pattern that matched */
+	char reason[48];  /* the verdict's, for the CDR */
+	char pattern[32]; /* list pattern that matched */
 };
 
 /* A device binding: one registered device of one AOR. Owner: the
  * room's binding list. Kept in storage/ too so a restart keeps it. */
 struct b2b_binding {
 	struct b2b_binding *next;
-	char token[B2B_TOKEN_LEN];	/* our Contact user part */
-	uint32_t reg_cseq;		/* last CSeq of our REGISTERs */
-	char aor[B2B_URI_MAX];		/* "sip:201@example.org" */
-	char user[B2B_ID_MAX];		/* the AOR's user part: identity */
-	char contact[B2B_TARGET_MAX];	/* the device's own Contact URI */
-	char instance[80];		/* +sip.instance, may be "" */
-	char mac[13];			/* 12 hex digits, may be "" */
-	struct sip_dest dest;		/* source address (and flow) */
-	uint64_t expires_ms;		/* wall clock */
+	char token[B2B_TOKEN_LEN];    /* our Contact user part */
+	uint32_t reg_cseq;            /* last CSeq of our REGISTERs */
+	char aor[B2B_URI_MAX];        /* "sip:201@example.org" */
+	char user[B2B_ID_MAX];        /* the AOR's user part: identity */
+	char contact[B2B_TARGET_MAX]; /* the device's own Contact URI */
+	char instance[80];            /* +sip.instance, may be "" */
+	char mac[13];                 /* 12 hex digits, may be "" */
+	struct sip_dest dest;         /* source address (and flow) */
+	uint64_t expires_ms;          /* wall clock */
 	bool stored;
 };
 
@@ -119,12 +119,12 @@ struct b2b_binding {
  * the room's relay count; freed when st has its final response. */
 struct b2b_relay {
 	struct b2b *b2b;
-	struct sip_txn *st;		/* NULL once answered or gone */
-	uint32_t call_no;		/* 0: out of dialog */
-	enum b2b__leg_id from;		/* leg st is on (in dialog) */
+	struct sip_txn *st;    /* NULL once answered or gone */
+	uint32_t call_no;      /* 0: out of dialog */
+	enum b2b__leg_id from; /* leg st is on (in dialog) */
 	bool is_bye;
 	bool is_invite;
-	struct b2b_binding *pending;	/* REGISTER: kept on its 2xx */
+	struct b2b_binding *pending; /* REGISTER: kept on its 2xx */
 };
 
 struct b2b {
@@ -135,19 +135,19 @@ struct b2b {
 	uv_timer_t sweep;
 	b2b_event_cb event_cb;
 	void *event_arg;
-	struct b2b_call *calls;		/* list head */
-	struct b2b_call **by_no;	/* hash of calls by number */
-	struct b2b_leg **by_callid;	/* hash of legs by Call-ID */
-	uint32_t n_buckets;		/* power of two */
+	struct b2b_call *calls;     /* list head */
+	struct b2b_call **by_no;    /* hash of calls by number */
+	struct b2b_leg **by_callid; /* hash of legs by Call-ID */
+	uint32_t n_buckets;         /* power of two */
 	uint32_t next_no;
 	struct b2b_binding *bindings;
-	struct store_snapshot *snap;	/* NULL without a store */
-	struct pol_lists lists;		/* compiled emergency/allow lists */
-	uint64_t next_expire_ms;	/* storage binding expiry pass */
+	struct store_snapshot *snap; /* NULL without a store */
+	struct pol_lists lists;      /* compiled emergency/allow lists */
+	uint64_t next_expire_ms;     /* storage binding expiry pass */
 	struct b2b_stats stats;
-	uint32_t works;			/* feature codes off the loop */
+	uint32_t works; /* feature codes off the loop */
 	bool closing;
-	bool closed;			/* free when the last work is back */
+	bool closed; /* free when the last work is back */
 };
 
 /* A server transaction's arg names a call as (no << 1 | 1), so a late
@@ -160,94 +160,93 @@ b2b__call_arg(const struct b2b_call *c)
 
 /* b2b.c */
 struct b2b_call *b2b__arg_call(struct b2b *b, void *arg);
-bool	b2b__is_core(const struct b2b *b, const struct sip_source *src);
-bool	b2b__is_trusted(const struct b2b *b, const struct sip_source *src);
-void	b2b__event(struct b2b *b, const struct b2b_event *ev);
-uint64_t	b2b__wall_ms(void);
-void	b2b__core_dest(const struct b2b *b, int family, struct sip_dest *out);
+bool b2b__is_core(const struct b2b *b, const struct sip_source *src);
+bool b2b__is_trusted(const struct b2b *b, const struct sip_source *src);
+void b2b__event(struct b2b *b, const struct b2b_event *ev);
+uint64_t b2b__wall_ms(void);
+void b2b__core_dest(const struct b2b *b, int family, struct sip_dest *out);
 
 /* table.c: calls by number and legs by Call-ID. */
-int	b2b__tables_init(struct b2b *b, uint32_t max_calls);
-void	b2b__tables_free(struct b2b *b);
-int	b2b__call_new(struct b2b_call **out, struct b2b *b);
-void	b2b__call_free(struct b2b_call *c);
-void	b2b__call_hash(struct b2b_call *c);
+int b2b__tables_init(struct b2b *b, uint32_t max_calls);
+void b2b__tables_free(struct b2b *b);
+int b2b__call_new(struct b2b_call **out, struct b2b *b);
+void b2b__call_free(struct b2b_call *c);
+void b2b__call_hash(struct b2b_call *c);
 struct b2b_call *b2b__call_by_no(struct b2b *b, uint32_t no);
 struct b2b_leg *b2b__leg_by_callid(struct b2b *b, const char *call_id,
-	    const char *local_tag);
+                                   const char *local_tag);
 struct b2b_call *b2b__leg_call(struct b2b_leg *leg);
 
 /* msg.c: building messages for a leg, copying safe headers. */
-int	b2b__leg_request(osip_message_t **out, struct b2b *b,
-	    struct b2b_leg *leg, const char *method, uint32_t cseq);
-int	b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
-	    const char *const *names);
-int	b2b__copy_body(osip_message_t *dst, const osip_message_t *src);
-int	b2b__contact_set(osip_message_t *m, struct b2b *b,
-	    const struct sip_dest *toward, const char *user);
-int	b2b__uri_text(char *buf, size_t len, const osip_uri_t *uri);
-int	b2b__route_from_rr(char *buf, size_t len, const osip_message_t *m,
-	    bool reverse);
-int	b2b__target_from_contact(char *buf, size_t len,
-	    const osip_message_t *m);
-void	b2b__source_dest(struct sip_dest *out, const struct sip_source *src);
-int	b2b__response_build(osip_message_t **out, struct b2b *b,
-	    struct sip_txn *st, const osip_message_t *resp);
+int b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
+                     const char *method, uint32_t cseq);
+int b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
+                      const char *const *names);
+int b2b__copy_body(osip_message_t *dst, const osip_message_t *src);
+int b2b__contact_set(osip_message_t *m, struct b2b *b,
+                     const struct sip_dest *toward, const char *user);
+int b2b__uri_text(char *buf, size_t len, const osip_uri_t *uri);
+int b2b__route_from_rr(char *buf, size_t len, const osip_message_t *m,
+                       bool reverse);
+int b2b__target_from_contact(char *buf, size_t len, const osip_message_t *m);
+void b2b__source_dest(struct sip_dest *out, const struct sip_source *src);
+int b2b__response_build(osip_message_t **out, struct b2b *b, struct sip_txn *st,
+                        const osip_message_t *resp);
 extern const char *const b2b__req_headers[];
 extern const char *const b2b__resp_headers[];
 
 /* call.c: initial INVITE, its answers, CANCEL, ACK, the end. */
-void	b2b__invite(struct b2b *b, struct sip_txn *st,
-	    const osip_message_t *req, const struct sip_source *src);
-void	b2b__call_ack(struct b2b *b, struct b2b_call *c,
-	    const osip_message_t *ack);
-void	b2b__call_cancel(struct b2b *b, struct b2b_call *c);
-void	b2b__call_end(struct b2b_call *c, const char *why);
-void	b2b__call_finish(struct b2b_call *c);
-void	b2b__calls_sweep(struct b2b *b, uint64_t now);
-int	b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
-	    const struct sip_dest *dst, const char *ruri, const char *from);
+void b2b__invite(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
+                 const struct sip_source *src);
+void b2b__call_ack(struct b2b *b, struct b2b_call *c,
+                   const osip_message_t *ack);
+void b2b__call_cancel(struct b2b *b, struct b2b_call *c);
+void b2b__call_end(struct b2b_call *c, const char *why);
+void b2b__call_finish(struct b2b_call *c);
+void b2b__calls_sweep(struct b2b *b, uint64_t now);
+int b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
+                      const struct sip_dest *dst, const char *ruri,
+                      const char *from);
 
 /* dialog.c: requests inside a dialog. */
-void	b2b__in_dialog(struct b2b *b, struct sip_txn *st,
-	    const osip_message_t *req, const struct sip_source *src);
+void b2b__in_dialog(struct b2b *b, struct sip_txn *st,
+                    const osip_message_t *req, const struct sip_source *src);
 
 /* relay.c: out-of-dialog requests relayed through (not REGISTER). */
-void	b2b__relay_ood(struct b2b *b, struct sip_txn *st,
-	    const osip_message_t *req, const struct sip_source *src);
-int	b2b__relay_new(struct b2b_relay **out, struct b2b *b,
-	    struct sip_txn *st);
-void	b2b__relay_free(struct b2b_relay *r);
-void	b2b__relay_answer(struct b2b_relay *r, const osip_message_t *resp);
+void b2b__relay_ood(struct b2b *b, struct sip_txn *st,
+                    const osip_message_t *req, const struct sip_source *src);
+int b2b__relay_new(struct b2b_relay **out, struct b2b *b, struct sip_txn *st);
+void b2b__relay_free(struct b2b_relay *r);
+void b2b__relay_answer(struct b2b_relay *r, const osip_message_t *resp);
 
 /* reg.c: REGISTER relay and device bindings. */
-void	b2b__register(struct b2b *b, struct sip_txn *st,
-	    const osip_message_t *req, const struct sip_source *src);
+void b2b__register(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
+                   const struct sip_source *src);
 struct b2b_binding *b2b__binding_by_source(struct b2b *b,
-	    const struct sip_source *src);
+                                           const struct sip_source *src);
 struct b2b_binding *b2b__binding_by_token(struct b2b *b, const char *tok);
 struct b2b_binding *b2b__binding_by_user(struct b2b *b, const char *user);
-void	b2b__bindings_sweep(struct b2b *b, uint64_t wall_now);
-void	b2b__bindings_free(struct b2b *b);
-int	b2b__bindings_load(struct b2b *b);
+void b2b__bindings_sweep(struct b2b *b, uint64_t wall_now);
+void b2b__bindings_free(struct b2b *b);
+int b2b__bindings_load(struct b2b *b);
 
 /* ident.c: who is calling. */
-int	b2b__identify(struct b2b *b, const osip_message_t *req,
-	    const struct sip_source *src, char *id, size_t len,
-	    struct b2b_binding **binding);
-int	b2b__uri_user(char *buf, size_t len, const osip_uri_t *uri);
+int b2b__identify(struct b2b *b, const osip_message_t *req,
+                  const struct sip_source *src, char *id, size_t len,
+                  struct b2b_binding **binding);
+int b2b__uri_user(char *buf, size_t len, const osip_uri_t *uri);
 
 /* decide.c: facts to policy, verdict to SIP; feature codes. */
-void	b2b__decide(struct b2b_call *c, const osip_message_t *req,
-	    const struct sip_source *src);
-int	b2b__settings(struct b2b *b, struct store_settings *out);
-void	b2b__decide_reply(struct b2b_call *c, int code, const char *reason);
+void b2b__decide(struct b2b_call *c, const osip_message_t *req,
+                 const struct sip_source *src);
+int b2b__settings(struct b2b *b, struct store_settings *out);
+void b2b__decide_reply(struct b2b_call *c, int code, const char *reason);
 
 /* feature.c: *71 lock, *72 unlock, *73 PIN, run off the loop. */
-void	b2b__feature(struct b2b_call *c, struct pol_verdict *v);
-void	b2b__notify_line(struct b2b *b, const char *ext, bool locked);
+void b2b__feature(struct b2b_call *c, struct pol_verdict *v);
+void b2b__notify_line(struct b2b *b, const char *ext, bool locked);
 
 /* cdr.c: call records and events. */
-void	b2b__cdr(struct b2b_call *c);
+void b2b__cdr(struct b2b_call *c);
 
 #endif

@@ -13,26 +13,63 @@
 
 /* Request headers passed on (initial and in-dialog requests). */
 const char *const b2b__req_headers[] = {
-	"Allow", "Supported", "Require", "Accept", "User-Agent",
-	"Session-Expires", "Min-SE", "Proxy-Authorization", "Authorization",
-	"Privacy", "Subject", "Priority", "Alert-Info", "Event",
-	"Subscription-State", "Refer-To", "Referred-By", "Replaces",
-	"Allow-Events", "Expires", "Info-Package", "Recv-Info", "Reason",
-	"Content-Disposition", NULL,
+    "Allow",
+    "Supported",
+    "Require",
+    "Accept",
+    "User-Agent",
+    "Session-Expires",
+    "Min-SE",
+    "Proxy-Authorization",
+    "Authorization",
+    "Privacy",
+    "Subject",
+    "Priority",
+    "Alert-Info",
+    "Event",
+    "Subscription-State",
+    "Refer-To",
+    "Referred-By",
+    "Replaces",
+    "Allow-Events",
+    "Expires",
+    "Info-Package",
+    "Recv-Info",
+    "Reason",
+    "Content-Disposition",
+    NULL,
 };
 
 /* Response headers passed back. */
 const char *const b2b__resp_headers[] = {
-	"Allow", "Supported", "Require", "RSeq", "Accept", "Server",
-	"Session-Expires", "Min-SE", "WWW-Authenticate", "Proxy-Authenticate",
-	"Retry-After", "Warning", "Reason", "Unsupported", "Allow-Events",
-	"Expires", "Min-Expires", "Date", "Event", "Content-Disposition", NULL,
+    "Allow",
+    "Supported",
+    "Require",
+    "RSeq",
+    "Accept",
+    "Server",
+    "Session-Expires",
+    "Min-SE",
+    "WWW-Authenticate",
+    "Proxy-Authenticate",
+    "Retry-After",
+    "Warning",
+    "Reason",
+    "Unsupported",
+    "Allow-Events",
+    "Expires",
+    "Min-Expires",
+    "Date",
+    "Event",
+    "Content-Disposition",
+    NULL,
 };
 
 static int
 msg__clone_www(const void *src, void **dst)
 {
-	return osip_www_authenticate_clone(src, (osip_www_authenticate_t **)dst);
+	return osip_www_authenticate_clone(src,
+	                                   (osip_www_authenticate_t **)dst);
 }
 
 static int
@@ -60,25 +97,26 @@ static const struct {
 	size_t off;
 	int (*clone)(const void *src, void **dst);
 } msg__structured[] = {
-	{"Allow", offsetof(osip_message_t, allows), msg__clone_allow},
-	{"Accept", offsetof(osip_message_t, accepts), msg__clone_accept},
-	{"WWW-Authenticate", offsetof(osip_message_t, www_authenticates),
-	    msg__clone_www},
-	{"Proxy-Authenticate", offsetof(osip_message_t, proxy_authenticates),
-	    msg__clone_www},
-	{"Authorization", offsetof(osip_message_t, authorizations),
-	    msg__clone_auth},
-	{"Proxy-Authorization", offsetof(osip_message_t, proxy_authorizations),
-	    msg__clone_auth},
+    {"Allow", offsetof(osip_message_t, allows), msg__clone_allow},
+    {"Accept", offsetof(osip_message_t, accepts), msg__clone_accept},
+    {"WWW-Authenticate", offsetof(osip_message_t, www_authenticates),
+     msg__clone_www},
+    {"Proxy-Authenticate", offsetof(osip_message_t, proxy_authenticates),
+     msg__clone_www},
+    {"Authorization", offsetof(osip_message_t, authorizations),
+     msg__clone_auth},
+    {"Proxy-Authorization", offsetof(osip_message_t, proxy_authorizations),
+     msg__clone_auth},
 };
 
 static int
 msg__copy_list(osip_message_t *dst, const osip_message_t *src, size_t i)
 {
-	const osip_list_t *from = (const osip_list_t *)(const void *)
-	    ((const char *)src + msg__structured[i].off);
-	osip_list_t *to = (osip_list_t *)(void *)((char *)dst +
-	    msg__structured[i].off);
+	const osip_list_t *from =
+	    (const osip_list_t *)(const void *)((const char *)src +
+	                                        msg__structured[i].off);
+	osip_list_t *to =
+	    (osip_list_t *)(void *)((char *)dst + msg__structured[i].off);
 
 	for (int k = 0; k < osip_list_size(from); k++) {
 		void *dup = NULL;
@@ -93,7 +131,7 @@ msg__copy_list(osip_message_t *dst, const osip_message_t *src, size_t i)
 
 int
 b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
-    const char *const *names)
+                  const char *const *names)
 {
 	for (; *names; names++) {
 		size_t k = 0;
@@ -134,14 +172,14 @@ b2b__copy_body(osip_message_t *dst, const osip_message_t *src)
 	if (ct && ct->type && ct->subtype) {
 		snprintf(type, sizeof(type), "%s/%s", ct->type, ct->subtype);
 		for (int i = 0; i < osip_list_size(&ct->gen_params); i++) {
-			osip_generic_param_t *p = osip_list_get(&ct->gen_params,
-			    i);
+			osip_generic_param_t *p =
+			    osip_list_get(&ct->gen_params, i);
 			size_t n = strlen(type);
 
 			if (p && p->gname)
 				snprintf(type + n, sizeof(type) - n, ";%s%s%s",
-				    p->gname, p->gvalue ? "=" : "",
-				    p->gvalue ? p->gvalue : "");
+				         p->gname, p->gvalue ? "=" : "",
+				         p->gvalue ? p->gvalue : "");
 		}
 	} else {
 		ll_strlcpy(type, "application/octet-stream", sizeof(type));
@@ -171,21 +209,21 @@ b2b__source_dest(struct sip_dest *out, const struct sip_source *src)
  * the Contact is where to send future requests of the dialog). */
 int
 b2b__contact_set(osip_message_t *m, struct b2b *b,
-    const struct sip_dest *toward, const char *user)
+                 const struct sip_dest *toward, const char *user)
 {
 	char host[B2B_HOST_MAX];
 	char val[B2B_TARGET_MAX];
 	int rc, n;
 
 	rc = sip_stack_contact_host(b->sip, toward->transport,
-	    toward->addr.ss_family, host, sizeof(host));
+	                            toward->addr.ss_family, host, sizeof(host));
 	if (rc < 0)
 		return rc;
 	n = snprintf(val, sizeof(val), "<sip:%s%s%s%s>",
-	    user && *user ? user : "", user && *user ? "@" : "", host,
-	    toward->transport == NET_UDP ? ""
-	    : toward->transport == NET_TCP ? ";transport=tcp"
-					   : ";transport=tls");
+	             user && *user ? user : "", user && *user ? "@" : "", host,
+	             toward->transport == NET_UDP   ? ""
+	             : toward->transport == NET_TCP ? ";transport=tcp"
+	                                            : ";transport=tls");
 	if (n < 0 || (size_t)n >= sizeof(val))
 		return -ENOSPC;
 	sip_msg_header_remove(m, "Contact");
@@ -196,16 +234,15 @@ b2b__contact_set(osip_message_t *m, struct b2b *b,
  * 12.1.1) or reversed (UAC, 12.1.2). Written "<u1>,<u2>"; -ENOSPC when
  * it does not fit the leg (the dialog is then refused). */
 int
-b2b__route_from_rr(char *buf, size_t len, const osip_message_t *m,
-    bool reverse)
+b2b__route_from_rr(char *buf, size_t len, const osip_message_t *m, bool reverse)
 {
 	int n = osip_list_size(&m->record_routes);
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (int i = 0; i < n; i++) {
-		osip_record_route_t *rr = osip_list_get(&m->record_routes,
-		    reverse ? n - 1 - i : i);
+		osip_record_route_t *rr =
+		    osip_list_get(&m->record_routes, reverse ? n - 1 - i : i);
 		char one[B2B_ROUTE_MAX];
 		int rc;
 
@@ -217,7 +254,7 @@ b2b__route_from_rr(char *buf, size_t len, const osip_message_t *m,
 		if (used + strlen(one) + 2 > len)
 			return -ENOSPC;
 		used += (size_t)snprintf(buf + used, len - used, "%s%s",
-		    used ? "," : "", one);
+		                         used ? "," : "", one);
 	}
 	return 0;
 }
@@ -268,7 +305,7 @@ msg__routes_add(osip_message_t *m, const char *route)
  * Call-ID, the route set, our Contact. */
 int
 b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
-    const char *method, uint32_t cseq)
+                 const char *method, uint32_t cseq)
 {
 	char from[B2B_URI_MAX + B2B_TAG_MAX + 8];
 	char to[B2B_URI_MAX + B2B_TAG_MAX + 8];
@@ -276,14 +313,14 @@ b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
 	int rc;
 
 	snprintf(from, sizeof(from), "<%s>;tag=%s", leg->local_uri,
-	    leg->local_tag);
+	         leg->local_tag);
 	if (leg->remote_tag[0])
 		snprintf(to, sizeof(to), "<%s>;tag=%s", leg->remote_uri,
-		    leg->remote_tag);
+		         leg->remote_tag);
 	else
 		snprintf(to, sizeof(to), "<%s>", leg->remote_uri);
 	rc = sip_msg_new_request(&m, method, leg->target, from, to,
-	    leg->call_id, cseq);
+	                         leg->call_id, cseq);
 	if (rc < 0)
 		return rc;
 	rc = msg__routes_add(m, leg->route);
@@ -303,8 +340,8 @@ b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
  * our Contact when the response makes or keeps a dialog. For 3xx the
  * redirect Contacts pass as they are (they name other targets). */
 int
-b2b__response_build(osip_message_t **out, struct b2b *b,
-    struct sip_txn *st, const osip_message_t *resp)
+b2b__response_build(osip_message_t **out, struct b2b *b, struct sip_txn *st,
+                    const osip_message_t *resp)
 {
 	const struct sip_source *src = sip_txn_source(st);
 	int code = osip_message_get_status_code(resp);
@@ -322,8 +359,10 @@ b2b__response_build(osip_message_t **out, struct b2b *b,
 	if (rc == 0 && code >= 300 && code < 400) {
 		osip_contact_t *ct;
 
-		for (int i = 0; rc == 0 && osip_message_get_contact(resp, i,
-					       &ct) >= 0 && ct; i++) {
+		for (int i = 0;
+		     rc == 0 && osip_message_get_contact(resp, i, &ct) >= 0 &&
+		     ct;
+		     i++) {
 			char v[B2B_TARGET_MAX];
 
 			if (sip_nameaddr_print(v, sizeof(v), ct) == 0)

@@ -14,8 +14,10 @@
 #include "util.h"
 
 static const char *const reg_headers[] = {
-	"Authorization", "Proxy-Authorization", "Expires", "User-Agent",
-	"Supported", "Allow", "Allow-Events", NULL,
+    "Authorization", "Proxy-Authorization",
+    "Expires",       "User-Agent",
+    "Supported",     "Allow",
+    "Allow-Events",  NULL,
 };
 
 /* "aa:bb:cc:dd:ee:ff" or 12 hex digits in a row, as phones write their
@@ -28,7 +30,7 @@ reg__mac(char out[13], const char *s)
 	out[0] = '\0';
 	for (const char *p = s; p && *p; p++) {
 		bool hex = (*p >= '0' && *p <= '9') ||
-		    ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f');
+		           ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f');
 
 		if (hex) {
 			if (run < 12)
@@ -55,13 +57,13 @@ reg__to_store(struct store_binding *sb, const struct b2b_binding *bd)
 	ll_strlcpy(sb->token, bd->token, sizeof(sb->token));
 	ll_strlcpy(sb->aor, bd->aor, sizeof(sb->aor));
 	ll_strlcpy(sb->partition, STORE_PARTITION_DEFAULT,
-	    sizeof(sb->partition));
+	           sizeof(sb->partition));
 	ll_strlcpy(sb->ext, bd->user, sizeof(sb->ext));
 	ll_strlcpy(sb->instance, bd->instance, sizeof(sb->instance));
 	if (bd->mac[0])
-		snprintf(sb->mac, sizeof(sb->mac), "%.2s:%.2s:%.2s:%.2s:%.2s:%.2s",
-		    bd->mac, bd->mac + 2, bd->mac + 4, bd->mac + 6,
-		    bd->mac + 8, bd->mac + 10);
+		snprintf(sb->mac, sizeof(sb->mac),
+		         "%.2s:%.2s:%.2s:%.2s:%.2s:%.2s", bd->mac, bd->mac + 2,
+		         bd->mac + 4, bd->mac + 6, bd->mac + 8, bd->mac + 10);
 	sb->source.transport = bd->dest.transport;
 	sb->source.addr = bd->dest.addr;
 	sb->flow_id = bd->dest.flow;
@@ -84,8 +86,8 @@ reg__actor(struct store_actor *a, const struct b2b_binding *bd)
 static void
 reg__event(struct b2b *b, const struct b2b_binding *bd, bool added)
 {
-	struct b2b_event ev = {.kind = added ? B2B_EV_REGISTER
-					     : B2B_EV_UNREGISTER};
+	struct b2b_event ev = {.kind =
+	                           added ? B2B_EV_REGISTER : B2B_EV_UNREGISTER};
 
 	ll_strlcpy(ev.caller, bd->user, sizeof(ev.caller));
 	ll_strlcpy(ev.callee, bd->aor, sizeof(ev.callee));
@@ -182,7 +184,7 @@ reg__granted(const osip_message_t *resp, const char *token, uint32_t asked)
 
 static void
 reg__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
-    const struct sip_source *src)
+                 const struct sip_source *src)
 {
 	struct b2b_relay *r = arg;
 	struct b2b *b = r->b2b;
@@ -198,21 +200,24 @@ reg__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	if (code < 300) {
 		struct b2b_binding *old = b2b__binding_by_token(b, nb->token);
 
-		granted = nb->expires_ms ? reg__granted(resp, nb->token,
-		    (uint32_t)nb->expires_ms) : 0;
+		granted = nb->expires_ms
+		              ? reg__granted(resp, nb->token,
+		                             (uint32_t)nb->expires_ms)
+		              : 0;
 		if (granted)
 			reg__keep(b, nb, granted);
 		else if (old)
 			reg__remove(b, old, "unregistered");
 	}
-	if (r->st && sip_msg_new_response(&m, sip_txn_request(r->st), code,
-			 osip_message_get_reason_phrase(resp)) == 0) {
+	if (r->st &&
+	    sip_msg_new_response(&m, sip_txn_request(r->st), code,
+	                         osip_message_get_reason_phrase(resp)) == 0) {
 		char v[B2B_TARGET_MAX + 24];
 
 		b2b__copy_headers(m, resp, b2b__resp_headers);
 		if (granted) {
 			snprintf(v, sizeof(v), "<%s>;expires=%u", nb->contact,
-			    granted);
+			         granted);
 			sip_msg_header_add(m, "Contact", v);
 		}
 		sip_txn_reply_msg(r->st, m);
@@ -231,7 +236,7 @@ reg__find(struct b2b *b, const struct b2b_binding *nb)
 		if (strcmp(bd->aor, nb->aor) != 0)
 			continue;
 		if (nb->instance[0] ? strcmp(bd->instance, nb->instance) == 0
-				    : strcmp(bd->contact, nb->contact) == 0)
+		                    : strcmp(bd->contact, nb->contact) == 0)
 			return bd;
 	}
 	return NULL;
@@ -241,7 +246,7 @@ reg__find(struct b2b *b, const struct b2b_binding *nb)
  * "Contact: *" (handled by the caller as unregister-all). */
 static int
 reg__parse(struct b2b_binding *nb, const osip_message_t *req,
-    const struct sip_source *src)
+           const struct sip_source *src)
 {
 	osip_to_t *to = osip_message_get_to(req);
 	osip_contact_t *ct = NULL;
@@ -254,9 +259,9 @@ reg__parse(struct b2b_binding *nb, const osip_message_t *req,
 	    b2b__uri_user(nb->user, sizeof(nb->user), to->url) < 0)
 		return -EBADMSG;
 	if (osip_message_get_contact(req, 0, &ct) < 0 || !ct)
-		return -ENODATA;	/* a query: relayed, nothing kept */
+		return -ENODATA; /* a query: relayed, nothing kept */
 	if (!ct->url)
-		return -ENOENT;		/* "*" */
+		return -ENOENT; /* "*" */
 	if (sip_uri_print(nb->contact, sizeof(nb->contact), ct->url) < 0)
 		return -EBADMSG;
 	if (osip_contact_param_get_byname(ct, "expires", &p) >= 0 && p &&
@@ -270,13 +275,13 @@ reg__parse(struct b2b_binding *nb, const osip_message_t *req,
 	if (!nb->mac[0])
 		reg__mac(nb->mac, nb->instance);
 	b2b__source_dest(&nb->dest, src);
-	nb->expires_ms = exp;	/* asked seconds until the 2xx */
+	nb->expires_ms = exp; /* asked seconds until the 2xx */
 	return 0;
 }
 
 static int
 reg__request(osip_message_t **out, struct b2b *b, struct b2b_binding *nb,
-    const osip_message_t *req)
+             const osip_message_t *req)
 {
 	char ruri[B2B_TARGET_MAX], from[B2B_URI_MAX + 48];
 	char to[B2B_URI_MAX + 48], callid[B2B_TOKEN_LEN + 8];
@@ -295,17 +300,19 @@ reg__request(osip_message_t **out, struct b2b *b, struct b2b_binding *nb,
 	if (b2b__uri_text(ruri, sizeof(ruri), osip_message_get_uri(req)) < 0 ||
 	    sip_nameaddr_print(to, sizeof(to), osip_message_get_to(req)) < 0)
 		return -EBADMSG;
-	rc = sip_stack_contact_host(b->sip, core.transport,
-	    core.addr.ss_family, host, sizeof(host));
+	rc = sip_stack_contact_host(b->sip, core.transport, core.addr.ss_family,
+	                            host, sizeof(host));
 	if (rc < 0)
 		return rc;
 	snprintf(contact, sizeof(contact), "<sip:%s@%s%s>;expires=%u%s%s",
-	    nb->token, host, core.transport == NET_UDP ? ""
-	    : core.transport == NET_TCP ? ";transport=tcp" : ";transport=tls",
-	    (uint32_t)nb->expires_ms, nb->instance[0] ? ";+sip.instance=" : "",
-	    nb->instance);
+	         nb->token, host,
+	         core.transport == NET_UDP   ? ""
+	         : core.transport == NET_TCP ? ";transport=tcp"
+	                                     : ";transport=tls",
+	         (uint32_t)nb->expires_ms,
+	         nb->instance[0] ? ";+sip.instance=" : "", nb->instance);
 	rc = sip_msg_new_request(&m, "REGISTER", ruri, from, to, callid,
-	    nb->reg_cseq);
+	                         nb->reg_cseq);
 	if (rc == 0)
 		rc = b2b__copy_headers(m, req, reg_headers);
 	if (rc == 0)
@@ -320,7 +327,7 @@ reg__request(osip_message_t **out, struct b2b *b, struct b2b_binding *nb,
 
 static void
 reg__unregister_all(struct b2b *b, struct sip_txn *st, const char *aor,
-    const struct sip_source *src)
+                    const struct sip_source *src)
 {
 	struct b2b_binding *bd = b->bindings, *next;
 
@@ -328,7 +335,7 @@ reg__unregister_all(struct b2b *b, struct sip_txn *st, const char *aor,
 		next = bd->next;
 		if (strcmp(bd->aor, aor) == 0 &&
 		    net_addr_same_host((const struct sockaddr *)&bd->dest.addr,
-			(const struct sockaddr *)&src->remote))
+		                       (const struct sockaddr *)&src->remote))
 			reg__remove(b, bd, "Contact: *");
 	}
 	/* The core keeps our Contacts only; they are gone with the
@@ -338,7 +345,7 @@ reg__unregister_all(struct b2b *b, struct sip_txn *st, const char *aor,
 
 void
 b2b__register(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
-    const struct sip_source *src)
+              const struct sip_source *src)
 {
 	struct b2b_binding *nb = malloc(sizeof(*nb)), *old;
 	struct b2b_relay *r = NULL;
@@ -395,9 +402,9 @@ b2b__binding_by_source(struct b2b *b, const struct sip_source *src)
 		if (bd->dest.transport != src->transport)
 			continue;
 		if (src->flow ? bd->dest.flow == src->flow
-			      : net_addr_equal(
-				    (const struct sockaddr *)&bd->dest.addr,
-				    (const struct sockaddr *)&src->remote))
+		              : net_addr_equal(
+		                    (const struct sockaddr *)&bd->dest.addr,
+		                    (const struct sockaddr *)&src->remote))
 			return bd;
 	}
 	return NULL;
@@ -430,7 +437,7 @@ b2b__bindings_sweep(struct b2b *b, uint64_t wall_now)
 	for (; bd; bd = next) {
 		next = bd->next;
 		if (bd->expires_ms <= wall_now) {
-			bd->stored = false;	/* expired in storage below */
+			bd->stored = false; /* expired in storage below */
 			reg__remove(b, bd, "expired");
 			any = true;
 		}
@@ -492,7 +499,7 @@ b2b__bindings_load(struct b2b *b)
 		return 0;
 	do {
 		n = store_binding_list(b->store, page, ARRAY_SIZE(page),
-		    after[0] ? after : NULL);
+		                       after[0] ? after : NULL);
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++) {

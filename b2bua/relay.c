@@ -57,7 +57,7 @@ b2b__relay_answer(struct b2b_relay *r, const osip_message_t *resp)
 
 static void
 relay__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
-    const struct sip_source *src)
+                   const struct sip_source *src)
 {
 	struct b2b_relay *r = arg;
 	struct b2b *b = r->b2b;
@@ -78,14 +78,14 @@ relay__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 		if (tag)
 			ll_strlcpy(l->remote_tag, tag, sizeof(l->remote_tag));
 		b2b__target_from_contact(l->target, sizeof(l->target), resp);
-		if (b2b__route_from_rr(l->route, sizeof(l->route), resp,
-			true) < 0)
+		if (b2b__route_from_rr(l->route, sizeof(l->route), resp, true) <
+		    0)
 			l->route[0] = '\0';
 		c->state = B2B_CALL_CONFIRMED;
 		c->answer_ms = b2b__wall_ms();
 		c->last_refresh_ms = ll_now_ms();
-		c->session_expires = exp ? (uint32_t)strtoul(exp, NULL, 10)
-					 : 3600;
+		c->session_expires =
+		    exp ? (uint32_t)strtoul(exp, NULL, 10) : 3600;
 	}
 	b2b__relay_answer(r, resp);
 	if (c && code >= 300)
@@ -98,8 +98,8 @@ relay__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
  * access side: the core, Request-URI kept, From the proven identity. */
 static int
 relay__route(struct b2b *b, const osip_message_t *req,
-    const struct sip_source *src, struct sip_dest *dst, char *ruri,
-    size_t rlen, char *from, size_t flen, char *id, size_t idlen)
+             const struct sip_source *src, struct sip_dest *dst, char *ruri,
+             size_t rlen, char *from, size_t flen, char *id, size_t idlen)
 {
 	osip_uri_t *u = osip_message_get_uri(req);
 	osip_from_t *f = osip_message_get_from(req);
@@ -119,7 +119,7 @@ relay__route(struct b2b *b, const osip_message_t *req,
 		*dst = bd->dest;
 		ll_strlcpy(id, bd->user, idlen);
 		return ll_strlcpy(ruri, bd->contact, rlen) >= rlen ? -ENOSPC
-								    : 0;
+		                                                   : 0;
 	}
 	if (b2b__identify(b, req, src, id, idlen, &bd) < 0)
 		return -EACCES;
@@ -145,8 +145,8 @@ relay__fail(struct sip_txn *st, int rc)
 /* A SUBSCRIBE makes a dialog on both sides: kept as a call (no CDR). */
 static int
 relay__subscription(struct b2b_call **out, struct b2b *b, struct sip_txn *st,
-    const osip_message_t *req, const struct sip_source *src,
-    const char *callid, const char *from)
+                    const osip_message_t *req, const struct sip_source *src,
+                    const char *callid, const char *from)
 {
 	struct b2b_call *c;
 	struct b2b_leg *a, *l;
@@ -165,12 +165,14 @@ relay__subscription(struct b2b_call **out, struct b2b *b, struct sip_txn *st,
 	a->side = b2b__is_core(b, src) ? B2B_SIDE_CORE : B2B_SIDE_ACCESS;
 	l->side = a->side == B2B_SIDE_CORE ? B2B_SIDE_ACCESS : B2B_SIDE_CORE;
 	ll_strlcpy(a->local_tag, sip_txn_local_tag(st), sizeof(a->local_tag));
-	if (ll_strlcpy(a->call_id, sip_msg_header_get(req, "Call-ID", 0) ?
-		    sip_msg_header_get(req, "Call-ID", 0) : "",
-		sizeof(a->call_id)) >= sizeof(a->call_id) ||
+	if (ll_strlcpy(a->call_id,
+	               sip_msg_header_get(req, "Call-ID", 0)
+	                   ? sip_msg_header_get(req, "Call-ID", 0)
+	                   : "",
+	               sizeof(a->call_id)) >= sizeof(a->call_id) ||
 	    !sip_msg_from_tag(req) ||
 	    ll_strlcpy(a->remote_tag, sip_msg_from_tag(req),
-		sizeof(a->remote_tag)) >= sizeof(a->remote_tag) ||
+	               sizeof(a->remote_tag)) >= sizeof(a->remote_tag) ||
 	    b2b__uri_text(a->remote_uri, sizeof(a->remote_uri), f->url) ||
 	    b2b__uri_text(a->local_uri, sizeof(a->local_uri), to->url) ||
 	    b2b__target_from_contact(a->target, sizeof(a->target), req) ||
@@ -191,7 +193,7 @@ relay__subscription(struct b2b_call **out, struct b2b *b, struct sip_txn *st,
 
 void
 b2b__relay_ood(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
-    const struct sip_source *src)
+               const struct sip_source *src)
 {
 	char ruri[B2B_TARGET_MAX], from[B2B_URI_MAX], id[B2B_ID_MAX];
 	char fromhdr[B2B_URI_MAX + B2B_TAG_MAX + 8], to[B2B_URI_MAX + 64];
@@ -204,7 +206,7 @@ b2b__relay_ood(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	int rc;
 
 	rc = relay__route(b, req, src, &dst, ruri, sizeof(ruri), from,
-	    sizeof(from), id, sizeof(id));
+	                  sizeof(from), id, sizeof(id));
 	if (rc < 0)
 		return relay__fail(st, rc);
 	sip_callid_new(callid, NULL);
@@ -222,7 +224,7 @@ b2b__relay_ood(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 		b2b__call_hash(c);
 	}
 	rc = sip_msg_new_request(&m, sip_msg_method(req), ruri, fromhdr, to,
-	    callid, 1);
+	                         callid, 1);
 	if (rc == 0)
 		rc = b2b__copy_headers(m, req, b2b__req_headers);
 	if (rc == 0)
@@ -241,7 +243,7 @@ b2b__relay_ood(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	rc = sip_request_send(&ct, b->sip, m, &dst, relay__on_response, r);
 	if (rc < 0) {
 		log_warn("b2b: %s for %s not relayed: %d", sip_msg_method(req),
-		    id, rc);
+		         id, rc);
 		if (c)
 			b2b__call_free(c);
 		b2b__relay_free(r);

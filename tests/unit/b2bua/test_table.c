@@ -64,7 +64,7 @@ test_table_lookup_by_number_and_callid(void **state)
 	assert_ptr_equal(b2b__call_by_no(b, c1->no), c1);
 	assert_ptr_equal(b2b__call_by_no(b, c2->no), c2);
 	assert_ptr_equal(b2b__leg_by_callid(b, "b1@linelock", "t-b"),
-	    &c1->leg[1]);
+	                 &c1->leg[1]);
 	assert_ptr_equal(b2b__leg_call(&c1->leg[1]), c1);
 	assert_ptr_equal(b2b__leg_call(&c1->leg[0]), c1);
 	/* Our tag must match: a request naming another tag is not ours. */
@@ -152,11 +152,13 @@ invite_from(const char *from, const char *pai)
 {
 	osip_message_t *m = NULL;
 
-	assert_int_equal(sip_msg_new_request(&m, "INVITE",
-	    "sip:300@192.0.2.9", from, "<sip:300@192.0.2.9>", "x@y", 1), 0);
+	assert_int_equal(sip_msg_new_request(&m, "INVITE", "sip:300@192.0.2.9",
+	                                     from, "<sip:300@192.0.2.9>", "x@y",
+	                                     1),
+	                 0);
 	if (pai)
-		assert_int_equal(sip_msg_header_add(m, "P-Asserted-Identity",
-		    pai), 0);
+		assert_int_equal(
+		    sip_msg_header_add(m, "P-Asserted-Identity", pai), 0);
 	return m;
 }
 
@@ -177,7 +179,7 @@ test_identify_registered_trusted_and_stranger(void **state)
 	b2b__source_dest(&bd->dest, &src);
 	b->bindings = bd;
 	assert_int_equal(net_cidr_parse("198.51.100.0/24", &b->cfg.trusted[0]),
-	    0);
+	                 0);
 	b->cfg.n_trusted = 1;
 
 	/* The registered phone forges From 202: it is still 201. */
@@ -191,7 +193,7 @@ test_identify_registered_trusted_and_stranger(void **state)
 	source_v4(&src, "192.0.2.10", 5070);
 	m = invite_from("<sip:201@pbx.test>;tag=f", NULL);
 	assert_int_equal(b2b__identify(b, m, &src, id, sizeof(id), &found),
-	    -EACCES);
+	                 -EACCES);
 	osip_message_free(m);
 
 	/* A trusted peer: PAI first, then From. */

@@ -195,6 +195,8 @@ void	web__reply_error(struct web_conn *c, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Maps a negative errno from storage to a status and an error reply. */
 void	web__reply_errno(struct web_conn *c, int err, const char *what);
+/* After the reply (reply.c): the next request, or the close. */
+void	web__conn_request_done(struct web_conn *c);
 /* Switches c to an event stream: headers sent, kept open, no timeout. */
 void	web__stream_start(struct web_conn *c);
 /* Writes raw bytes (copied). -EPIPE when the connection is going. */

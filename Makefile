@@ -106,8 +106,8 @@ $(OBJ)/main.o $(OBJ)/conf.o: $(OBJ)/%.o: %.c $(AUTOCONF)
 $(BUILD)/linelockd: $(DAEMON_OBJS) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(LINK_LIBS) $(LDLIBS)
 
-CTL_OBJS := $(OBJ)/linelockctl.o
-$(OBJ)/linelockctl.o: linelockctl.c $(AUTOCONF)
+CTL_OBJS := $(OBJ)/linelockctl.o $(if $(wildcard ctlrules.c),$(OBJ)/ctlrules.o)
+$(OBJ)/linelockctl.o $(OBJ)/ctlrules.o: $(OBJ)/%.o: %.c $(AUTOCONF)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 $(BUILD)/linelockctl: $(CTL_OBJS) $(LIBS)

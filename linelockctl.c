@@ -20,22 +20,10 @@
 #include "storage/store.h"
 #include "util.h"
 
+#include "linelockctl.h"
+
 #define CTL_DEFAULT_DIR "/var/lib/linelock"
 #define CTL_PAGE 64
-
-struct ctl {
-	const char *dir;
-	const char *partition;
-	const char *pin; /* --pin */
-	bool admin;      /* --admin */
-	bool json;       /* --json */
-	bool clear;      /* --clear */
-	unsigned limit;  /* --limit */
-	struct store_actor actor;
-	struct store *st;
-	char **args; /* after the command */
-	int nargs;
-};
 
 struct ctl_cmd {
 	const char *name;
@@ -44,7 +32,7 @@ struct ctl_cmd {
 	int (*run)(struct ctl *c);
 };
 
-static int
+int
 ctl_usage(FILE *out)
 {
 	fprintf(
@@ -58,16 +46,23 @@ ctl_usage(FILE *out)
 	    "  set KEY VALUE | get KEY | settings\n"
 	    "  emergency list|add|del [PATTERN]\n"
 	    "  allow list|add|del [PATTERN]\n"
+	    "  block list|add|del [PATTERN]   incoming callers refused\n"
+	    "  afterhours list|add|del [PATTERN] | afterhours hours [DAY RANGE]\n"
+	    "  class list | class N list|add|del [PATTERN] | class set EXT N|none\n"
+	    "  authcode add NAME CLASS [--code CODE] | authcode list|del [NAME]\n"
+	    "  budget EXT [--calls N --period day|month --minutes M |\n"
+	    "             --clear | --reset]\n"
 	    "  audit [--limit N] [--json] | cdr [--limit N] [--json]\n"
 	    "  passwd ADMIN              set a console password (stdin)\n"
 	    "  token create NAME | token list | token revoke NAME\n"
 	    "  check                     schema version and record check\n"
 	    "options: -d DIR (default " CTL_DEFAULT_DIR " or $LINELOCK_DIR),\n"
-	    "  -p/--partition P, --admin, --json, --pin PIN, --limit N\n");
+	    "  -p/--partition P, --admin, --json, --pin PIN, --limit N,\n"
+	    "  --code CODE, --calls N, --period day|month, --minutes M\n");
 	return 2;
 }
 
-static int
+int
 ctl_fail(int rc, const char *what, const char *subject)
 {
 	fprintf(stderr, "linelockctl: %s%s%s: %s\n", what, subject ? " " : "",
@@ -75,7 +70,7 @@ ctl_fail(int rc, const char *what, const char *subject)
 	return 1;
 }
 
-static void
+void
 ctl_time(char *buf, size_t len, int64_t t)
 {
 	time_t tt = (time_t)t;
@@ -110,7 +105,7 @@ action_name(uint8_t v)
 }
 
 /* Prints a cJSON document and frees it. */
-static int
+int
 ctl_json_print(cJSON *doc)
 {
 	char *s = doc ? cJSON_Print(doc) : NULL;
@@ -145,6 +140,7 @@ line_json(const struct store_line *l)
 	cJSON_AddStringToObject(o, "redirect_uri", l->redirect_uri);
 	cJSON_AddStringToObject(o, "block_incoming",
 	                        tri_name(l->block_incoming));
+	ctl_line_rules_json(o, l);
 	return o;
 }
 
@@ -171,6 +167,7 @@ line_print(const struct store_line *l)
 	printf("  locked calls: %s%s%s, block incoming: %s\n",
 	       action_name(l->locked_action), l->redirect_uri[0] ? " to " : "",
 	       l->redirect_uri, tri_name(l->block_incoming));
+	ctl_line_rules_print(l);
 }
 
 /* ---- lines ---------------------------------------------------------- */
@@ -251,8 +248,8 @@ cmd_list(struct ctl *c)
 }
 
 /* Reads one line of secret from stdin, without echo on a terminal. */
-static int
-read_secret(char *buf, size_t len, const char *prompt)
+int
+ctl_read_secret(char *buf, size_t len, const char *prompt)
 {
 	struct termios old, quiet;
 	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
@@ -294,7 +291,7 @@ cmd_pin(struct ctl *c)
 	}
 	if (c->pin)
 		ll_strlcpy(pin, c->pin, sizeof(pin));
-	else if (read_secret(pin, sizeof(pin), "PIN: ") < 0)
+	else if (ctl_read_secret(pin, sizeof(pin), "PIN: ") < 0)
 		return ctl_fail(-EINVAL, "pin", "(no PIN on stdin)");
 	rc = pol_pin_check(pin, c->args[0], &why);
 	if (rc == 0)
@@ -379,7 +376,7 @@ cmd_settings(struct ctl *c)
 	return o ? ctl_json_print(o) : 0;
 }
 
-static int
+int
 ctl_list_cmd(struct ctl *c, enum store_list list)
 {
 	char pats[STORE_LIST_MAX][STORE_PATTERN_MAX];
@@ -521,7 +518,7 @@ cmd_passwd(struct ctl *c)
 	struct store_hash h;
 	int rc;
 
-	if (read_secret(pw, sizeof(pw), "Password: ") < 0 || strlen(pw) < 8) {
+	if (ctl_read_secret(pw, sizeof(pw), "Password: ") < 0 || strlen(pw) < 8) {
 		mbedtls_platform_zeroize(pw, sizeof(pw));
 		fprintf(stderr, "linelockctl: passwd: a password of at least "
 		                "8 characters on stdin\n");
@@ -605,6 +602,11 @@ static const struct ctl_cmd cmds[] = {
     {"settings", 0, false, cmd_settings},
     {"emergency", -1, true, cmd_emergency},
     {"allow", -1, true, cmd_allow},
+    {"block", -1, true, ctl_cmd_block},
+    {"afterhours", -1, true, ctl_cmd_afterhours},
+    {"class", -1, true, ctl_cmd_class},
+    {"authcode", -1, true, ctl_cmd_authcode},
+    {"budget", 1, true, ctl_cmd_budget},
     {"audit", 0, false, cmd_audit},
     {"cdr", 0, false, cmd_cdr},
     {"passwd", 1, true, cmd_passwd},
@@ -633,6 +635,11 @@ ctl_parse(struct ctl *c, int argc, char **argv)
 	    {"pin", required_argument, NULL, 'P'},
 	    {"clear", no_argument, NULL, 'C'},
 	    {"limit", required_argument, NULL, 'n'},
+	    {"code", required_argument, NULL, 'K'},
+	    {"calls", required_argument, NULL, 'c'},
+	    {"period", required_argument, NULL, 'r'},
+	    {"minutes", required_argument, NULL, 'm'},
+	    {"reset", no_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -664,6 +671,16 @@ ctl_parse(struct ctl *c, int argc, char **argv)
 			if (*end || c->limit == 0 || c->limit > 100000)
 				return -EINVAL;
 			break;
+		case 'K':
+			c->code = optarg;
+			break;
+		case 'c':
+		case 'r':
+		case 'm':
+		case 'R':
+			if (ctl_budget_opt(c, o, optarg) < 0)
+				return -EINVAL;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -687,7 +704,7 @@ main(int argc, char **argv)
 	c.args = argv + first + 1;
 	c.nargs = argc - first - 1;
 	if (!cmd || (cmd->nargs >= 0 && c.nargs != cmd->nargs) ||
-	    (cmd->nargs < 0 && (c.nargs < 1 || c.nargs > 2)))
+	    (cmd->nargs < 0 && (c.nargs < 1 || c.nargs > 3)))
 		return ctl_usage(stderr);
 	if (!c.dir)
 		c.dir = getenv("LINELOCK_DIR") ? getenv("LINELOCK_DIR")

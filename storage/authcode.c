@@ -205,7 +205,7 @@ store_authcode_add(struct store *st, const char *name, uint8_t cor_class,
 	if (rc == 0)
 		rc = authcode_put(st, txn, key, &a);
 	if (cor_class == STORE_CLASS_NONE)
-		ll_strlcpy(cls, "none", sizeof(cls));
+		ll_strlcpy(cls, "all", sizeof(cls));
 	else
 		snprintf(cls, sizeof(cls), "%u", (unsigned)cor_class);
 	if (rc == 0)

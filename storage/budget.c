@@ -123,9 +123,15 @@ edit_budget_reset(struct store *st, MDB_txn *txn, struct store_line *l,
                   const void *arg, struct store__line_change *ch)
 {
 	(void)st, (void)txn, (void)arg;
-	l->budget.used_calls = l->budget.used_seconds = 0;
 	budget_unlock(l, ch);
 	ch->action = "line.budget_reset";
+	snprintf(ch->old_value, sizeof(ch->old_value),
+	         "%lu calls, %lu s used%s", (unsigned long)l->budget.used_calls,
+	         (unsigned long)l->budget.used_seconds,
+	         l->lock == STORE_LOCK_NONE && ch->new_value[0] ? ", locked"
+	                                                         : "");
+	ll_strlcpy(ch->new_value, "0 calls, 0 s used", sizeof(ch->new_value));
+	l->budget.used_calls = l->budget.used_seconds = 0;
 	return 0;
 }
 

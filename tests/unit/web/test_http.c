@@ -185,10 +185,11 @@ login(struct fixture *f)
 }
 
 static int
-setup_with(void **state, unsigned max_conns, unsigned header_ms)
+setup_with(void **state, unsigned max_conns, unsigned header_ms,
+    uint64_t map_size)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct store_config sc = {0};
+	struct store_config sc = {.map_size = map_size};
 	struct web_config wc = {.max_connections = max_conns,
 	    .header_timeout_ms = header_ms};
 	struct sockaddr_in *sin = (struct sockaddr_in *)&wc.listen;
@@ -215,14 +216,21 @@ setup_with(void **state, unsigned max_conns, unsigned header_ms)
 static int
 setup(void **state)
 {
-	return setup_with(state, 0, 0);
+	return setup_with(state, 0, 0, 0);
+}
+
+/* A 1 MiB map, to fill. */
+static int
+setup_tiny_map(void **state)
+{
+	return setup_with(state, 0, 0, 1 << 20);
 }
 
 /* Two connections at most, 300 ms for a request head. */
 static int
 setup_small(void **state)
 {
-	return setup_with(state, 2, 300);
+	return setup_with(state, 2, 300, 0);
 }
 
 static int
@@ -476,6 +484,53 @@ test_http_mutated_requests_survive(void **state)
 }
 
 static void
+test_http_storage_full_507(void **state)
+{
+	struct fixture *f = *state;
+	struct store_actor a = {"test", "local"};
+	char tok[STORE_TOKEN_LEN], hdr[128], ext[16];
+	int rc = 0;
+
+	assert_int_equal(store_token_create(f->st, "t", tok, &a), 0);
+	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s\r\n", tok);
+	/* Fill the map in bulk until storage refuses, then lock new lines
+	 * through the API until it refuses too: 507, nothing written. */
+	for (int i = 0; rc == 0 && i < 1000; i++) {
+		struct store_line l[100];
+
+		for (int k = 0; k < 100; k++) {
+			snprintf(ext, sizeof(ext), "%d", 10000 + i * 100 + k);
+			store_line_defaults(&l[k], NULL, ext);
+			ll_strlcpy(l[k].label, "a label long enough to fill the "
+			    "map quickly, padded out", sizeof(l[k].label));
+		}
+		rc = store_line_import(f->st, l, 100, &a);
+	}
+	assert_int_equal(rc, -ENOSPC);
+	{
+		struct exchange *x = NULL;
+		int status = 0;
+
+		for (int i = 0; i < 200 && status != 507; i++) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "/api/v1/lines/%d/lock",
+			    900000 + i);
+			x = request(f, "POST", path, hdr, NULL);
+			status = status_of(x);
+			assert_true(status == 200 || status == 507);
+			if (status == 507)
+				assert_non_null(strstr(body_of(x),
+				    "\"storage_full\""));
+			free(x);
+		}
+		assert_int_equal(status, 507);
+	}
+	/* Reads still work. */
+	expect(f, "GET", "/api/v1/lines/10000", hdr, NULL, 200, "\"10000\"");
+}
+
+static void
 test_http_self_service_and_phone(void **state)
 {
 	struct fixture *f = *state;
@@ -599,6 +654,8 @@ main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(test_http_expect_continue, setup,
 		teardown),
+	    cmocka_unit_test_setup_teardown(test_http_storage_full_507,
+		setup_tiny_map, teardown),
 	    cmocka_unit_test_setup_teardown(test_http_mutated_requests_survive,
 		setup_small, teardown),
 	    cmocka_unit_test_setup_teardown(test_http_session_idle_expiry,

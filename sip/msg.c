@@ -85,12 +85,18 @@ sip_reason_phrase(int code)
 int
 sip__msg_print(const osip_message_t *m, char **out, size_t *len)
 {
-	char *text = NULL;
+	char *text = NULL, *shrunk;
 	size_t n = 0;
 
 	/* osip_message_to_str() takes a non-const message (it caches). */
 	if (osip_message_to_str((osip_message_t *)m, &text, &n) != 0 || !text)
 		return -EINVAL;
+	/* libosip2 starts from an 8000-byte buffer (SIP_MESSAGE_MAX_LENGTH);
+	 * transactions keep this text for up to 32 s, so give back the
+	 * slack: it was most of the daemon's heap under load. */
+	shrunk = osip_realloc(text, n + 1);
+	if (shrunk)
+		text = shrunk;
 	*out = text;
 	*len = n;
 	return 0;

@@ -71,15 +71,17 @@ via_param_port(osip_via_t *v, const char *name, uint16_t *port)
 }
 
 /* RFC 3261 18.2.2 for a response to a request from src: reliable
- * transports reuse the connection (then the received address and the
- * sent-by port); unreliable go to the received address and, with
- * rport (RFC 3581), to the source port, else to the sent-by port. */
+ * transports reuse the connection (out->flow), and should it be gone,
+ * a new one goes to the received address and the sent-by port;
+ * unreliable go to the received address and, with rport (RFC 3581), to
+ * the source port, else to the sent-by port. */
 int
 sip__resp_route(const osip_message_t *resp, const struct sip_source *src,
     struct sip_dest *out)
 {
 	osip_via_t *v = osip_list_get(&resp->vias, 0);
-	uint16_t port = src->transport == NET_TLS ? 5061 : 5060;
+	uint16_t port = src->transport == NET_TLS ? 5061 : 5060, rport;
+	long x;
 
 	if (!v)
 		return -EINVAL;
@@ -87,26 +89,16 @@ sip__resp_route(const osip_message_t *resp, const struct sip_source *src,
 	out->transport = src->transport;
 	out->addr = src->remote;
 	out->flow = src->flow;
-	if (via_param_port(v, "rport", &port) == 0 && src->transport == NET_UDP)
+	if (src->transport == NET_UDP &&
+	    via_param_port(v, "rport", &rport) == 0)
 		return 0;	/* the source port, already in addr */
-	if (v->port) {
-		long x = strtol(v->port, NULL, 10);
-
-		if (x > 0 && x < 65536)
-			port = (uint16_t)x;
-	}
-	if (src->transport == NET_UDP || src->flow) {
-		/* UDP without rport: the sent-by port (RFC 3261 18.2.2);
-		 * a stream keeps the source port for its connection. */
-		if (src->transport == NET_UDP) {
-			if (out->addr.ss_family == AF_INET)
-				((struct sockaddr_in *)&out->addr)->sin_port =
-				    htons(port);
-			else
-				((struct sockaddr_in6 *)&out->addr)->sin6_port =
-				    htons(port);
-		}
-	}
+	x = v->port ? strtol(v->port, NULL, 10) : 0;
+	if (x > 0 && x < 65536)
+		port = (uint16_t)x;
+	if (out->addr.ss_family == AF_INET)
+		((struct sockaddr_in *)&out->addr)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&out->addr)->sin6_port = htons(port);
 	return 0;
 }
 

@@ -46,8 +46,8 @@ day_mask(const char *day)
 		const char *name;
 		int mask;
 	} days[] = {
-	    {"sun", 1 << 0}, {"mon", 1 << 1}, {"tue", 1 << 2},
-	    {"wed", 1 << 3}, {"thu", 1 << 4}, {"fri", 1 << 5},
+	    {"sun", 1 << 0}, {"mon", 1 << 1},    {"tue", 1 << 2},
+	    {"wed", 1 << 3}, {"thu", 1 << 4},    {"fri", 1 << 5},
 	    {"sat", 1 << 6}, {"weekdays", 0x3e}, {"weekend", 0x41},
 	    {"all", 0x7f},
 	};
@@ -64,7 +64,8 @@ hours_show(struct ctl *c)
 	char buf[32];
 
 	for (size_t d = 0; d < 7; d++) {
-		int rc = store_setting_get(c->st, day_keys[d], buf, sizeof(buf));
+		int rc =
+		    store_setting_get(c->st, day_keys[d], buf, sizeof(buf));
 
 		if (rc < 0)
 			return ctl_fail(rc, "afterhours hours", day_keys[d]);
@@ -80,10 +81,11 @@ hours_set(struct ctl *c, const char *day, const char *range)
 	int mask = day_mask(day), rc;
 
 	if (mask < 0) {
-		fprintf(stderr,
-		        "linelockctl: afterhours hours: \"%s\" is not sun..sat, "
-		        "weekdays, weekend or all\n",
-		        day);
+		fprintf(
+		    stderr,
+		    "linelockctl: afterhours hours: \"%s\" is not sun..sat, "
+		    "weekdays, weekend or all\n",
+		    day);
 		return 2;
 	}
 	ctl_note_disabled(IS_ENABLED(CONFIG_POLICY_AFTER_HOURS), "after hours");
@@ -236,19 +238,20 @@ authcode_add(struct ctl *c)
 		return ctl_fail(-EINVAL, "authcode add", "(no code on stdin)");
 	if (!store_authcode_is_valid(code)) {
 		mbedtls_platform_zeroize(code, sizeof(code));
-		fprintf(stderr, "linelockctl: authcode add %s: a code is %d to "
-		                "%d digits\n",
+		fprintf(stderr,
+		        "linelockctl: authcode add %s: a code is %d to "
+		        "%d digits\n",
 		        c->args[1], STORE_AUTHCODE_MIN, STORE_AUTHCODE_MAX);
 		return 1;
 	}
 	ctl_note_disabled(IS_ENABLED(CONFIG_POLICY_AUTH_CODES),
 	                  "authorization codes");
-	rc = store_authcode_add(c->st, c->args[1], (uint8_t)k, code,
-	                        &c->actor);
+	rc = store_authcode_add(c->st, c->args[1], (uint8_t)k, code, &c->actor);
 	mbedtls_platform_zeroize(code, sizeof(code));
 	if (rc == -EEXIST) {
-		fprintf(stderr, "linelockctl: authcode add %s: the name or the "
-		                "code is taken\n",
+		fprintf(stderr,
+		        "linelockctl: authcode add %s: the name or the "
+		        "code is taken\n",
 		        c->args[1]);
 		return 1;
 	}
@@ -314,8 +317,9 @@ budget_text(char *buf, size_t len, const struct store_budget *b)
 		             b->period == STORE_PERIOD_DAY ? "day" : "month",
 		             (unsigned long)b->used_calls);
 	if (b->minutes && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "%s%lu minutes/month (%lu used)",
-		         n ? ", " : "", (unsigned long)b->minutes,
+		snprintf(buf + n, len - (size_t)n,
+		         "%s%lu minutes/month (%lu used)", n ? ", " : "",
+		         (unsigned long)b->minutes,
 		         (unsigned long)(b->used_seconds / 60));
 	if (!buf[0])
 		snprintf(buf, len, "none");
@@ -349,8 +353,8 @@ ctl_line_rules_json(cJSON *o, const struct store_line *l)
 	cJSON_AddNumberToObject(o, "afterhours_until",
 	                        (double)l->afterhours_until);
 	cJSON_AddNumberToObject(j, "calls", b->calls);
-	cJSON_AddStringToObject(j, "period",
-	                        b->period == STORE_PERIOD_DAY ? "day" : "month");
+	cJSON_AddStringToObject(
+	    j, "period", b->period == STORE_PERIOD_DAY ? "day" : "month");
 	cJSON_AddNumberToObject(j, "minutes", b->minutes);
 	cJSON_AddNumberToObject(j, "used_calls", b->used_calls);
 	cJSON_AddNumberToObject(j, "used_seconds", b->used_seconds);

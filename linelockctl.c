@@ -47,9 +47,12 @@ ctl_usage(FILE *out)
 	    "  emergency list|add|del [PATTERN]\n"
 	    "  allow list|add|del [PATTERN]\n"
 	    "  block list|add|del [PATTERN]   incoming callers refused\n"
-	    "  afterhours list|add|del [PATTERN] | afterhours hours [DAY RANGE]\n"
-	    "  class list | class N list|add|del [PATTERN] | class set EXT N|none\n"
-	    "  authcode add NAME CLASS [--code CODE] | authcode list|del [NAME]\n"
+	    "  afterhours list|add|del [PATTERN] | afterhours hours [DAY "
+	    "RANGE]\n"
+	    "  class list | class N list|add|del [PATTERN] | class set EXT "
+	    "N|none\n"
+	    "  authcode add NAME CLASS [--code CODE] | authcode list|del "
+	    "[NAME]\n"
 	    "  budget EXT [--calls N --period day|month --minutes M |\n"
 	    "             --clear | --reset]\n"
 	    "  audit [--limit N] [--json] | cdr [--limit N] [--json]\n"
@@ -518,7 +521,8 @@ cmd_passwd(struct ctl *c)
 	struct store_hash h;
 	int rc;
 
-	if (ctl_read_secret(pw, sizeof(pw), "Password: ") < 0 || strlen(pw) < 8) {
+	if (ctl_read_secret(pw, sizeof(pw), "Password: ") < 0 ||
+	    strlen(pw) < 8) {
 		mbedtls_platform_zeroize(pw, sizeof(pw));
 		fprintf(stderr, "linelockctl: passwd: a password of at least "
 		                "8 characters on stdin\n");

@@ -83,8 +83,7 @@ pol__divert(struct pol_verdict *out, uint8_t action, const char *uri,
 
 bool
 pol__list_match(const struct pol_patterns *p, enum store_list list,
-                const char *number, const char *prefix,
-                struct pol_verdict *out)
+                const char *number, const char *prefix, struct pol_verdict *out)
 {
 	size_t pl = strlen(prefix);
 	int i;
@@ -143,7 +142,7 @@ feature_change_pin(const char *rest, const struct store_line *l,
 	    (star && strspn(rest, "0123456789") != oldlen) ||
 	    !digits_only(newp, 1, POL_PIN_MAX))
 		return pol__reject(out, POL_R_FEATURE_BAD, 484,
-		              "Dial *73 old PIN * new PIN");
+		                   "Dial *73 old PIN * new PIN");
 	if (pol_pin_check(newp, l->ext, &why) < 0)
 		return pol__reject(out, POL_R_PIN_WEAK, 403, why);
 	memcpy(out->pin, rest, oldlen);
@@ -186,26 +185,27 @@ feature(const struct pol_facts *f, const struct pol_snapshot *s,
 	if (fc == POL_FC_LOCK) {
 		if (*rest)
 			return pol__reject(out, POL_R_FEATURE_BAD, 484,
-			              "Dial the lock code alone");
+			                   "Dial the lock code alone");
 		if (!store_hash_is_set(&l.pin))
 			return pol__reject(out, POL_R_NO_PIN, 403,
-			              "Set a PIN first");
+			                   "Set a PIN first");
 		return pol__verdict(out, POL_LOCAL, POL_R_FEATURE, 0, "Lock");
 	}
 	if (store_line_pin_is_blocked(&l, f->now))
-		return pol__reject(out, POL_R_PIN_BLOCKED, 403, "PIN entry blocked");
+		return pol__reject(out, POL_R_PIN_BLOCKED, 403,
+		                   "PIN entry blocked");
 	if (fc == POL_FC_CHANGE_PIN)
 		return feature_change_pin(rest, &l, out);
 	if (fc == POL_FC_AFTERHOURS)
 		return feature_afterhours(rest, &l, out);
 	if (!digits_only(rest, 1, POL_PIN_MAX))
 		return pol__reject(out, POL_R_FEATURE_BAD, 484,
-		              "Dial the unlock code and PIN");
+		                   "Dial the unlock code and PIN");
 	if (!store_hash_is_set(&l.pin))
 		return pol__reject(out, POL_R_NO_PIN, 403, "No PIN set");
 	if (l.lock == STORE_LOCK_ADMIN || l.lock == STORE_LOCK_BUDGET)
 		return pol__reject(out, POL_R_ADMIN_LOCK, 403,
-		              "Locked by administrator");
+		                   "Locked by administrator");
 	ll_strlcpy(out->pin, rest, sizeof(out->pin));
 	return pol__verdict(out, POL_LOCAL, POL_R_FEATURE, 0, "Unlock");
 }
@@ -327,7 +327,7 @@ decide_incoming(const struct pol_facts *f, const struct pol_snapshot *s,
 	            : l.block_incoming == STORE_ON;
 	if (l.lock != STORE_LOCK_NONE && block)
 		return pol__reject(out, POL_R_INCOMING_LOCKED,
-		              st->incoming_locked_code, "Line locked");
+		                   st->incoming_locked_code, "Line locked");
 	return pol__verdict(out, POL_FORWARD, POL_R_DEFAULT, 0, NULL);
 }
 

@@ -128,8 +128,7 @@ store__authcode_decode(const MDB_val *v, struct store_authcode *out)
 	a.cor_class = store__get_u8(&d);
 	a.created = store__get_i64(&d);
 	store__get_str(&d, a.created_by, sizeof(a.created_by));
-	if (store__dec_end(&d) < 0 ||
-	    a.cor_class > STORE_CLASS_COUNT)
+	if (store__dec_end(&d) < 0 || a.cor_class > STORE_CLASS_COUNT)
 		return -EBADMSG;
 	*out = a;
 	return 0;
@@ -172,8 +171,8 @@ authcode_put(struct store *st, MDB_txn *txn, const uint8_t key[32],
 	store__put_i64(&e, a->created);
 	store__put_str(&e, a->created_by);
 	v = (MDB_val){e.len, e.buf};
-	return store__err(mdb_put(txn, st->dbi[STORE_DB_AUTHCODES], &k, &v,
-	                          MDB_NOOVERWRITE));
+	return store__err(
+	    mdb_put(txn, st->dbi[STORE_DB_AUTHCODES], &k, &v, MDB_NOOVERWRITE));
 }
 
 int

@@ -86,10 +86,9 @@ edit_budget(struct store *st, MDB_txn *txn, struct store_line *l,
 }
 
 int
-store_line_budget_set(struct store *st, const char *partition,
-                      const char *ext, uint32_t calls,
-                      enum store_budget_period period, uint32_t minutes,
-                      const struct store_actor *actor)
+store_line_budget_set(struct store *st, const char *partition, const char *ext,
+                      uint32_t calls, enum store_budget_period period,
+                      uint32_t minutes, const struct store_actor *actor)
 {
 	struct budget_arg a = {calls, minutes, (uint8_t)period};
 
@@ -98,8 +97,7 @@ store_line_budget_set(struct store *st, const char *partition,
 	if ((period != STORE_PERIOD_DAY && period != STORE_PERIOD_MONTH) ||
 	    minutes > 44640 /* 31 days */)
 		return -EINVAL;
-	return store__line_modify(st, partition, ext, edit_budget, &a,
-	                          actor);
+	return store__line_modify(st, partition, ext, edit_budget, &a, actor);
 }
 
 /* Lifts a BUDGET lock inside an edit (other locks stay). */
@@ -129,7 +127,7 @@ edit_budget_reset(struct store *st, MDB_txn *txn, struct store_line *l,
 	         "%lu calls, %lu s used%s", (unsigned long)l->budget.used_calls,
 	         (unsigned long)l->budget.used_seconds,
 	         l->lock == STORE_LOCK_NONE && ch->new_value[0] ? ", locked"
-	                                                         : "");
+	                                                        : "");
 	ll_strlcpy(ch->new_value, "0 calls, 0 s used", sizeof(ch->new_value));
 	l->budget.used_calls = l->budget.used_seconds = 0;
 	return 0;
@@ -216,8 +214,8 @@ edit_rollover(struct store *st, MDB_txn *txn, struct store_line *l,
 	const int64_t *now = arg;
 
 	(void)st, (void)txn;
-	if (l->lock != STORE_LOCK_BUDGET || store_budget_is_spent(&l->budget,
-	                                                          *now))
+	if (l->lock != STORE_LOCK_BUDGET ||
+	    store_budget_is_spent(&l->budget, *now))
 		return 1;
 	budget_roll(&l->budget, *now);
 	budget_unlock(l, ch);

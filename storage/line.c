@@ -257,7 +257,8 @@ store__migrate_lines(struct store *st, MDB_txn *txn)
 
 int
 store__line_modify(struct store *st, const char *partition, const char *ext,
-            store__line_edit_fn fn, const void *arg, const struct store_actor *actor)
+                   store__line_edit_fn fn, const void *arg,
+                   const struct store_actor *actor)
 {
 	struct store__line_change ch = {0};
 	struct store_line l;
@@ -327,8 +328,10 @@ edit_lock(struct store *st, MDB_txn *txn, struct store_line *l, const void *arg,
 	if (lock_rank(a->how) <= lock_rank(l->lock))
 		return 1;
 	ch->action = "line.lock";
-	ll_strlcpy(ch->old_value, store__lock_name(l->lock), sizeof(ch->old_value));
-	ll_strlcpy(ch->new_value, store__lock_name(a->how), sizeof(ch->new_value));
+	ll_strlcpy(ch->old_value, store__lock_name(l->lock),
+	           sizeof(ch->old_value));
+	ll_strlcpy(ch->new_value, store__lock_name(a->how),
+	           sizeof(ch->new_value));
 	l->lock = a->how;
 	l->locked_at = store__now();
 	ll_strlcpy(l->locked_by, a->actor->name, sizeof(l->locked_by));
@@ -360,7 +363,8 @@ edit_unlock(struct store *st, MDB_txn *txn, struct store_line *l,
 	if (!*as_admin && l->lock != STORE_LOCK_USER)
 		return -EPERM;
 	ch->action = "line.unlock";
-	ll_strlcpy(ch->old_value, store__lock_name(l->lock), sizeof(ch->old_value));
+	ll_strlcpy(ch->old_value, store__lock_name(l->lock),
+	           sizeof(ch->old_value));
 	ll_strlcpy(ch->new_value, store__lock_name(STORE_LOCK_NONE),
 	           sizeof(ch->new_value));
 	l->lock = STORE_LOCK_NONE;
@@ -374,7 +378,7 @@ store_line_unlock(struct store *st, const char *partition, const char *ext,
                   bool as_admin, const struct store_actor *actor)
 {
 	return store__line_modify(st, partition, ext, edit_unlock, &as_admin,
-	                   store__actor_or_system(actor));
+	                          store__actor_or_system(actor));
 }
 
 static int
@@ -456,7 +460,8 @@ store_line_pin_fail(struct store *st, const char *partition, const char *ext,
                     const struct store_actor *actor)
 {
 	struct fail_arg a = {now, 0, actor};
-	int rc = store__line_modify(st, partition, ext, edit_pin_fail, &a, actor);
+	int rc =
+	    store__line_modify(st, partition, ext, edit_pin_fail, &a, actor);
 
 	if (rc == 0 && blocked_until)
 		*blocked_until = a.blocked_until;

@@ -76,8 +76,8 @@ static const struct setting_def defs[] = {
      "SIP status for anonymous callers (RFC 5079: 433)"},
     {"blocked_uri", K_URI, S_STR(blocked_uri), 0, 0, "",
      "redirect target for blocked callers (\"\": redirect_uri)"},
-    {"afterhours_action", K_ACTION, S_OFF(afterhours_action), 0, 0, 0,
-     "reject", "reject|redirect: what after-hours calls get"},
+    {"afterhours_action", K_ACTION, S_OFF(afterhours_action), 0, 0, 0, "reject",
+     "reject|redirect: what after-hours calls get"},
     {"afterhours_uri", K_URI, S_STR(afterhours_uri), 0, 0, "",
      "redirect target after hours (\"\": redirect_uri)"},
     {"feature_afterhours", K_FC, S_STR(fc_afterhours), 0, 0, "*74",
@@ -233,8 +233,7 @@ setting_parse_one(struct store_settings *s, const struct setting_def *d,
 		return 0;
 	case K_HOURS:
 		if (parse_hours(v, (struct store_hours *)(void *)base) < 0)
-			return *why = "must be HH:MM-HH:MM or closed",
-			       -EINVAL;
+			return *why = "must be HH:MM-HH:MM or closed", -EINVAL;
 		return 0;
 	case K_URI:
 		if (!store__uri_ok(v))

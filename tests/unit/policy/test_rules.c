@@ -169,30 +169,30 @@ struct out_case {
 static const struct out_case out_cases[] = {
     {"open: international goes", "301", "0049301234", OPEN, POL_FORWARD, 0,
      POL_R_DEFAULT, "", ""},
-    {"closed: international refused", "301", "0049301234", CLOSED,
-     POL_REJECT, 403, POL_R_AFTER_HOURS, "", ""},
+    {"closed: international refused", "301", "0049301234", CLOSED, POL_REJECT,
+     403, POL_R_AFTER_HOURS, "", ""},
     {"closed: behind the outside-line prefix", "301", "90049301234", CLOSED,
      POL_REJECT, 403, POL_R_AFTER_HOURS, "", ""},
-    {"closed: national is not listed", "301", "0301234", CLOSED,
-     POL_FORWARD, 0, POL_R_DEFAULT, "", ""},
+    {"closed: national is not listed", "301", "0301234", CLOSED, POL_FORWARD, 0,
+     POL_R_DEFAULT, "", ""},
     {"closed: emergency first", "301", "112", CLOSED, POL_FORWARD, 0,
      POL_R_EMERGENCY, "", ""},
     {"closed: allowlist beats after hours", "301", "0080012345", CLOSED,
      POL_FORWARD, 0, POL_R_ALLOWLIST, "", ""},
-    {"closed: *74 override running", "303", "0049301234", CLOSED,
-     POL_FORWARD, 0, POL_R_DEFAULT, "", ""},
-    {"closed: a locked line is refused as locked", "304", "0049301234",
-     CLOSED, POL_REJECT, 403, POL_R_LINE_LOCKED, "", ""},
+    {"closed: *74 override running", "303", "0049301234", CLOSED, POL_FORWARD,
+     0, POL_R_DEFAULT, "", ""},
+    {"closed: a locked line is refused as locked", "304", "0049301234", CLOSED,
+     POL_REJECT, 403, POL_R_LINE_LOCKED, "", ""},
     {"class 1 dials internal", "302", "201", OPEN, POL_FORWARD, 0,
      POL_R_DEFAULT, "", ""},
-    {"class 1 may not dial national", "302", "0301234", OPEN, POL_REJECT,
-     403, POL_R_CLASS, "", ""},
-    {"class 1: allowlist beats class", "302", "0800123456", OPEN,
-     POL_FORWARD, 0, POL_R_ALLOWLIST, "", ""},
+    {"class 1 may not dial national", "302", "0301234", OPEN, POL_REJECT, 403,
+     POL_R_CLASS, "", ""},
+    {"class 1: allowlist beats class", "302", "0800123456", OPEN, POL_FORWARD,
+     0, POL_R_ALLOWLIST, "", ""},
     {"class 1 + code of class 3", "302", "*75482913*0049301234", OPEN,
      POL_FORWARD, 0, POL_R_AUTHCODE, "alice", "0049301234"},
-    {"class 1 + code of class 2, international", "302",
-     "*755555*0049301234", OPEN, POL_REJECT, 403, POL_R_CLASS, "carol", ""},
+    {"class 1 + code of class 2, international", "302", "*755555*0049301234",
+     OPEN, POL_REJECT, 403, POL_R_CLASS, "carol", ""},
     {"class 1 + code of class 2, national", "302", "*755555*0301234", OPEN,
      POL_FORWARD, 0, POL_R_AUTHCODE, "carol", "0301234"},
     {"unknown code", "302", "*759999*0301234", OPEN, POL_REJECT, 403,
@@ -205,16 +205,16 @@ static const struct out_case out_cases[] = {
      POL_R_FEATURE_BAD, "", ""},
     {"code without separator", "302", "*75482913", OPEN, POL_REJECT, 484,
      POL_R_FEATURE_BAD, "", ""},
-    {"emergency behind a code", "302", "*75482913*112", CLOSED, POL_FORWARD,
-     0, POL_R_EMERGENCY, "", "112"},
+    {"emergency behind a code", "302", "*75482913*112", CLOSED, POL_FORWARD, 0,
+     POL_R_EMERGENCY, "", "112"},
     {"PIN entry blocked blocks codes", "305", "*757777*0301234", OPEN,
      POL_REJECT, 403, POL_R_PIN_BLOCKED, "", ""},
     {"a code is checked even when allowed", "301", "*757777*0301234", OPEN,
      POL_FORWARD, 0, POL_R_AUTHCODE, "bob", "0301234"},
-    {"after hours before class and code", "302", "*75482913*0049301234",
-     CLOSED, POL_REJECT, 403, POL_R_AFTER_HOURS, "", ""},
-    {"lock before code", "304", "*75482913*0049301234", OPEN, POL_REJECT,
-     403, POL_R_LINE_LOCKED, "", ""},
+    {"after hours before class and code", "302", "*75482913*0049301234", CLOSED,
+     POL_REJECT, 403, POL_R_AFTER_HOURS, "", ""},
+    {"lock before code", "304", "*75482913*0049301234", OPEN, POL_REJECT, 403,
+     POL_R_LINE_LOCKED, "", ""},
     {"*74 PIN", "301", "*741234", OPEN, POL_LOCAL, 0, POL_R_FEATURE, "", ""},
     {"*74 on a line without PIN", "306", "*741234", OPEN, POL_REJECT, 403,
      POL_R_NO_PIN, "", ""},
@@ -222,12 +222,12 @@ static const struct out_case out_cases[] = {
      POL_R_FEATURE_BAD, "", ""},
     {"*74 PIN blocked", "305", "*741234", OPEN, POL_REJECT, 403,
      POL_R_PIN_BLOCKED, "", ""},
-    {"peer without line + code", NULL, "*757777*0301234", OPEN, POL_FORWARD,
-     0, POL_R_AUTHCODE, "bob", "0301234"},
-    {"peer without line + bad code", NULL, "*759999*0301234", OPEN,
-     POL_REJECT, 403, POL_R_AUTHCODE_BAD, "", ""},
-    {"peer without line, no code", NULL, "0049301234", CLOSED, POL_FORWARD,
-     0, POL_R_DEFAULT, "", ""},
+    {"peer without line + code", NULL, "*757777*0301234", OPEN, POL_FORWARD, 0,
+     POL_R_AUTHCODE, "bob", "0301234"},
+    {"peer without line + bad code", NULL, "*759999*0301234", OPEN, POL_REJECT,
+     403, POL_R_AUTHCODE_BAD, "", ""},
+    {"peer without line, no code", NULL, "0049301234", CLOSED, POL_FORWARD, 0,
+     POL_R_DEFAULT, "", ""},
 };
 
 static void
@@ -266,7 +266,7 @@ struct in_case {
 	const char *caller;
 	bool anonymous;
 	bool core;
-	uint16_t code;	/* 0: forwarded */
+	uint16_t code; /* 0: forwarded */
 	enum pol_reason reason;
 };
 
@@ -277,10 +277,10 @@ static const struct in_case in_cases[] = {
     {"anonymous flag", "0301234", true, true, 433, POL_R_ANONYMOUS},
     {"empty number", "", false, true, 433, POL_R_ANONYMOUS},
     {"no number", NULL, false, true, 433, POL_R_ANONYMOUS},
-    {"not a core peer first", "09001234", false, false, 403,
-     POL_R_NOT_CORE},
-    {"overlong number is not matched", "0900111111111111111111111111111"
-                                       "11111111111111111111111111111111111",
+    {"not a core peer first", "09001234", false, false, 403, POL_R_NOT_CORE},
+    {"overlong number is not matched",
+     "0900111111111111111111111111111"
+     "11111111111111111111111111111111111",
      false, true, 0, POL_R_DEFAULT},
 };
 
@@ -393,13 +393,20 @@ test_hours_edges_across_midnight_and_weekdays(void **state)
 {
 	struct fixture *fx = *state;
 	static const struct hours_case cases[] = {
-	    {1, 7 * 60 + 59, false}, {1, 8 * 60, true},
-	    {1, 17 * 60 + 59, true}, {1, 18 * 60, false},
-	    {5, 18 * 60, false},     {6, 19 * 60 + 59, false},
-	    {6, 20 * 60, true},      {6, 1439, true},
-	    {0, 0, true},            {0, 119, true},
-	    {0, 120, false},         {0, 720, false},
-	    {0, 1439, false},        {1, 0, false},
+	    {1, 7 * 60 + 59, false},
+	    {1, 8 * 60, true},
+	    {1, 17 * 60 + 59, true},
+	    {1, 18 * 60, false},
+	    {5, 18 * 60, false},
+	    {6, 19 * 60 + 59, false},
+	    {6, 20 * 60, true},
+	    {6, 1439, true},
+	    {0, 0, true},
+	    {0, 119, true},
+	    {0, 120, false},
+	    {0, 720, false},
+	    {0, 1439, false},
+	    {1, 0, false},
 	};
 	struct store_settings def;
 

@@ -126,21 +126,18 @@ test_budget_calls_lock_then_roll_over(void **state)
 	if (!IS_ENABLED(CONFIG_POLICY_BUDGET))
 		skip();
 	/* No budget: nothing written, not even a record. */
-	assert_int_equal(store_budget_charge(e->st, NULL, "201", 60, T_MAR31,
-	                                     &locked),
-	                 0);
+	assert_int_equal(
+	    store_budget_charge(e->st, NULL, "201", 60, T_MAR31, &locked), 0);
 	assert_int_equal(store_line_get(e->st, &l, NULL, "201"), -ENOENT);
 	assert_int_equal(store_line_budget_set(e->st, NULL, "201", 2,
 	                                       STORE_PERIOD_DAY, 0, &cli),
 	                 0);
 	assert_string_equal(last_audit(e->st).action, "line.budget");
-	assert_int_equal(store_budget_charge(e->st, NULL, "201", 60, T_MAR31,
-	                                     &locked),
-	                 0);
+	assert_int_equal(
+	    store_budget_charge(e->st, NULL, "201", 60, T_MAR31, &locked), 0);
 	assert_false(locked);
-	assert_int_equal(store_budget_charge(e->st, NULL, "201", 60, T_MAR31,
-	                                     &locked),
-	                 0);
+	assert_int_equal(
+	    store_budget_charge(e->st, NULL, "201", 60, T_MAR31, &locked), 0);
 	assert_true(locked);
 	a = last_audit(e->st);
 	assert_string_equal(a.action, "line.lock");
@@ -161,9 +158,8 @@ test_budget_calls_lock_then_roll_over(void **state)
 	assert_int_equal(store_line_get(e->st, &l, NULL, "201"), 0);
 	assert_int_equal(l.lock, STORE_LOCK_NONE);
 	assert_int_equal(l.budget.used_calls, 0);
-	assert_int_equal(store_budget_charge(e->st, NULL, "201", 0, T_APR01,
-	                                     &locked),
-	                 0);
+	assert_int_equal(
+	    store_budget_charge(e->st, NULL, "201", 0, T_APR01, &locked), 0);
 	assert_false(locked);
 }
 
@@ -183,9 +179,8 @@ test_budget_minutes_month_and_reset(void **state)
 	                                     T_MAR31 - 86400 * 20, &locked),
 	                 0);
 	assert_false(locked); /* 9 min 59 s */
-	assert_int_equal(store_budget_charge(e->st, NULL, "202", 1, T_MAR31,
-	                                     &locked),
-	                 0);
+	assert_int_equal(
+	    store_budget_charge(e->st, NULL, "202", 1, T_MAR31, &locked), 0);
 	assert_true(locked);
 	/* An admin lock is stronger: a charge never downgrades it. */
 	assert_int_equal(
@@ -197,18 +192,16 @@ test_budget_minutes_month_and_reset(void **state)
 	assert_int_equal(store_line_budget_set(e->st, NULL, "203", 1,
 	                                       STORE_PERIOD_MONTH, 0, &cli),
 	                 0);
-	assert_int_equal(store_budget_charge(e->st, NULL, "203", 5, T_MAR31,
-	                                     &locked),
-	                 0);
+	assert_int_equal(
+	    store_budget_charge(e->st, NULL, "203", 5, T_MAR31, &locked), 0);
 	assert_true(locked);
 	assert_int_equal(store_line_budget_reset(e->st, NULL, "203", &cli), 0);
 	assert_string_equal(last_audit(e->st).action, "line.budget_reset");
 	assert_int_equal(store_line_get(e->st, &l, NULL, "203"), 0);
 	assert_int_equal(l.lock, STORE_LOCK_NONE);
 	assert_int_equal(l.budget.used_calls, 0);
-	assert_int_equal(store_line_budget_set(e->st, NULL, "203", 1, 7, 0,
-	                                       &cli),
-	                 -EINVAL);
+	assert_int_equal(
+	    store_line_budget_set(e->st, NULL, "203", 1, 7, 0, &cli), -EINVAL);
 }
 
 static void
@@ -237,7 +230,8 @@ test_authcode_roundtrip_never_stores_code(void **state)
 	assert_int_equal(store_authcode_add(e->st, "bob", 9, "5555", &cli),
 	                 -EINVAL);
 	assert_int_equal(
-	    store_authcode_add(e->st, "bob", STORE_CLASS_NONE, "7777", &cli), 0);
+	    store_authcode_add(e->st, "bob", STORE_CLASS_NONE, "7777", &cli),
+	    0);
 	assert_int_equal(store_authcode_find(e->st, a, "482913"), 0);
 	assert_string_equal(a[0].name, "alice");
 	assert_int_equal(a[0].cor_class, 3);
@@ -275,32 +269,33 @@ test_lists_and_settings_new(void **state)
 	assert_int_equal(store_list_by_name("class1"), STORE_LIST_CLASS1);
 	assert_int_equal(store_list_by_name("class8"), STORE_LIST_CLASS1 + 7);
 	assert_int_equal(store_list_by_name("class9"), -ENOENT);
-	assert_int_equal(store_list_add(e->st, STORE_LIST_CLASS1 + 1, "0Z.",
-	                                &cli),
-	                 0);
+	assert_int_equal(
+	    store_list_add(e->st, STORE_LIST_CLASS1 + 1, "0Z.", &cli), 0);
 	assert_int_equal(store_list_get(e->st, STORE_LIST_CLASS1 + 1, pats, 2),
 	                 1);
 	assert_int_equal(store_list_get(e->st, STORE_LIST_CLASS1, pats, 2), 0);
-	assert_int_equal(store_setting_get(e->st, "hours_mon", buf,
-	                                   sizeof(buf)),
-	                 0);
+	assert_int_equal(
+	    store_setting_get(e->st, "hours_mon", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "00:00-24:00");
 	assert_int_equal(store_setting_set(e->st, "hours_fri", "22:00-06:30",
 	                                   &cli, err, sizeof(err)),
 	                 0);
-	assert_int_equal(store_setting_get(e->st, "hours_fri", buf,
-	                                   sizeof(buf)),
-	                 0);
+	assert_int_equal(
+	    store_setting_get(e->st, "hours_fri", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "22:00-06:30");
 	assert_int_equal(store_setting_set(e->st, "hours_sun", "CLOSED", &cli,
 	                                   err, sizeof(err)),
 	                 0);
-	assert_int_equal(store_setting_get(e->st, "hours_sun", buf,
-	                                   sizeof(buf)),
-	                 0);
+	assert_int_equal(
+	    store_setting_get(e->st, "hours_sun", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "closed");
-	const char *bad[] = {"24:00-10:00", "08:00-08:00", "8:00-17:00",
-	                     "08:60-17:00", "08:00-24:01", "08:00_17:00", ""};
+	const char *bad[] = {"24:00-10:00",
+	                     "08:00-08:00",
+	                     "8:00-17:00",
+	                     "08:60-17:00",
+	                     "08:00-24:01",
+	                     "08:00_17:00",
+	                     ""};
 	for (size_t i = 0; i + 1 < ARRAY_SIZE(bad); i++)
 		assert_int_equal(store_setting_set(e->st, "hours_tue", bad[i],
 		                                   &cli, err, sizeof(err)),
@@ -308,9 +303,8 @@ test_lists_and_settings_new(void **state)
 	assert_int_equal(store_setting_set(e->st, "blocked_action", "redirect",
 	                                   &cli, err, sizeof(err)),
 	                 0);
-	assert_int_equal(store_setting_get(e->st, "locked_action", buf,
-	                                   sizeof(buf)),
-	                 0);
+	assert_int_equal(
+	    store_setting_get(e->st, "locked_action", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "reject"); /* a field of its own */
 	/* Feature codes must not swallow each other. */
 	assert_int_equal(store_setting_set(e->st, "feature_authcode", "*7",
@@ -319,9 +313,8 @@ test_lists_and_settings_new(void **state)
 	assert_int_equal(store_setting_set(e->st, "feature_afterhours", "*71",
 	                                   &cli, err, sizeof(err)),
 	                 -EINVAL);
-	assert_int_equal(store_setting_get(e->st, "blocked_code", buf,
-	                                   sizeof(buf)),
-	                 0);
+	assert_int_equal(
+	    store_setting_get(e->st, "blocked_code", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "603");
 }
 
@@ -338,20 +331,20 @@ write_v2_env(const char *dir)
 	             "201";
 	MDB_val k, v;
 
-	rec[n++] = 2;                             /* record v2 */
-	rec[n++] = 5, rec[n++] = 0;               /* label */
+	rec[n++] = 2;               /* record v2 */
+	rec[n++] = 5, rec[n++] = 0; /* label */
 	memcpy(rec + n, "lobby", 5), n += 5;
 	rec[n++] = STORE_LOCK_USER;
-	rec[n++] = 3, rec[n++] = 0;               /* locked_by */
+	rec[n++] = 3, rec[n++] = 0; /* locked_by */
 	memcpy(rec + n, "bob", 3), n += 3;
 	rec[n++] = 0, rec[n++] = 0;               /* lock_source "" */
 	memset(rec + n, 0, 8), n += 8;            /* locked_at */
 	memset(rec + n, 0, 4 + 16 + 32), n += 52; /* no PIN */
 	memset(rec + n, 0, 4 + 8 + 8), n += 20;   /* counters */
 	rec[n++] = STORE_ACTION_REDIRECT;
-	rec[n++] = 0, rec[n++] = 0;               /* redirect_uri "" */
-	rec[n++] = STORE_ON;                      /* block_incoming */
-	memset(rec + n, 0, 8), n += 8;            /* updated */
+	rec[n++] = 0, rec[n++] = 0;    /* redirect_uri "" */
+	rec[n++] = STORE_ON;           /* block_incoming */
+	memset(rec + n, 0, 8), n += 8; /* updated */
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
 	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);

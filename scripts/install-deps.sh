@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages linelock needs, only those missing.
 #   scripts/install-deps.sh build         what `make` needs
-#   scripts/install-deps.sh test          plus the real peers the tests drive
+#   scripts/install-deps.sh test          plus the real peers the tests drive,
+#                                         chromium and node for the console,
 #                                         and the aarch64 cross build
 #   scripts/install-deps.sh cross [ARCH]  cross toolchain, qemu-user and the
 #                                         ARCH (default aarch64) -dev packages
@@ -45,7 +46,8 @@ cross_pkgs() {
 foreign=""
 case "${1:-build}" in
 build) want=$BUILD_PKGS ;;
-test) want="$BUILD_PKGS $TEST_PKGS $(cross_pkgs aarch64)"; foreign=arm64 ;;
+test) want="$BUILD_PKGS $TEST_PKGS $(cross_pkgs aarch64) $BROWSER_PKGS"
+	foreign=arm64 ;;
 cross)
 	arch=${2:-aarch64}
 	want="$BUILD_PKGS $(cross_pkgs "$arch")"

@@ -246,6 +246,11 @@ struct sip_txn {
 int	sip__txn_key_server(char *buf, size_t len, const osip_message_t *m,
 	    const char *method);
 struct sip_txn *sip__txn_find(struct sip_stack *s, const char *key);
+/* Whether a new transaction for req fits under max_transactions. Work
+ * that ends calls (requests inside a dialog, RFC 3261 12: a To tag; and
+ * CANCEL) may use a reserve of an eighth above it: at the limit new calls
+ * are refused, but a BYE still gets through and frees its call. */
+bool	sip__txn_has_room(const struct sip_stack *s, const osip_message_t *req);
 int	sip__txn_new(struct sip_txn **out, struct sip_stack *s,
 	    enum sip_txn_kind kind, const char *key);
 void	sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms);

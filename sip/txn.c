@@ -53,6 +53,16 @@ sip__txn_find(struct sip_stack *s, const char *key)
 	return NULL;
 }
 
+bool
+sip__txn_has_room(const struct sip_stack *s, const osip_message_t *req)
+{
+	uint32_t max = s->cfg.max_transactions;
+
+	if (MSG_IS_CANCEL(req) || sip_msg_to_tag(req))
+		max += max / 8;
+	return s->txns.n < max;
+}
+
 static void txn_on_retx(struct sip__timer *tm);
 static void txn_on_end(struct sip__timer *tm);
 

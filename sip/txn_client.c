@@ -113,7 +113,7 @@ sip_request_send(struct sip_txn **out, struct sip_stack *s,
 	    MSG_IS_CANCEL(req) || !dst || !cb || s->closing)
 		goto fail;
 	rc = -ENOSPC;
-	if (s->txns.n >= s->cfg.max_transactions)
+	if (!sip__txn_has_room(s, req))
 		goto fail;
 	rc = -EINVAL;
 	l = sip__listener_for(s, dst->transport, dst->addr.ss_family);

@@ -229,7 +229,7 @@ sip__server_request(struct sip_stack *s, osip_message_t *req,
 		server_retransmission(s, t, req);
 		return;
 	}
-	if (s->stopping || s->txns.n >= s->cfg.max_transactions) {
+	if (s->stopping || !sip__txn_has_room(s, req)) {
 		s->stats.rejected_overload++;
 		server_refuse(s, req, src, 503);
 		return;

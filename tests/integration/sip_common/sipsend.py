@@ -7,7 +7,7 @@
 Sends each FILE (one message, or '-' for stdin) and prints every reply's
 start line, one per line. TCP: all files go over one connection, each
 cut into N-byte segments with --split, or sent as one segment with
---together; --gap S waits S seconds between UDP files (one socket, so
+--together; --full prints whole UDP replies; --gap S waits S seconds between UDP files (one socket, so
 retransmissions come from the same port); --expect-close prints 'closed' or 'open' last. TLS is TCP
 with a TLS client (verifying against --cafile when given)."""
 import argparse
@@ -27,6 +27,7 @@ ap.add_argument('--together', action='store_true')
 ap.add_argument('--expect-close', action='store_true')
 ap.add_argument('--cafile')
 ap.add_argument('--gap', type=float, default=0.0)
+ap.add_argument('--full', action='store_true')
 a = ap.parse_args()
 
 msgs = [sys.stdin.buffer.read() if f == '-' else open(f, 'rb').read()
@@ -75,7 +76,8 @@ while time.time() < end:
         closed = True
         break
     if a.proto == 'udp':
-        print(d.split(b'\r\n', 1)[0].decode('utf-8', 'replace'))
+        out = d if a.full else d.split(b'\r\n', 1)[0]
+        print(out.decode('utf-8', 'replace'))
     else:
         buf += d
 if a.proto != 'udp':

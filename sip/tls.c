@@ -102,8 +102,12 @@ tls_conf(struct sip__tls_ctx *x, mbedtls_ssl_config *c, int endpoint,
 	if (rc != 0)
 		return -ENOMEM;
 	/* RFC 8996: nothing older than TLS 1.2. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03010000
+	mbedtls_ssl_conf_min_tls_version(c, MBEDTLS_SSL_VERSION_TLS1_2);
+#else
 	mbedtls_ssl_conf_min_version(c, MBEDTLS_SSL_MAJOR_VERSION_3,
 	    MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
 	mbedtls_ssl_conf_rng(c, mbedtls_ctr_drbg_random, &x->drbg);
 	if (x->have_cert &&
 	    mbedtls_ssl_conf_own_cert(c, &x->cert, &x->key) != 0)
@@ -352,6 +356,11 @@ sip__tls_input(struct sip__conn *c, struct sip__tls *t, const char *buf,
 		if (rc == MBEDTLS_ERR_SSL_WANT_READ ||
 		    rc == MBEDTLS_ERR_SSL_WANT_WRITE)
 			return 0;
+#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
+		/* mbedTLS 3.x, TLS 1.3: a ticket, not data; read on. */
+		if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+			continue;
+#endif
 		if (rc <= 0) {
 			sip__conn_fail(c, rc == 0 ||
 			    rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY ?

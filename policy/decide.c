@@ -295,9 +295,13 @@ decide_outgoing(const struct pol_facts *f, const struct pol_snapshot *s,
 	if (fc != POL_FC_NONE)
 		return feature(f, s, fc, rest, out);
 	rc = pol__authcode_split(st, f->dialled, code, &number, out);
-	if (rc < 0)
+	if (rc < 0) {
+		/* What was dialled may hold a code: keep only the prefix
+		 * in the verdict, which the B2BUA logs and records. */
+		ll_strlcpy(out->number, st->fc_authcode, sizeof(out->number));
 		return pol__reject(out, POL_R_FEATURE_BAD, 484,
 		                   "Dial code * number");
+	}
 	rc = decide_number(f, s, number, code, out);
 	mbedtls_platform_zeroize(code, sizeof(code));
 	return rc;

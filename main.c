@@ -172,6 +172,41 @@ daemon_web_stats(struct web_stats *out, void *arg)
 	out->registrations = bs.registrations;
 	for (size_t k = 0; k < SIP_TXN_KINDS; k++)
 		out->open_transactions += ss.txn_open[k];
+	_Static_assert(B2B_DECIDE_BUCKETS == WEB_LATENCY_BUCKETS,
+	    "b2bua/ and web/ share the decision latency buckets");
+	memcpy(out->latency_buckets, bs.decide_buckets,
+	    sizeof(out->latency_buckets));
+	out->latency_count = bs.decide_count;
+	out->latency_sum_us = (double)bs.decide_sum_ns / 1e3;
+}
+
+/* web/ hook: one JSON object per call in progress. */
+static void
+daemon_web_call(const struct b2b_call_info *ci, void *arg)
+{
+	static const char *const dirs[] = {"outgoing", "incoming", "local"};
+	cJSON *j = cJSON_CreateObject();
+
+	if (!j)
+		return;
+	cJSON_AddNumberToObject(j, "id", ci->call_id);
+	cJSON_AddStringToObject(j, "from", ci->caller);
+	cJSON_AddStringToObject(j, "to", ci->callee);
+	cJSON_AddStringToObject(j, "direction", ci->direction <
+	    ARRAY_SIZE(dirs) ? dirs[ci->direction] : "?");
+	cJSON_AddStringToObject(j, "state", ci->state);
+	cJSON_AddNumberToObject(j, "since", (double)(ci->start_ms / 1000));
+	cJSON_AddNumberToObject(j, "answered", (double)(ci->answer_ms / 1000));
+	cJSON_AddItemToArray(arg, j);
+}
+
+static void
+daemon_web_calls(void *array, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->b2b)
+		b2b_calls_list(d->b2b, daemon_web_call, array);
 }
 
 /* web/ hook: a lock set through the API or a phone page; the B2BUA
@@ -182,9 +217,9 @@ daemon_on_web_line(const char *partition, const char *ext, bool locked,
 {
 	struct daemon *d = arg;
 
-	(void)partition;
+	(void)partition, (void)ext, (void)locked;
 	if (d->b2b)
-		b2b_notify_lock(d->b2b, ext, locked);
+		b2b_locks_changed(d->b2b);
 }
 
 /* b2bua/ -> web/: calls and registrations onto the console's live feed
@@ -225,6 +260,7 @@ daemon_web_start(struct daemon *d)
 {
 	struct web_config wc = {0};
 	struct web_hooks hooks = {.stats = daemon_web_stats,
+	    .active_calls = daemon_web_calls,
 	    .line_changed = daemon_on_web_line, .arg = d};
 	int rc;
 

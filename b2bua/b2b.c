@@ -204,6 +204,7 @@ b2b__on_sweep(uv_timer_t *t)
 
 	b2b__calls_sweep(b, ll_now_ms());
 	b2b__bindings_sweep(b, b2b__wall_ms());
+	b2b__locks_poll(b);
 }
 
 int
@@ -234,6 +235,8 @@ b2b_new(struct b2b **out, uv_loop_t *loop, struct store *store,
 			goto fail_tables;
 	}
 	rc = b2b__bindings_load(b);
+	if (rc == 0)
+		rc = b2b__locks_init(b);
 	if (rc < 0)
 		goto fail_tables;
 	rc = uv_timer_init(loop, &b->sweep);
@@ -313,6 +316,33 @@ b2b_stats_get(const struct b2b *b, struct b2b_stats *out)
 	*out = b->stats;
 }
 
+unsigned
+b2b_calls_list(const struct b2b *b, b2b_call_cb cb, void *arg)
+{
+	static const char *const states[] = {"deciding", "trying", "early",
+	                                     "confirmed", "ending"};
+	struct b2b_call_info ci;
+	unsigned n = 0;
+
+	for (const struct b2b_call *c = b->calls; c; c = c->next) {
+		if (c->is_subscription)
+			continue;
+		memset(&ci, 0, sizeof(ci));
+		ci.call_id = c->no;
+		ci.direction = c->direction;
+		ci.state = (size_t)c->state < ARRAY_SIZE(states)
+		               ? states[c->state]
+		               : "unknown";
+		ll_strlcpy(ci.caller, c->caller, sizeof(ci.caller));
+		ll_strlcpy(ci.callee, c->callee, sizeof(ci.callee));
+		ci.start_ms = c->start_ms;
+		ci.answer_ms = c->answer_ms;
+		cb(&ci, arg);
+		n++;
+	}
+	return n;
+}
+
 void
 b2b_stats_log(const struct b2b *b)
 {
@@ -349,7 +379,7 @@ b2b_stats_log(const struct b2b *b)
 }
 
 void
-b2b_notify_lock(struct b2b *b, const char *ext, bool locked)
+b2b_locks_changed(struct b2b *b)
 {
-	b2b__notify_line(b, ext, locked);
+	b2b__locks_poll(b);
 }

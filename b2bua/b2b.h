@@ -67,6 +67,14 @@ struct b2b_event {
 
 typedef void (*b2b_event_cb)(const struct b2b_event *ev, void *arg);
 
+/* Upper bounds (microseconds) of the policy decision latency buckets;
+ * a last bucket holds the rest (+Inf). */
+#define B2B_DECIDE_BOUNDS_US                                                   \
+	{                                                                      \
+		1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000                 \
+	}
+#define B2B_DECIDE_BUCKETS 12
+
 /* Counters for /metrics and the SIGUSR1 dump. */
 struct b2b_stats {
 	uint32_t calls_active;
@@ -81,6 +89,12 @@ struct b2b_stats {
 	uint64_t calls_emergency;
 	uint64_t calls_overload; /* 503 for max_calls */
 	uint64_t calls_answered;
+	/* Time of each initial INVITE's decision (snapshot, list refresh
+	 * and pol_decide()): count per bucket, not cumulative; bucket i
+	 * counts times <= bound i, the last one the others. */
+	uint64_t decide_buckets[B2B_DECIDE_BUCKETS];
+	uint64_t decide_count;
+	uint64_t decide_sum_ns;
 };
 
 /* Creates the room on `loop` and loads the stored bindings. `store` is
@@ -109,12 +123,34 @@ void b2b_set_event_cb(struct b2b *b, b2b_event_cb cb, void *arg);
 
 void b2b_stats_get(const struct b2b *b, struct b2b_stats *out);
 
+/* One call in progress, borrowed for the callback only. */
+struct b2b_call_info {
+	uint32_t call_id; /* ours, as in events */
+	enum b2b_direction direction;
+	const char *state; /* static: "deciding", "trying", "early",
+	                    * "confirmed", "ending" */
+	char caller[64];
+	char callee[64];
+	uint64_t start_ms;  /* wall clock, ms since the epoch */
+	uint64_t answer_ms; /* 0: not answered */
+};
+
+typedef void (*b2b_call_cb)(const struct b2b_call_info *ci, void *arg);
+
+/* Calls cb once per call in progress (subscription dialogs left out),
+ * newest first, before returning; cb must not call into the room.
+ * Returns how many calls it reported. */
+unsigned b2b_calls_list(const struct b2b *b, b2b_call_cb cb, void *arg);
+
 /* Writes the counters as one log line at info level (SIGUSR1). */
 void b2b_stats_log(const struct b2b *b);
 
-/* Sends every registered device of line `ext` a SIP MESSAGE telling its
- * new lock state (when the line's notify_on_lock setting is on). For
- * locks made outside SIP: the API, the CLI via main.c. */
-void b2b_notify_lock(struct b2b *b, const char *ext, bool locked);
+/* Lock notices: each change of a line's lock in storage's audit log
+ * (from any source: feature codes, the API, linelockctl in another
+ * process, budgets) is told once to every registered device of the line
+ * by SIP MESSAGE when the notify_on_lock setting is on. The room reads
+ * the log on its one-second sweep; this reads it now, for a change just
+ * made in this process (the web API), so its notice goes out at once. */
+void b2b_locks_changed(struct b2b *b);
 
 #endif

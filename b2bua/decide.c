@@ -75,6 +75,23 @@ decide__who(struct b2b_call *c, const osip_message_t *req,
 	return 0;
 }
 
+/* One decision's time into the histogram (b2b.h). */
+static void
+decide__account(struct b2b *b, uint64_t ns)
+{
+	static const uint32_t bounds[] = B2B_DECIDE_BOUNDS_US;
+	struct b2b_stats *s = &b->stats;
+	size_t i = 0;
+
+	_Static_assert(ARRAY_SIZE(bounds) + 1 == B2B_DECIDE_BUCKETS,
+	               "one bucket per bound plus +Inf");
+	while (i < ARRAY_SIZE(bounds) && ns > (uint64_t)bounds[i] * 1000u)
+		i++;
+	s->decide_buckets[i]++;
+	s->decide_count++;
+	s->decide_sum_ns += ns;
+}
+
 static int
 decide__run(struct b2b *b, const struct pol_facts *f, struct pol_verdict *v)
 {
@@ -204,6 +221,7 @@ b2b__decide(struct b2b_call *c, const osip_message_t *req,
 	struct b2b_binding *bd = NULL;
 	struct pol_facts f;
 	struct pol_verdict v;
+	uint64_t t0;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
@@ -219,7 +237,9 @@ b2b__decide(struct b2b_call *c, const osip_message_t *req,
 	}
 	f.source = (const struct sockaddr *)&src->remote;
 	decide__facts_time(&f);
+	t0 = uv_hrtime();
 	rc = decide__run(b, &f, &v);
+	decide__account(b, uv_hrtime() - t0);
 	if (rc < 0 && v.action != POL_REJECT) {
 		pol_verdict_wipe(&v);
 		b2b__decide_reply(c, 500, "Policy Unavailable");

@@ -2,9 +2,8 @@
  * it, *73[OLD*]NEW sets its PIN. PIN hashing (PBKDF2, tens of ms) runs in
  * uv_queue_work on copies and touches no room state; storage writes
  * happen back on the loop. The outcome is the reason phrase of the final
- * response: 480 for done ("480 Line locked"), 403 for refused. Every lock
- * change is then told to the line's devices by SIP MESSAGE when the
- * notify_on_lock setting is on. */
+ * response: 480 for done ("480 Line locked"), 403 for refused. The
+ * line's devices hear of each lock change through notify.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +61,8 @@ feature__lock_event(struct b2b *b, const char *ext, bool locked)
 	ev.locked = locked;
 	ev.start_ms = b2b__wall_ms();
 	b2b__event(b, &ev);
-	b2b__notify_line(b, ext, locked);
+	/* The phones hear of it from the audit log, like any other lock. */
+	b2b__locks_poll(b);
 }
 
 static void
@@ -199,53 +199,4 @@ b2b__feature(struct b2b_call *c, struct pol_verdict *v)
 	}
 	b->works++;
 	c->state = B2B_CALL_DECIDING;
-}
-
-static void
-feature__on_message_done(void *arg, struct sip_txn *ct,
-                         const osip_message_t *resp,
-                         const struct sip_source *src)
-{
-	(void)arg;
-	(void)ct;
-	(void)resp;
-	(void)src;
-}
-
-/* Tells each registered device of line ext its new lock state by SIP
- * MESSAGE (RFC 3428), when the notify_on_lock setting is on. */
-void
-b2b__notify_line(struct b2b *b, const char *ext, bool locked)
-{
-	struct store_settings s;
-	char body[96], from[B2B_HOST_MAX + 48], tag[SIP_TAG_LEN];
-	char callid[SIP_CALLID_LEN], to[B2B_URI_MAX + 4];
-
-	if (!b->sip || b2b__settings(b, &s) < 0 || !s.notify_on_lock)
-		return;
-	snprintf(body, sizeof(body), "Line %s is now %s.", ext,
-	         locked ? "locked" : "unlocked");
-	for (struct b2b_binding *bd = b->bindings; bd; bd = bd->next) {
-		osip_message_t *m = NULL;
-		struct sip_txn *ct;
-		char host[B2B_HOST_MAX];
-
-		if (strcmp(bd->user, ext) != 0 ||
-		    sip_stack_contact_host(b->sip, bd->dest.transport,
-		                           bd->dest.addr.ss_family, host,
-		                           sizeof(host)) < 0)
-			continue;
-		sip_tag_new(tag);
-		sip_callid_new(callid, NULL);
-		snprintf(from, sizeof(from), "<sip:linelock@%s>;tag=%s", host,
-		         tag);
-		snprintf(to, sizeof(to), "<%s>", bd->aor);
-		if (sip_msg_new_request(&m, "MESSAGE", bd->contact, from, to,
-		                        callid, 1) < 0)
-			continue;
-		if (sip_msg_body_set(m, "text/plain", body, strlen(body)) < 0 ||
-		    sip_request_send(&ct, b->sip, m, &bd->dest,
-		                     feature__on_message_done, NULL) < 0)
-			log_warn("b2b: lock notice to %s not sent", bd->token);
-	}
 }

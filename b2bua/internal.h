@@ -144,6 +144,7 @@ struct b2b {
 	struct store_snapshot *snap; /* NULL without a store */
 	struct pol_lists lists;      /* compiled emergency/allow lists */
 	uint64_t next_expire_ms;     /* storage binding expiry pass */
+	uint64_t audit_seq;          /* last audit entry seen (notify.c) */
 	struct b2b_stats stats;
 	uint32_t works; /* feature codes off the loop */
 	bool closing;
@@ -244,7 +245,11 @@ void b2b__decide_reply(struct b2b_call *c, int code, const char *reason);
 
 /* feature.c: *71 lock, *72 unlock, *73 PIN, run off the loop. */
 void b2b__feature(struct b2b_call *c, struct pol_verdict *v);
+
+/* notify.c: lock notices from the audit log. */
 void b2b__notify_line(struct b2b *b, const char *ext, bool locked);
+void b2b__locks_poll(struct b2b *b);
+int b2b__locks_init(struct b2b *b);
 
 /* cdr.c: call records and events. */
 void b2b__cdr(struct b2b_call *c);

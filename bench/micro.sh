@@ -55,7 +55,8 @@ if grep -q '^bench-pol:' Makefile; then
 		echo "pol_decide (\`make bench-pol\`):"
 		echo
 		echo '```'
-		echo "$out" | tail -n 20
+		echo "$out" | grep -Ev '^(cc|gcc|clang|make|/usr/bin/python3) ' |
+			tail -n 20
 		echo '```'
 	else
 		echo

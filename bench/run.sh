@@ -115,8 +115,8 @@ b_ramp() {
 				"$B_WORK/steps/$sys-$run-$rate-$try")
 			b_log "$sys run $run try $try: $(cut -f1-6 <<<"$line")"
 			! b_step_ok "$line" || break
-			echo "retried_$rate=$(cut -f1-6 <<<"$line" | tr '\t' ' ')" \
-				>>"$base.kv"
+			[ "$try" = 2 ] || echo "retried_$rate=$(cut -f1-6 \
+				<<<"$line" | tr '\t' ' ')" >>"$base.kv"
 		done
 		echo "$line" >>"$base.steps"
 		b_step_ok "$line" || break

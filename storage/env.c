@@ -150,9 +150,14 @@ store__read_begin(struct store *st, MDB_txn **out)
 int
 store__commit(struct store *st, MDB_txn *txn)
 {
-	int rc = store__err(mdb_txn_commit(txn));
+	int mrc = mdb_txn_commit(txn);
+	int rc = store__err(mrc);
 
-	if (rc == -ENOSPC)
+	if (mrc == ENOSPC)	/* the file system, not the map */
+		log_error("storage: %s: disk full, change refused; reads "
+		          "keep working",
+		          st->dir);
+	else if (rc == -ENOSPC)
 		log_error("storage: %s: map full, change refused (raise "
 		          "[storage] map_size); reads keep working",
 		          st->dir);

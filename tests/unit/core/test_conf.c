@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "util.h"
 
 #define MINIMAL "[sip]\nlisten = udp:127.0.0.1:5060\n" \
 		"core = udp:127.0.0.1:5070\n[storage]\ndir = /tmp/x\n"
@@ -69,10 +70,18 @@ test_conf_lists_and_inline_comments(void **state)
 	    "trusted = 127.0.0.1/32, 10.1.2.3/8\n"
 	    "max_message = 8K\n"
 	    "[storage]\ndir = d\nmap_size = 16M\n"
-	    "[web]\nlisten = 127.0.0.1:8081\n"
-	    "[log]\nlevel = debug\nsyslog = off\n";
+	    "[log]\nlevel = debug\nsyslog = off\n"
+	    "[web]\nlisten = 127.0.0.1:8081\n";
 
 	(void)state;
+	if (!IS_ENABLED(CONFIG_WEB)) {
+		/* Without the console its listen address is refused. */
+		assert_int_equal(load_text(&c, text, err, sizeof(err)), -22);
+		assert_non_null(strstr(err, "CONF:13: [web] listen: "
+					    "\"127.0.0.1:8081\" the web console "
+					    "is not built in"));
+		return;
+	}
 	assert_int_equal(load_text(&c, text, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
 	assert_int_equal(c.n_listen, 2);
@@ -104,7 +113,9 @@ static const struct bad_case bad_cases[] = {
 	{MINIMAL "[sip]\nmax_message = 12Q\n", "must be a size from 1K to 1M"},
 	{MINIMAL "[log]\nlevel = loud\n",
 	    "[log] level: \"loud\" must be error, warn, info or debug"},
-	{MINIMAL "[web]\nlisten = 127.0.0.1:99999\n", "is not address:port"},
+	{MINIMAL "[web]\nlisten = 127.0.0.1:99999\n",
+	    IS_ENABLED(CONFIG_WEB) ? "is not address:port"
+				   : "the web console is not built in"},
 	{MINIMAL "[web]\ntls = maybe\n", "must be on or off"},
 	{"[sip]\nlisten = udp:127.0.0.1:5060\n[storage]\ndir = d\n",
 	    "CONF: [sip] core: missing (required)"},

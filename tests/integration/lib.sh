@@ -33,9 +33,11 @@ ll_cleanup() {
 		done
 		kill -KILL "$pid" 2>/dev/null || true
 	done
+	# valgrind -q prints no summaries: every error or leak record counts.
 	if [ -n "${LL_VALGRIND_LOG:-}" ] && [ -f "$LL_VALGRIND_LOG" ] &&
-		grep -qE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' \
-			"$LL_VALGRIND_LOG"; then
+		grep -qE -e 'ERROR SUMMARY: [1-9]|are definitely lost' \
+			-e 'Invalid (read|write|free)|uninitialised' \
+			-e 'Mismatched free|Syscall param' "$LL_VALGRIND_LOG"; then
 		ll_log "valgrind found errors:"; cat "$LL_VALGRIND_LOG" >&2
 		rc=1
 	fi

@@ -155,7 +155,7 @@ static void
 fz_run(char (*pats)[FZ_LINE_MAX + 1], size_t n,
     char (*nums)[FZ_LINE_MAX + 1], size_t n_nums)
 {
-	const char *ptrs[FZ_MAX_PATS];
+	const char *ptrs[FZ_MAX_PATS] = {NULL};	/* gcc -O1: "maybe unset" */
 	struct fz_pat ref[FZ_MAX_PATS];
 	struct pol_pattern_error err = {0, 0, NULL};
 	struct pol_patterns *set = NULL;

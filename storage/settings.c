@@ -492,3 +492,90 @@ store_setting_set(struct store *st, const char *key, const char *value,
 	}
 	return store__commit(st, txn);
 }
+
+/* Applies every key of a multi-key set to s, then the rules across keys
+ * on the result, so that, e.g., two feature codes can swap in one go. */
+static int
+settings_parse_all(struct store_settings *s, const char *const *keys,
+                   const char *const *values, size_t n, char *err,
+                   size_t errlen)
+{
+	const struct setting_def *d;
+	const char *why = NULL, *v;
+
+	for (size_t i = 0; i < n; i++) {
+		d = def_find(keys[i]);
+		if (!d) {
+			if (err)
+				snprintf(err, errlen, "unknown setting \"%s\"",
+				         keys[i] ? keys[i] : "");
+			return -ENOENT;
+		}
+		v = values[i];
+		if (!v || !*v || strcmp(v, "default") == 0)
+			v = d->def;
+		if (setting_parse_one(s, d, v, &why) < 0) {
+			if (err)
+				snprintf(err, errlen, "%s: %s", d->key, why);
+			return -EINVAL;
+		}
+	}
+	if (settings_validate(s, &why) < 0) {
+		if (err)
+			snprintf(err, errlen, "%s", why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Writes and audits one key of a multi-key set when its text changed;
+ * `old` follows what was written so a repeated key is audited once. */
+static int
+settings_store_one(struct store *st, MDB_txn *txn, struct store_settings *old,
+                   const struct store_settings *s, const char *key,
+                   const struct store_actor *actor)
+{
+	const struct setting_def *d = def_find(key);
+	char was[STORE_SETTING_MAX], now[STORE_SETTING_MAX];
+	int rc;
+
+	rc = store_setting_format(old, key, was, sizeof(was));
+	if (rc == 0)
+		rc = store_setting_format(s, key, now, sizeof(now));
+	if (rc < 0 || strcmp(was, now) == 0)
+		return rc;
+	rc = setting_write(st, txn, d, now);
+	if (rc == 0)
+		rc = store__audit_txn(st, txn, actor, "setting.set", key, was,
+		                      now);
+	if (rc == 0)
+		rc = store__setting_apply(old, key, now);
+	return rc;
+}
+
+int
+store_settings_set(struct store *st, const char *const *keys,
+                   const char *const *values, size_t n,
+                   const struct store_actor *actor, char *err, size_t errlen)
+{
+	struct store_settings s, old;
+	MDB_txn *txn;
+	int rc;
+
+	rc = store__write_begin(st, &txn);
+	if (rc < 0)
+		return rc;
+	rc = store__settings_read(st, txn, &s);
+	old = s;
+	if (rc == 0)
+		rc = settings_parse_all(&s, keys, values, n, err, errlen);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = settings_store_one(st, txn, &old, &s, keys[i], actor);
+	if (rc == 0)
+		rc = store__gen_bump(st, txn);
+	if (rc < 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return store__commit(st, txn);
+}

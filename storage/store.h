@@ -409,6 +409,18 @@ int	store_setting_set(struct store *st, const char *key,
 	    const char *value, const struct store_actor *actor, char *err,
 	    size_t errlen);
 
+/* Sets n settings (keys[i] = values[i], text forms as for
+ * store_setting_set()) in one write transaction. Every value is parsed,
+ * then the rules across keys are checked on the result, so keys that
+ * depend on each other may come in any order; one bad key or value and
+ * nothing is written. Each changed key is audited "setting.set" with
+ * old -> new; a key given twice takes its last value. -ENOENT for an
+ * unknown key, -EINVAL for a bad value (reason in err), storage errors
+ * (-ENOSPC: full). */
+int	store_settings_set(struct store *st, const char *const *keys,
+	    const char *const *values, size_t n,
+	    const struct store_actor *actor, char *err, size_t errlen);
+
 /* Text form of one setting's current value into buf. -ENOENT, -ENOSPC
  * when buf is too small. */
 int	store_setting_get(struct store *st, const char *key, char *buf,

@@ -24,6 +24,10 @@ static const struct {
 	{"pin_fail_window", SET_NUMBER},
 	{"pin_block_seconds", SET_NUMBER},
 	{"pin_hash_iterations", SET_NUMBER},
+	{"block_anonymous", SET_BOOL},
+	{"blocked_code", SET_NUMBER},
+	{"anonymous_code", SET_NUMBER},
+	{"afterhours_override_minutes", SET_NUMBER},
 };
 
 static enum setting_type
@@ -108,106 +112,81 @@ setting_text(struct web_conn *c, const cJSON *v, char *buf, size_t len)
 	return false;
 }
 
-#define SETTINGS_PUT_MAX 32
+#define SETTINGS_PUT_MAX 48
 
-/* Every value is checked against a copy first: one bad value and nothing
- * is written. Settings may depend on each other (redirect needs a
- * redirect URI), so the values are tried in passes until all fit, in any
- * order the body gives them; `order` gets an order that applies. */
+/* Converts every member of the body to its text form; false (400 sent)
+ * on a wrong JSON type or too many members. */
 static bool
-settings_check(struct web_conn *c, const cJSON *body, const cJSON **order,
-    size_t *n_order)
+settings_texts(struct web_conn *c, const cJSON *body, const char **keys,
+    char (*vals)[STORE_SETTING_MAX], size_t *n)
 {
-	const cJSON *pending[SETTINGS_PUT_MAX];
-	struct store_settings s;
-	char buf[STORE_SETTING_MAX], err[128] = "";
-	size_t n = 0, left;
 	const cJSON *v;
-	int rc = 0;
 
+	*n = 0;
 	cJSON_ArrayForEach(v, body) {
-		if (n == SETTINGS_PUT_MAX) {
+		if (*n == SETTINGS_PUT_MAX) {
 			web__reply_error(c, 400, "too_many", "too many "
 							    "settings");
 			return false;
 		}
-		if (!setting_text(c, v, buf, sizeof(buf)))
+		if (!setting_text(c, v, vals[*n], STORE_SETTING_MAX))
 			return false;
-		pending[n++] = v;
-	}
-	if (store_settings_get(c->srv->cfg.store, &s) < 0)
-		store_settings_defaults(&s);
-	*n_order = 0;
-	for (left = n; left > 0;) {
-		size_t before = left;
-
-		for (size_t i = 0; i < n; i++) {
-			if (!pending[i])
-				continue;
-			setting_text(c, pending[i], buf, sizeof(buf));
-			err[0] = '\0';
-			rc = store_setting_parse(&s, pending[i]->string, buf,
-			    err, sizeof(err));
-			if (rc == -ENOENT) {
-				web__reply_error(c, 400, "unknown_field",
-				    "unknown setting \"%.64s\"",
-				    pending[i]->string);
-				return false;
-			}
-			if (rc == 0) {
-				order[(*n_order)++] = pending[i];
-				pending[i] = NULL;
-				left--;
-			}
-		}
-		if (left == before)
-			break;
-	}
-	if (left > 0) {
-		web__reply_error(c, 400, "invalid", "%s",
-		    err[0] ? err : "invalid value");
-		return false;
+		keys[(*n)++] = v->string;
 	}
 	return true;
 }
 
+/* All keys go to storage in one write transaction, validated together
+ * (values that depend on each other may come in any order): one bad
+ * value, an unknown key or a full store and nothing is applied. */
 void
 web__h_settings_put(struct web_conn *c, struct web_req *r)
 {
-	const cJSON *order[SETTINGS_PUT_MAX];
+	const char *keys[SETTINGS_PUT_MAX], *vals[SETTINGS_PUT_MAX];
+	char (*texts)[STORE_SETTING_MAX];
 	struct store_settings s;
 	struct store_actor a;
-	char buf[STORE_SETTING_MAX], err[128];
+	char err[128] = "";
 	size_t n = 0;
 	cJSON *body;
-	int rc = 0;
+	int rc;
 
-	/* Unknown keys are refused by settings_check(), by name. */
 	body = web__json_body(c, r, NULL);
 	if (!body)
 		return;
-	if (!settings_check(c, body, order, &n)) {
+	texts = calloc(SETTINGS_PUT_MAX, sizeof(*texts));
+	if (!texts) {
 		cJSON_Delete(body);
+		web__reply_error(c, 503, "no_memory", "out of memory");
 		return;
 	}
+	if (!settings_texts(c, body, keys, texts, &n))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		vals[i] = texts[i];
 	web__actor(&a, c, r);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		setting_text(c, order[i], buf, sizeof(buf));
-		rc = store_setting_set(c->srv->cfg.store, order[i]->string,
-		    buf, &a, err, sizeof(err));
+	rc = store_settings_set(c->srv->cfg.store, keys, vals, n, &a, err,
+	    sizeof(err));
+	if (rc == -ENOENT) {
+		web__reply_error(c, 400, "unknown_field", "%s", err);
+		goto out;
 	}
+	if (rc == -EINVAL) {
+		web__reply_error(c, 400, "invalid", "%s",
+		    err[0] ? err : "invalid value");
+		goto out;
+	}
+	if (rc == 0) {
+		web__events_poll(c->srv);
+		rc = store_settings_get(c->srv->cfg.store, &s);
+	}
+	if (rc < 0)
+		web__reply_errno(c, rc, "settings");
+	else
+		web__reply_json(c, 200, settings_json(&s), NULL);
+out:
+	free(texts);
 	cJSON_Delete(body);
-	if (rc < 0) {
-		web__reply_errno(c, rc, "settings");
-		return;
-	}
-	web__events_poll(c->srv);
-	rc = store_settings_get(c->srv->cfg.store, &s);
-	if (rc < 0) {
-		web__reply_errno(c, rc, "settings");
-		return;
-	}
-	web__reply_json(c, 200, settings_json(&s), NULL);
 }
 
 static enum store_list

@@ -502,6 +502,79 @@ test_map_full_enospc_reads_work(void **state)
 	assert_int_equal(store_check(e->st, NULL), 0);
 }
 
+/* Sequence of the newest audit entry, 0 with none. */
+static uint64_t
+audit_seq(struct store *st)
+{
+	struct store_audit a;
+
+	return store_audit_list(st, &a, 1, 0) == 1 ? a.seq : 0;
+}
+
+/* The multi-key setter behind the API's settings PUT: all or nothing. */
+static void
+test_settings_set_many_atomic(void **state)
+{
+	struct env *e = *state;
+	struct store_settings s;
+	char err[128];
+	uint64_t seq = audit_seq(e->st);
+	const char *k1[] = {"block_incoming", "blocked_code", "feature_lock"};
+	const char *bad[] = {"on", "700", "*81"};
+	const char *unk[] = {"on", "604", "*81", "1"};
+	const char *k2[] = {"block_incoming", "blocked_code", "feature_lock",
+	                    "nope"};
+	const char *swap_k[] = {"feature_lock", "feature_unlock"};
+	const char *swap_v[] = {"*72", "*71"};
+	const char *twice_k[] = {"block_anonymous", "block_anonymous"};
+	const char *twice_v[] = {"on", "off"};
+
+	/* A bad value in the middle: nothing written, nothing audited. */
+	assert_int_equal(store_settings_set(e->st, k1, bad, 3, &cli, err,
+	                                    sizeof(err)),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "blocked_code"));
+	assert_int_equal(store_settings_set(e->st, k2, unk, 4, &cli, err,
+	                                    sizeof(err)),
+	                 -ENOENT);
+	assert_int_equal(store_settings_get(e->st, &s), 0);
+	assert_false(s.block_incoming);
+	assert_int_equal(s.blocked_code, 603);
+	assert_string_equal(s.fc_lock, "*71");
+	assert_int_equal(audit_seq(e->st), seq);
+	/* All good: every key written, each audited. */
+	assert_int_equal(store_settings_set(e->st, k2, unk, 3, &cli, err,
+	                                    sizeof(err)),
+	                 0);
+	assert_int_equal(store_settings_get(e->st, &s), 0);
+	assert_true(s.block_incoming);
+	assert_int_equal(s.blocked_code, 604);
+	assert_string_equal(s.fc_lock, "*81");
+	assert_int_equal(audit_seq(e->st), seq + 3);
+	assert_string_equal(last_audit(e->st).subject, "feature_lock");
+	/* Rules across keys hold on the result: a swap one key at a time
+	 * would break "no prefix of another", together it is fine. */
+	assert_int_equal(store_settings_set(e->st, swap_k, swap_v, 2, &cli,
+	                                    err, sizeof(err)),
+	                 0);
+	assert_int_equal(store_settings_get(e->st, &s), 0);
+	assert_string_equal(s.fc_lock, "*72");
+	assert_string_equal(s.fc_unlock, "*71");
+	swap_v[1] = "*7";
+	assert_int_equal(store_settings_set(e->st, swap_k, swap_v, 2, &cli,
+	                                    err, sizeof(err)),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "prefix"));
+	/* A key given twice takes its last value; no change, no audit. */
+	seq = audit_seq(e->st);
+	assert_int_equal(store_settings_set(e->st, twice_k, twice_v, 2, &cli,
+	                                    err, sizeof(err)),
+	                 0);
+	assert_int_equal(store_settings_get(e->st, &s), 0);
+	assert_false(s.block_anonymous);
+	assert_int_equal(audit_seq(e->st), seq);
+}
+
 int
 main(void)
 {
@@ -511,6 +584,7 @@ main(void)
 	    T(test_line_fields_roundtrip),
 	    T(test_line_pin_fail_blocks_in_window),
 	    T(test_settings_validate_and_audit),
+	    T(test_settings_set_many_atomic),
 	    T(test_lists_default_and_edit),
 	    T(test_snapshot_sees_next_change),
 	    T(test_rings_bounded_newest_first),

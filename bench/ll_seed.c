@@ -11,7 +11,8 @@
 #include "util.h"
 
 static const struct store_actor ll_seed_actor = {
-	.name = "bench", .source = "local",
+    .name = "bench",
+    .source = "local",
 };
 
 static int
@@ -23,7 +24,7 @@ ll_seed_line(struct store *st, const char *ext, int code, const char *uri)
 	if (rc < 0 || code != 302)
 		return rc;
 	return store_line_override_set(st, NULL, ext, STORE_ACTION_REDIRECT,
-	    uri, STORE_INHERIT, &ll_seed_actor);
+	                               uri, STORE_INHERIT, &ll_seed_actor);
 }
 
 int
@@ -36,7 +37,8 @@ main(int argc, char **argv)
 	int code, rc;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: ll_seed DIR URI < \"EXT CODE\" lines\n");
+		fprintf(stderr,
+		        "usage: ll_seed DIR URI < \"EXT CODE\" lines\n");
 		return 2;
 	}
 	ll_strlcpy(cfg.dir, argv[1], sizeof(cfg.dir));
@@ -48,7 +50,7 @@ main(int argc, char **argv)
 	store_close(st);
 	if (rc < 0) {
 		fprintf(stderr, "ll_seed: %s: line %u: %s\n", argv[1], n,
-		    strerror(-rc));
+		        strerror(-rc));
 		return 1;
 	}
 	return 0;

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build/bench}
 
 # Median of the numbers on stdin.
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
 
 # Runs "$@" three times; prints "mean p50 p99" medians from key=value output.
 three() {

@@ -77,7 +77,8 @@ base=$(rss_kib "$B_SUT_PID")
 a100=$(active_calls 100 100)
 a1000=$(active_calls 1000 500)
 echo "| 10,000 phones, 100 active calls | ${a100% *} | calls ok ${a100#* } |"
-echo "| 10,000 phones, 1,000 active calls | ${a1000% *} | calls ok ${a1000#* } |"
+echo "| 10,000 phones, 1,000 active calls | ${a1000% *} |" \
+	"calls ok ${a1000#* } |"
 echo "| peak (VmHWM) | $(hwm_kib "$B_SUT_PID") | |"
 echo
 if [ "${a1000#* }" -gt 0 ] 2>/dev/null; then

@@ -268,7 +268,8 @@ def summary_mixed(out, md):
     md.append("## Mixed load (10% locked -> 403, 10% redirected -> 302, "
               "80% forwarded)\n")
     md.append("| system | rate cps | calls | ok | failed | 200 / 403 / 302 "
-              "| CPU us/call | p50/p99/mean to 403 or 302 ms | p99/mean to 200 ms |")
+              "| CPU us/call | p50/p99/mean to 403 or 302 ms "
+              "| p99/mean to 200 ms |")
     md.append("|---|---|---|---|---|---|---|---|---|")
     for s in SYSTEMS:
         rs = ramps(out, s, "mixed")
@@ -276,8 +277,8 @@ def summary_mixed(out, md):
         if not rows:
             continue
         rate = rows[0]["rate"]
-        md.append("| %s | %d | %d | %s | %s | %s / %s / %s | %s | %s / %s / %s | "
-                  "%s / %s |" % (
+        md.append("| %s | %d | %d | %s | %s | %s / %s / %s | %s "
+                  "| %s / %s / %s | %s / %s |" % (
                       NAMES[s], rate, med([r["calls"] for r in rows]),
                       fmt(med([r["ok"] for r in rows])),
                       fmt(med([r["failed"] for r in rows])),

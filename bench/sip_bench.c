@@ -67,15 +67,16 @@ main(int argc, char **argv)
 
 	if (rounds == 0 || parser_init() != 0)
 		return 2;
-	invite_len = (size_t)snprintf(invite, sizeof(invite),
-	    "%sContent-Length: %zu\r\n\r\n%s", invite_head,
-	    sizeof(invite_body) - 1, invite_body);
+	invite_len = (size_t)snprintf(
+	    invite, sizeof(invite), "%sContent-Length: %zu\r\n\r\n%s",
+	    invite_head, sizeof(invite_body) - 1, invite_body);
 	ns = calloc(rounds, sizeof(*ns));
 	if (ns == NULL)
 		return 1;
-	for (i = 0; i < 1000; i++)	/* warm the allocator and caches */
+	for (i = 0; i < 1000; i++) /* warm the allocator and caches */
 		if (sip_bench_round() < 0) {
-			fprintf(stderr, "sip_bench: the INVITE does not parse\n");
+			fprintf(stderr,
+			        "sip_bench: the INVITE does not parse\n");
 			return 1;
 		}
 	for (i = 0; i < rounds; i++) {
@@ -85,10 +86,10 @@ main(int argc, char **argv)
 		total += ns[i];
 	}
 	printf("sip_parse_serialize invite_bytes=%zu rounds=%zu mean_ns=%llu "
-	    "p50_ns=%llu p99_ns=%llu\n", invite_len, rounds,
-	    (unsigned long long)(total / rounds),
-	    (unsigned long long)bench_percentile(ns, rounds, 50),
-	    (unsigned long long)bench_percentile(ns, rounds, 99));
+	       "p50_ns=%llu p99_ns=%llu\n",
+	       invite_len, rounds, (unsigned long long)(total / rounds),
+	       (unsigned long long)bench_percentile(ns, rounds, 50),
+	       (unsigned long long)bench_percentile(ns, rounds, 99));
 	free(ns);
 	return 0;
 }

@@ -14,7 +14,8 @@
 #include "util.h"
 
 static const struct store_actor store_bench_actor = {
-	.name = "bench", .source = "local",
+    .name = "bench",
+    .source = "local",
 };
 
 /* Locks lines 30000.. (lines of them). */
@@ -28,7 +29,7 @@ store_bench_seed(struct store *st, unsigned lines)
 	for (i = 0; i < lines; i++) {
 		snprintf(ext, sizeof(ext), "%u", 30000 + i);
 		rc = store_line_lock(st, NULL, ext, STORE_LOCK_ADMIN,
-		    &store_bench_actor);
+		                     &store_bench_actor);
 		if (rc < 0)
 			return rc;
 	}
@@ -38,7 +39,7 @@ store_bench_seed(struct store *st, unsigned lines)
 /* Times `rounds` begin/lookup/end; ns[] gets each round's duration. */
 static int
 store_bench_run(struct store_snapshot *sn, unsigned lines, uint64_t *ns,
-    size_t rounds)
+                size_t rounds)
 {
 	struct store_line line;
 	char ext[STORE_EXT_MAX];
@@ -48,8 +49,8 @@ store_bench_run(struct store_snapshot *sn, unsigned lines, uint64_t *ns,
 
 	for (i = 0; i < rounds; i++) {
 		/* Even rounds hit a locked line, odd ones miss (20000..). */
-		snprintf(ext, sizeof(ext), "%u", (i & 1 ? 20000 : 30000) +
-		    (unsigned)(i / 2 % lines));
+		snprintf(ext, sizeof(ext), "%u",
+		         (i & 1 ? 20000 : 30000) + (unsigned)(i / 2 % lines));
 		t0 = bench_now_ns();
 		rc = store_snapshot_begin(sn);
 		if (rc == 0) {
@@ -100,10 +101,10 @@ main(int argc, char **argv)
 	for (i = 0; i < rounds; i++)
 		total += ns[i];
 	printf("store_snapshot_lookup lines=%u rounds=%zu mean_ns=%llu "
-	    "p50_ns=%llu p99_ns=%llu\n", lines, rounds,
-	    (unsigned long long)(total / rounds),
-	    (unsigned long long)bench_percentile(ns, rounds, 50),
-	    (unsigned long long)bench_percentile(ns, rounds, 99));
+	       "p50_ns=%llu p99_ns=%llu\n",
+	       lines, rounds, (unsigned long long)(total / rounds),
+	       (unsigned long long)bench_percentile(ns, rounds, 50),
+	       (unsigned long long)bench_percentile(ns, rounds, 99));
 	rc = 0;
 fail:
 	if (rc < 0)

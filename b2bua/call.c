@@ -94,10 +94,51 @@ static void call__on_b_response(void *arg, struct sip_txn *ct,
                                 const osip_message_t *resp,
                                 const struct sip_source *src);
 
+/* The B INVITE toward dst with Request-URI ruri, from the B leg's
+ * dialog fields: Request-URI and To as the caller sent them, SDP
+ * untouched, only the safe headers, our Contact. -ELOOP when
+ * Max-Forwards is spent. */
+static int
+call__b_invite(osip_message_t **out, struct b2b_call *c,
+               const osip_message_t *req, const struct sip_dest *dst,
+               const char *ruri)
+{
+	struct b2b_leg *l = &c->leg[B2B_LEG_B];
+	char fromhdr[B2B_URI_MAX + B2B_TAG_MAX + 16], to[B2B_URI_MAX + 64];
+	const char *mfv = sip_msg_header_get(req, "Max-Forwards", 0);
+	int rc, hops = mfv ? atoi(mfv) : 70;
+	osip_message_t *m = NULL;
+	char mf[12];
+
+	if (hops <= 0)
+		return -ELOOP;
+	snprintf(fromhdr, sizeof(fromhdr), "<%s>;tag=%s", l->local_uri,
+	         l->local_tag);
+	if (sip_nameaddr_print(to, sizeof(to), osip_message_get_to(req)) < 0)
+		return -EBADMSG;
+	rc = sip_msg_new_request(&m, "INVITE", ruri, fromhdr, to, l->call_id,
+	                         l->invite_cseq);
+	if (rc < 0)
+		return rc;
+	snprintf(mf, sizeof(mf), "%d", hops - 1);
+	rc = sip_msg_header_set(m, "Max-Forwards", mf);
+	if (rc == 0)
+		rc = b2b__copy_headers(m, req, b2b__req_headers);
+	if (rc == 0)
+		rc = b2b__copy_body(m, req);
+	if (rc == 0)
+		rc = b2b__contact_set(m, c->b2b, dst, c->caller);
+	if (rc < 0) {
+		osip_message_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
 /* Opens the B leg toward dst: a new dialog with our own Call-ID, tag,
- * CSeq, Via (sip/) and Contact; Request-URI and To as the caller sent
- * them, SDP untouched, only the safe headers. `from` is the From URI the
- * far side sees (the proven identity). */
+ * CSeq, Via (sip/) and Contact. `from` is the From URI the far side
+ * sees (the proven identity). */
 int
 b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
                   const struct sip_dest *dst, const char *ruri,
@@ -105,14 +146,10 @@ b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
 {
 	struct b2b *b = c->b2b;
 	struct b2b_leg *a = &c->leg[B2B_LEG_A], *l = &c->leg[B2B_LEG_B];
-	char callid[SIP_CALLID_LEN], fromhdr[B2B_URI_MAX + B2B_TAG_MAX + 16];
-	char to[B2B_URI_MAX + 64], mf[12];
-	const char *mfv = sip_msg_header_get(req, "Max-Forwards", 0);
+	char callid[SIP_CALLID_LEN];
 	osip_message_t *m = NULL;
-	int rc, hops = mfv ? atoi(mfv) : 70;
+	int rc;
 
-	if (hops <= 0)
-		return -ELOOP;
 	l->id = B2B_LEG_B;
 	l->side = a->side == B2B_SIDE_CORE ? B2B_SIDE_ACCESS : B2B_SIDE_CORE;
 	sip_callid_new(callid, NULL);
@@ -126,31 +163,41 @@ b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
 	memcpy(l->remote_uri, a->local_uri, sizeof(l->remote_uri));
 	l->local_cseq = l->invite_cseq = 1;
 	l->dest = *dst;
-	snprintf(fromhdr, sizeof(fromhdr), "<%s>;tag=%s", from, l->local_tag);
-	if (sip_nameaddr_print(to, sizeof(to), osip_message_get_to(req)) < 0)
-		return -EBADMSG;
-	rc =
-	    sip_msg_new_request(&m, "INVITE", ruri, fromhdr, to, l->call_id, 1);
+	rc = call__b_invite(&m, c, req, dst, ruri);
 	if (rc < 0)
 		return rc;
-	snprintf(mf, sizeof(mf), "%d", hops - 1);
-	rc = sip_msg_header_set(m, "Max-Forwards", mf);
-	if (rc == 0)
-		rc = b2b__copy_headers(m, req, b2b__req_headers);
-	if (rc == 0)
-		rc = b2b__copy_body(m, req);
-	if (rc == 0)
-		rc = b2b__contact_set(m, b, dst, c->caller);
-	if (rc < 0) {
-		osip_message_free(m);
-		return rc;
-	}
 	c->b_late_offer = osip_list_size(&m->bodies) == 0;
 	b2b__call_hash(c);
 	rc = sip_request_send(&c->b_ct, b->sip, m, dst, call__on_b_response, b);
 	if (rc < 0)
 		return rc;
 	c->state = B2B_CALL_TRYING;
+	return 0;
+}
+
+/* One more device for the B leg opened by b2b__call_forward(): the same
+ * INVITE (Call-ID, From tag, CSeq) to ruri at dst. -ENOSPC when the call
+ * forks to B2B_FORK_MAX more already. */
+int
+b2b__call_fork(struct b2b_call *c, const osip_message_t *req,
+               const struct sip_dest *dst, const char *ruri)
+{
+	struct b2b_fork *f;
+	osip_message_t *m = NULL;
+	int rc;
+
+	if (c->n_forks >= B2B_FORK_MAX)
+		return -ENOSPC;
+	f = &c->fork[c->n_forks];
+	rc = call__b_invite(&m, c, req, dst, ruri);
+	if (rc < 0)
+		return rc;
+	rc = sip_request_send(&f->ct, c->b2b->sip, m, dst, call__on_b_response,
+	                      c->b2b);
+	if (rc < 0)
+		return rc;
+	f->dest = *dst;
+	c->n_forks++;
 	return 0;
 }
 
@@ -299,14 +346,25 @@ call__disposition(int code)
 	}
 }
 
+/* RFC 3261 16.7 step 6, as far as a B2BUA needs it: a 6xx ends the
+ * search; else the lowest class wins, the first of it on a tie. */
+static int
+call__rank(int code)
+{
+	return code >= 600 ? 0 : code / 100;
+}
+
 static void
 call__failed(struct b2b *b, struct b2b_call *c, const osip_message_t *resp)
 {
 	int code = osip_message_get_status_code(resp);
 	osip_message_t *r = NULL;
 
-	c->b_ct = NULL; /* over once this callback returns */
-	if (c->a_st) {
+	if (c->fork_best && call__rank(c->fork_best) <= call__rank(code)) {
+		/* An earlier branch's answer was better: its code only. */
+		code = c->fork_best;
+		call__reply(c, code, NULL);
+	} else if (c->a_st) {
 		if (b2b__response_build(&r, b, c->a_st, resp) == 0) {
 			sip_txn_reply_msg(c->a_st, r);
 			c->a_st = NULL;
@@ -324,7 +382,94 @@ call__failed(struct b2b *b, struct b2b_call *c, const osip_message_t *resp)
 	b2b__call_finish(c);
 }
 
-/* Every answer to the B INVITE. arg is the room, not the call: a 2xx
+/* The slot of B INVITE ct in c (the first or a fork), NULL when ct has
+ * had its final answer already. */
+static struct sip_txn **
+call__branch(struct b2b_call *c, struct sip_txn *ct)
+{
+	if (c->b_ct == ct)
+		return &c->b_ct;
+	for (unsigned i = 0; i < c->n_forks; i++)
+		if (c->fork[i].ct == ct)
+			return &c->fork[i].ct;
+	return NULL;
+}
+
+/* CANCELs every B INVITE still without a final answer (the A side
+ * cancelled, or a fork won: RFC 3261 16.7 step 10 for our branches).
+ * Returns how many are pending. */
+static unsigned
+call__cancel_pending(struct b2b_call *c)
+{
+	unsigned n = 0;
+
+	if (c->b_ct && sip_txn_cancel(c->b_ct) == 0)
+		n++;
+	for (unsigned i = 0; i < c->n_forks; i++)
+		if (c->fork[i].ct && sip_txn_cancel(c->fork[i].ct) == 0)
+			n++;
+	return n;
+}
+
+static bool
+call__pending(const struct b2b_call *c)
+{
+	for (unsigned i = 0; i < c->n_forks; i++)
+		if (c->fork[i].ct)
+			return true;
+	return c->b_ct != NULL;
+}
+
+/* A 2xx from a device that lost the race (its CANCEL crossed it): ACKed
+ * and ended at once with a BYE in its own dialog (RFC 3261 15). */
+static void
+call__fork_loser(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
+                 const osip_message_t *resp, const struct sip_source *src)
+{
+	struct b2b_leg lost = c->leg[B2B_LEG_B];
+
+	call__ack_b(b, NULL, ct, resp, NULL, src);
+	call__leg_b_update(&lost, resp);
+	b2b__source_dest(&lost.dest, src);
+	log_info("b2b: call %08x: a second device answered, BYE to it", c->no);
+	call__bye(b, c, &lost);
+}
+
+/* A final answer on one B INVITE (code >= 200). */
+static void
+call__b_final(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
+              const osip_message_t *resp, int code)
+{
+	struct sip_txn **slot = call__branch(c, ct);
+
+	if (slot && slot != &c->b_ct && code < 300) {
+		struct b2b_fork *f = container_of(slot, struct b2b_fork, ct);
+
+		c->leg[B2B_LEG_B].dest = f->dest; /* the device that won */
+	}
+	if (slot)
+		*slot = NULL; /* over once this callback returns */
+	if (code < 300) {
+		c->b_final = true;
+		call__cancel_pending(c);
+		call__leg_b_update(&c->leg[B2B_LEG_B], resp);
+		call__answered(b, c, ct, resp);
+		return;
+	}
+	if (c->b_final)
+		return; /* a cancelled device's 487 */
+	if (call__pending(c)) {
+		/* Other devices still ring: keep the best answer. */
+		if (!c->fork_best ||
+		    call__rank(code) < call__rank(c->fork_best))
+			c->fork_best = (uint16_t)code;
+		return;
+	}
+	c->b_final = true;
+	call__failed(b, c, resp);
+}
+
+/* Every answer to a B INVITE. arg is the room, not the call: a 2xx
  * retransmission may come after the call is gone (RFC 6026 Accepted), and
  * is still ACKed. The call is found by the response's Call-ID. */
 static void
@@ -346,7 +491,12 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	if (l && l->id == B2B_LEG_B)
 		c = b2b__leg_call(l);
 	if (c && c->b_final && code >= 200 && code < 300) {
-		call__ack_b(b, c, ct, resp, NULL, NULL); /* retransmission */
+		const char *tag = sip_msg_to_tag(resp);
+
+		if (tag && strcmp(tag, l->remote_tag) != 0)
+			call__fork_loser(b, c, ct, resp, src);
+		else /* retransmission */
+			call__ack_b(b, c, ct, resp, NULL, NULL);
 		return;
 	}
 	if (!c) {
@@ -354,26 +504,20 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 			call__ack_b(b, NULL, ct, resp, NULL, src);
 		return;
 	}
-	if (code < 200) {
-		if (code == 100)
-			return;
-		call__leg_b_update(&c->leg[B2B_LEG_B], resp);
-		if (sip_msg_to_tag(resp))
-			c->state = B2B_CALL_EARLY;
-		if (c->a_st && !c->cancelled) {
-			osip_message_t *r = NULL;
-
-			if (b2b__response_build(&r, b, c->a_st, resp) == 0)
-				sip_txn_reply_msg(c->a_st, r);
-		}
+	if (code >= 200) {
+		call__b_final(b, c, ct, resp, code);
 		return;
 	}
-	c->b_final = true;
-	if (code < 300) {
-		call__leg_b_update(&c->leg[B2B_LEG_B], resp);
-		call__answered(b, c, ct, resp);
-	} else {
-		call__failed(b, c, resp);
+	if (code == 100)
+		return;
+	call__leg_b_update(&c->leg[B2B_LEG_B], resp);
+	if (sip_msg_to_tag(resp))
+		c->state = B2B_CALL_EARLY;
+	if (c->a_st && !c->cancelled) {
+		osip_message_t *r = NULL;
+
+		if (b2b__response_build(&r, b, c->a_st, resp) == 0)
+			sip_txn_reply_msg(c->a_st, r);
 	}
 }
 
@@ -396,12 +540,10 @@ b2b__call_cancel(struct b2b *b, struct b2b_call *c)
 	ll_strlcpy(c->disposition, "no answer", sizeof(c->disposition));
 	call__reply(c, 487, NULL);
 	c->status = 487;
-	if (c->b_ct && !c->b_final) {
-		/* RFC 3261 9.1: the B INVITE's 487 (or a crossing 2xx,
-		 * then BYE) ends the call in call__on_b_response. */
-		if (sip_txn_cancel(c->b_ct) == 0)
-			return;
-	}
+	/* RFC 3261 9.1: the B INVITEs' 487s (or a crossing 2xx, then BYE)
+	 * end the call in call__b_final. */
+	if (!c->b_final && call__cancel_pending(c) > 0)
+		return;
 	if (c->state != B2B_CALL_DECIDING)
 		b2b__call_finish(c);
 }
@@ -424,8 +566,8 @@ b2b__call_end(struct b2b_call *c, const char *why)
 	if (c->state == B2B_CALL_CONFIRMED) {
 		call__bye(b, c, &c->leg[B2B_LEG_A]);
 		call__bye(b, c, &c->leg[B2B_LEG_B]);
-	} else if (c->b_ct && !c->b_final) {
-		sip_txn_cancel(c->b_ct);
+	} else if (!c->b_final) {
+		call__cancel_pending(c);
 	}
 	call__reply(c, 408, why);
 	b2b__call_finish(c);
@@ -436,8 +578,6 @@ void
 b2b__call_finish(struct b2b_call *c)
 {
 	c->end_ms = b2b__wall_ms();
-	if (c->b_ct && c->b_final)
-		c->b_ct = NULL; /* sip/ keeps it for 2xx; never detached */
 	b2b__cdr(c);
 	b2b__call_free(c);
 }

@@ -32,6 +32,54 @@ b2b__settings(struct b2b *b, struct store_settings *out)
 	return store_settings_get(b->store, out);
 }
 
+static bool
+decide__reachable(struct b2b *b, const struct b2b_binding *bd)
+{
+	return !bd->dest.flow || sip_flow_is_alive(b->sip, bd->dest.flow);
+}
+
+/* The first device of line `user` after `after` (NULL: from the start)
+ * that can be reached, else the first one at all (for its 480). */
+static struct b2b_binding *
+decide__line_device(struct b2b *b, const char *user, struct b2b_binding *after)
+{
+	struct b2b_binding *bd = after ? after->next : b->bindings;
+	struct b2b_binding *any = NULL;
+
+	for (; bd; bd = bd->next) {
+		if (strcmp(bd->user, user) != 0)
+			continue;
+		if (decide__reachable(b, bd))
+			return bd;
+		if (!any && !after)
+			any = bd;
+	}
+	return any;
+}
+
+/* Rings the line's other reachable devices too (parallel search). */
+static void
+decide__fork(struct b2b_call *c, const osip_message_t *req,
+             struct b2b_binding *first)
+{
+	struct b2b *b = c->b2b;
+	struct b2b_binding *bd = first;
+
+	while ((bd = decide__line_device(b, first->user, bd)) != NULL) {
+		if (c->n_forks == B2B_FORK_MAX) {
+			log_warn("b2b: call %08x: line %s has more than %u "
+			         "devices, the rest not rung",
+			         c->no, first->user, B2B_FORK_MAX + 1);
+			break;
+		}
+		if (b2b__call_fork(c, req, &bd->dest, bd->contact) < 0)
+			log_warn("b2b: call %08x: device %s not rung", c->no,
+			         bd->token);
+	}
+	log_debug("b2b: call %08x: line %s rings %u devices", c->no,
+	          first->user, c->n_forks + 1u);
+}
+
 /* The facts that depend on the direction. Fills c->caller/callee and
  * *bd (incoming: the device called). -EACCES unknown access source,
  * -ENOENT no such device. */
@@ -61,7 +109,13 @@ decide__who(struct b2b_call *c, const osip_message_t *req,
 		f->dialled = c->callee;
 		return 0;
 	}
+	/* A binding's token names one device; an extension (a core that
+	 * routes to the line, not to each Contact) rings all of them. */
 	*bd = b2b__binding_by_token(b, user);
+	if (!*bd) {
+		*bd = decide__line_device(b, user, NULL);
+		c->fork_line = *bd != NULL;
+	}
 	if (!*bd)
 		return -ENOENT;
 	ll_strlcpy(c->callee, (*bd)->user, sizeof(c->callee));
@@ -151,6 +205,8 @@ decide__forward(struct b2b_call *c, const osip_message_t *req,
 	}
 	if (rc == 0)
 		rc = b2b__call_forward(c, req, &dst, ruri, from);
+	if (rc == 0 && c->fork_line)
+		decide__fork(c, req, bd);
 	if (rc < 0) {
 		b2b__decide_reply(c, rc == -ELOOP ? 483 : 500, NULL);
 		return;

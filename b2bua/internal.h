@@ -22,6 +22,11 @@
 #define B2B_TOKEN_LEN 17 /* 16 hex digits and NUL */
 #define B2B_HOST_MAX (NET_ADDRSTRLEN + SIP_DOMAIN_MAX)
 
+/* Devices one incoming call to a line rings at once (RFC 3261 16.7
+ * style parallel search on our B side): the first INVITE plus this many
+ * more. A call stays under 4 KiB with them. */
+#define B2B_FORK_MAX 3
+
 /* Seconds a call may ring before linelock cancels it (RFC 3261 16.6
  * Timer C asks for more than 3 minutes of a proxy). */
 #define B2B_RING_TIMEOUT_S 180
@@ -65,6 +70,14 @@ enum b2b__call_state {
 	B2B_CALL_ENDING,       /* BYE sent, waiting for its answer */
 };
 
+/* One more INVITE of a forked B leg: same Call-ID, From tag and CSeq as
+ * the first (as a forking proxy's branches, RFC 3261 16.6), another
+ * device. Embedded in its call. */
+struct b2b_fork {
+	struct sip_txn *ct;   /* NULL once it has its final answer */
+	struct sip_dest dest; /* the device */
+};
+
 /* A call: two legs and the transactions that make them. Owner: the
  * room's call tables (b2b__call_new/b2b__call_free). Heap, fixed size. */
 struct b2b_call {
@@ -76,10 +89,13 @@ struct b2b_call {
 	enum b2b_direction direction;
 	struct b2b_leg leg[2];
 	struct sip_txn *a_st;        /* A INVITE, until its final */
-	struct sip_txn *b_ct;        /* B INVITE, until its final */
+	struct sip_txn *b_ct;        /* B INVITE, NULL once it has its final */
 	struct sip_txn *reinvite_st; /* in-dialog INVITE being relayed */
-	bool b_final;                /* B INVITE has its final answer */
-	bool b_late_offer;           /* B INVITE had no SDP: ACK waits */
+	struct b2b_fork fork[B2B_FORK_MAX]; /* more B INVITEs (forking) */
+	uint8_t n_forks;                    /* of fork[] used */
+	uint16_t fork_best; /* forking: best failure so far (16.7 step 6) */
+	bool b_final;       /* B INVITE has its final answer */
+	bool b_late_offer;  /* B INVITE had no SDP: ACK waits */
 	bool b_acked;
 	bool a_final_sent;
 	bool cancelled;
@@ -87,6 +103,7 @@ struct b2b_call {
 	bool ends_when_answered; /* A cancelled after B sent 2xx */
 	bool in_table;           /* legs hashed */
 	bool is_subscription;    /* a SUBSCRIBE dialog pair, no CDR */
+	bool fork_line;          /* incoming to a line: all its devices */
 	uint16_t status;         /* final status toward A */
 	uint64_t start_ms, answer_ms, end_ms; /* wall clock */
 	uint64_t last_refresh_ms; /* monotonic: INVITE/UPDATE seen */
@@ -208,6 +225,8 @@ void b2b__calls_sweep(struct b2b *b, uint64_t now);
 int b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
                       const struct sip_dest *dst, const char *ruri,
                       const char *from);
+int b2b__call_fork(struct b2b_call *c, const osip_message_t *req,
+                   const struct sip_dest *dst, const char *ruri);
 
 /* dialog.c: requests inside a dialog. */
 void b2b__in_dialog(struct b2b *b, struct sip_txn *st,

@@ -107,6 +107,9 @@ b2b__call_free(struct b2b_call *c)
 	}
 	if (c->b_ct)
 		sip_txn_detach(c->b_ct);
+	for (unsigned i = 0; i < c->n_forks; i++)
+		if (c->fork[i].ct)
+			sip_txn_detach(c->fork[i].ct);
 	if (c->a_st) {
 		/* Never left unanswered: RFC 3261 17.2.1 needs a final. */
 		sip_txn_set_arg(c->a_st, NULL);

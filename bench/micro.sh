@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Microbenchmarks (run by bench/run.sh; prints a Markdown section):
-#   pol_decide       the storage helper's bench/pol_bench.c, `make bench-pol`
+#   bench-* targets  the rooms' own (pol_decide: `make bench-pol`, ...)
 #   SIP message      libosip2 parse + serialize of a typical INVITE
 #   LMDB snapshot    one read transaction with one line lookup
 # Each runs three times; the median of the three is reported.
@@ -51,24 +51,21 @@ then
 else
 	echo "| LMDB read txn + lookup | | not built | | |"
 fi
-if grep -q '^bench-pol:' Makefile; then
-	if out=$(make --no-print-directory BUILD="$BUILD" bench-pol 2>&1); then
-		echo
-		echo "pol_decide (\`make bench-pol\`):"
-		echo
-		echo '```'
-		echo "$out" | grep -Ev '^(cc|gcc|clang|make|/usr/bin/python3) ' |
-			tail -n 20
-		echo '```'
-	else
-		echo
-		echo "pol_decide: \`make bench-pol\` failed:"
-		echo '```'
-		echo "$out" | tail -n 10
-		echo '```'
-	fi
-else
+# The rooms' own microbenchmarks: every `bench-NAME` target of the Makefile
+# (bench-pol: pol_decide, storage helper; bench-txn: sip/ transactions).
+targets=$(sed -n 's/^\(bench-[a-z0-9_-]*\):.*/\1/p' Makefile)
+[ -n "$targets" ] || printf '\nNo `make bench-*` targets (rooms) yet.\n'
+for t in $targets; do
 	echo
-	echo "pol_decide: no \`make bench-pol\` target yet (storage helper)."
-fi
+	if out=$(make --no-print-directory BUILD="$BUILD" "$t" 2>&1); then
+		echo "\`make $t\`:"
+	else
+		echo "\`make $t\` failed:"
+	fi
+	echo
+	echo '```'
+	echo "$out" | grep -Ev '^(cc|gcc|clang|make|/usr/bin/python3) ' |
+		tail -n 20
+	echo '```'
+done
 echo

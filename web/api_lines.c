@@ -46,12 +46,16 @@ web__line_json(const struct store_line *l)
 	cJSON_AddStringToObject(j, "block_incoming", name_of(tristate_names,
 	    ARRAY_SIZE(tristate_names), l->block_incoming));
 	cJSON_AddNumberToObject(j, "updated", (double)l->updated);
+	cJSON_AddNumberToObject(j, "class", l->cor_class);
+	cJSON_AddNumberToObject(j, "afterhours_until",
+	    (double)l->afterhours_until);
+	cJSON_AddItemToObject(j, "budget", web__budget_json(&l->budget));
 	return j;
 }
 
 /* ?partition=NAME, default partition otherwise. False: 400 sent. */
-static bool
-req_partition(struct web_conn *c, struct web_req *r, char *out, size_t len)
+bool
+web__req_partition(struct web_conn *c, struct web_req *r, char *out, size_t len)
 {
 	int n = web__query_get(r->query, "partition", out, len);
 
@@ -66,8 +70,8 @@ req_partition(struct web_conn *c, struct web_req *r, char *out, size_t len)
 	return true;
 }
 
-static bool
-req_ext(struct web_conn *c, struct web_req *r)
+bool
+web__req_ext(struct web_conn *c, struct web_req *r)
 {
 	if (!store_ext_is_valid(r->params[0])) {
 		web__reply_error(c, 400, "invalid", "\"%s\" is not an "
@@ -129,7 +133,7 @@ web__h_lines_list(struct web_conn *c, struct web_req *r)
 
 	if (!web__page_limit(c, r, LINES_PAGE_DEFAULT, LINES_PAGE_MAX,
 		&limit) ||
-	    !req_partition(c, r, part, sizeof(part)))
+	    !web__req_partition(c, r, part, sizeof(part)))
 		return;
 	if (web__query_get(r->query, "q", q, sizeof(q)) < 0)
 		q[0] = '\0';
@@ -166,8 +170,8 @@ web__h_lines_list(struct web_conn *c, struct web_req *r)
 	web__reply_json(c, 200, j, NULL);
 }
 
-static void
-reply_line(struct web_conn *c, const char *partition, const char *ext)
+void
+web__reply_line(struct web_conn *c, const char *partition, const char *ext)
 {
 	struct store_line l;
 	int rc = line_read(c->srv->cfg.store, &l, partition, ext);
@@ -184,9 +188,9 @@ web__h_line_get(struct web_conn *c, struct web_req *r)
 {
 	char part[STORE_PARTITION_MAX];
 
-	if (!req_ext(c, r) || !req_partition(c, r, part, sizeof(part)))
+	if (!web__req_ext(c, r) || !web__req_partition(c, r, part, sizeof(part)))
 		return;
-	reply_line(c, part, r->params[0]);
+	web__reply_line(c, part, r->params[0]);
 }
 
 /* Optional body {"mode": "admin"|"user"}; admin when absent. */
@@ -224,7 +228,7 @@ web__h_line_lock(struct web_conn *c, struct web_req *r)
 	enum store_lock how;
 	int rc;
 
-	if (!req_ext(c, r) || !req_partition(c, r, part, sizeof(part)) ||
+	if (!web__req_ext(c, r) || !web__req_partition(c, r, part, sizeof(part)) ||
 	    !lock_mode(c, r, &how))
 		return;
 	web__actor(&a, c, r);
@@ -237,7 +241,7 @@ web__h_line_lock(struct web_conn *c, struct web_req *r)
 	    r->params[0], lock_names[how], a.name);
 	web__line_changed(c->srv, part, r->params[0], true);
 	web__events_poll(c->srv);
-	reply_line(c, part, r->params[0]);
+	web__reply_line(c, part, r->params[0]);
 }
 
 void
@@ -248,7 +252,7 @@ web__h_line_unlock(struct web_conn *c, struct web_req *r)
 	struct store_actor a;
 	int rc;
 
-	if (!req_ext(c, r) || !req_partition(c, r, part, sizeof(part)))
+	if (!web__req_ext(c, r) || !web__req_partition(c, r, part, sizeof(part)))
 		return;
 	rc = line_read(c->srv->cfg.store, &l, part, r->params[0]);
 	if (rc < 0) {
@@ -266,7 +270,7 @@ web__h_line_unlock(struct web_conn *c, struct web_req *r)
 	    r->params[0], a.name);
 	web__line_changed(c->srv, part, r->params[0], false);
 	web__events_poll(c->srv);
-	reply_line(c, part, r->params[0]);
+	web__reply_line(c, part, r->params[0]);
 }
 
 static bool
@@ -339,7 +343,7 @@ web__h_line_put(struct web_conn *c, struct web_req *r)
 	cJSON *body;
 	int rc;
 
-	if (!req_ext(c, r) || !req_partition(c, r, part, sizeof(part)))
+	if (!web__req_ext(c, r) || !web__req_partition(c, r, part, sizeof(part)))
 		return;
 	body = web__json_body(c, r, fields);
 	if (!body)
@@ -353,7 +357,7 @@ web__h_line_put(struct web_conn *c, struct web_req *r)
 		return;
 	}
 	web__events_poll(c->srv);
-	reply_line(c, part, r->params[0]);
+	web__reply_line(c, part, r->params[0]);
 }
 
 /* A PIN reset in flight: the hash is made off the loop. */
@@ -393,7 +397,7 @@ pin_on_done(uv_work_t *req, int status)
 			web__reply_errno(c, rc, "PIN");
 		} else {
 			web__events_poll(c->srv);
-			reply_line(c, pw->partition, pw->ext);
+			web__reply_line(c, pw->partition, pw->ext);
 		}
 	}
 	mbedtls_platform_zeroize(pw, sizeof(*pw));
@@ -438,7 +442,7 @@ pin_clear(struct web_conn *c, struct pin_work *pw)
 		return;
 	}
 	web__events_poll(c->srv);
-	reply_line(c, pw->partition, pw->ext);
+	web__reply_line(c, pw->partition, pw->ext);
 }
 
 void
@@ -449,7 +453,7 @@ web__h_line_pin(struct web_conn *c, struct web_req *r)
 	cJSON *body;
 	int rc;
 
-	if (!req_ext(c, r))
+	if (!web__req_ext(c, r))
 		return;
 	body = web__json_body(c, r, fields);
 	if (!body)
@@ -459,7 +463,7 @@ web__h_line_pin(struct web_conn *c, struct web_req *r)
 		web__reply_error(c, 503, "no_memory", "out of memory");
 		goto done;
 	}
-	if (!req_partition(c, r, pw->partition, sizeof(pw->partition)))
+	if (!web__req_partition(c, r, pw->partition, sizeof(pw->partition)))
 		goto done;
 	ll_strlcpy(pw->ext, r->params[0], sizeof(pw->ext));
 	web__actor(&pw->actor, c, r);

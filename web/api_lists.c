@@ -1,5 +1,6 @@
-/* /api/v1/settings, /api/v1/emergency and /api/v1/allowlist: read and
- * replace, validated whole before anything is written. */
+/* /api/v1/settings and the number lists (/api/v1/lists/NAME, and the
+ * older /api/v1/emergency and /api/v1/allowlist): read and replace,
+ * validated whole before anything is written. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -102,7 +103,10 @@ setting_text(struct web_conn *c, const cJSON *v, char *buf, size_t len)
 		snprintf(buf, len, "%.0f", v->valuedouble);
 		return true;
 	}
-	if (cJSON_IsString(v) && strlen(v->valuestring) < len) {
+	/* Booleans and numbers take their JSON type (or "default"), so a
+	 * quoted "603" is the client's mistake, not a guess of ours. */
+	if (cJSON_IsString(v) && strlen(v->valuestring) < len &&
+	    (t == SET_STRING || strcmp(v->valuestring, "default") == 0)) {
 		snprintf(buf, len, "%s", v->valuestring);
 		return true;
 	}
@@ -114,8 +118,19 @@ setting_text(struct web_conn *c, const cJSON *v, char *buf, size_t len)
 
 #define SETTINGS_PUT_MAX 48
 
+static bool
+setting_known(const char *key)
+{
+	const struct store_setting_info *info;
+
+	for (size_t i = 0; (info = store_setting_info(i)); i++)
+		if (strcmp(info->key, key) == 0)
+			return true;
+	return false;
+}
+
 /* Converts every member of the body to its text form; false (400 sent)
- * on a wrong JSON type or too many members. */
+ * on an unknown key, a wrong JSON type or too many members. */
 static bool
 settings_texts(struct web_conn *c, const cJSON *body, const char **keys,
     char (*vals)[STORE_SETTING_MAX], size_t *n)
@@ -127,6 +142,11 @@ settings_texts(struct web_conn *c, const cJSON *body, const char **keys,
 		if (*n == SETTINGS_PUT_MAX) {
 			web__reply_error(c, 400, "too_many", "too many "
 							    "settings");
+			return false;
+		}
+		if (!setting_known(v->string)) {
+			web__reply_error(c, 400, "unknown_field",
+			    "unknown setting \"%.64s\"", v->string);
 			return false;
 		}
 		if (!setting_text(c, v, vals[*n], STORE_SETTING_MAX))
@@ -189,11 +209,26 @@ out:
 	cJSON_Delete(body);
 }
 
-static enum store_list
-list_of(const struct web_req *r)
+/* The list a request names: /api/v1/lists/NAME, or the older
+ * /api/v1/emergency and /api/v1/allowlist. False: 404 sent. */
+static bool
+list_of(struct web_conn *c, const struct web_req *r, enum store_list *out)
 {
-	return strcmp(r->url, "/api/v1/emergency") == 0 ?
-	    STORE_LIST_EMERGENCY : STORE_LIST_ALLOW;
+	int l;
+
+	if (strcmp(r->url, "/api/v1/emergency") == 0)
+		l = STORE_LIST_EMERGENCY;
+	else if (strcmp(r->url, "/api/v1/allowlist") == 0)
+		l = STORE_LIST_ALLOW;
+	else
+		l = store_list_by_name(r->params[0]);
+	if (l < 0) {
+		web__reply_error(c, 404, "not_found", "no list \"%s\"",
+		    r->params[0]);
+		return false;
+	}
+	*out = (enum store_list)l;
+	return true;
 }
 
 static void
@@ -226,7 +261,44 @@ reply_list(struct web_conn *c, enum store_list list)
 void
 web__h_list_get(struct web_conn *c, struct web_req *r)
 {
-	reply_list(c, list_of(r));
+	enum store_list list;
+
+	if (list_of(c, r, &list))
+		reply_list(c, list);
+}
+
+/* GET /api/v1/lists: every list's name and pattern count. */
+void
+web__h_lists(struct web_conn *c, struct web_req *r)
+{
+	char (*pats)[STORE_PATTERN_MAX];
+	cJSON *j, *items, *o;
+	int n = 0;
+
+	(void)r;
+	pats = calloc(STORE_LIST_MAX, sizeof(*pats));
+	if (!pats) {
+		web__reply_error(c, 503, "no_memory", "out of memory");
+		return;
+	}
+	j = cJSON_CreateObject();
+	items = cJSON_AddArrayToObject(j, "items");
+	for (int l = 0; l < STORE_LIST_COUNT && n >= 0; l++) {
+		n = store_list_get(c->srv->cfg.store, (enum store_list)l, pats,
+		    STORE_LIST_MAX);
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name",
+		    store_list_name((enum store_list)l));
+		cJSON_AddNumberToObject(o, "count", n);
+		cJSON_AddItemToArray(items, o);
+	}
+	free(pats);
+	if (n < 0) {
+		cJSON_Delete(j);
+		web__reply_errno(c, n, "lists");
+		return;
+	}
+	web__reply_json(c, 200, j, NULL);
 }
 
 /* Fills pats from the "patterns" array; false (400 sent) on any bad
@@ -275,13 +347,15 @@ void
 web__h_list_put(struct web_conn *c, struct web_req *r)
 {
 	static const char *const fields[] = {"patterns", NULL};
-	enum store_list list = list_of(r);
+	enum store_list list;
 	const char **pats;
 	struct store_actor a;
 	size_t n;
 	cJSON *body;
 	int rc;
 
+	if (!list_of(c, r, &list))
+		return;
 	body = web__json_body(c, r, fields);
 	if (!body)
 		return;

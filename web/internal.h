@@ -257,6 +257,17 @@ void	web__actor(struct store_actor *a, struct web_conn *c,
 	    struct web_req *r);
 /* A line as the API shows it (never the PIN hash). */
 cJSON	*web__line_json(const struct store_line *l);
+struct store_budget;
+cJSON	*web__budget_json(const struct store_budget *b);
+/* The {} extension of a /lines/ path and ?partition=: false with a 400
+ * sent when either is not a valid name. */
+bool	web__req_ext(struct web_conn *c, struct web_req *r);
+bool	web__req_partition(struct web_conn *c, struct web_req *r,
+	    char *out, size_t len);
+/* Replies 200 with the line as it is now (404 when it has no record and
+ * no device). */
+void	web__reply_line(struct web_conn *c, const char *partition,
+	    const char *ext);
 /* Reports a lock change made through web/ to hooks.line_changed. */
 void	web__line_changed(struct web *w, const char *partition,
 	    const char *ext, bool locked);
@@ -299,6 +310,15 @@ void	web__h_settings_get(struct web_conn *c, struct web_req *r);
 void	web__h_settings_put(struct web_conn *c, struct web_req *r);
 void	web__h_list_get(struct web_conn *c, struct web_req *r);
 void	web__h_list_put(struct web_conn *c, struct web_req *r);
+void	web__h_lists(struct web_conn *c, struct web_req *r);
+void	web__h_line_class(struct web_conn *c, struct web_req *r);
+void	web__h_line_budget(struct web_conn *c, struct web_req *r);
+void	web__h_line_budget_reset(struct web_conn *c, struct web_req *r);
+void	web__h_line_afterhours_clear(struct web_conn *c,
+	    struct web_req *r);
+void	web__h_authcodes_list(struct web_conn *c, struct web_req *r);
+void	web__h_authcode_add(struct web_conn *c, struct web_req *r);
+void	web__h_authcode_del(struct web_conn *c, struct web_req *r);
 void	web__h_devices(struct web_conn *c, struct web_req *r);
 void	web__h_registrations(struct web_conn *c, struct web_req *r);
 void	web__h_calls_active(struct web_conn *c, struct web_req *r);

@@ -116,6 +116,10 @@ web__reply_errno(struct web_conn *c, int err, const char *what)
 	case -EPERM:
 		web__reply_error(c, 403, "forbidden", "%s: not allowed", what);
 		break;
+	case -ENOTSUP:
+		web__reply_error(c, 501, "not_enabled", "%s: not enabled in "
+						       "this build", what);
+		break;
 	case -EBUSY:
 	case -EAGAIN:
 		web__reply_error(c, 429, "throttled", "%s: too many attempts, "

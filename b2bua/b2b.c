@@ -204,6 +204,11 @@ b2b__on_sweep(uv_timer_t *t)
 
 	b2b__calls_sweep(b, ll_now_ms());
 	b2b__bindings_sweep(b, b2b__wall_ms());
+	/* Budgets spent in a past day or month open again (a minute late
+	 * at most). */
+	if (b->store && ++b->sweeps % 60 == 0 &&
+	    store_budget_rollover(b->store, (int64_t)time(NULL)) < 0)
+		log_warn("b2b: budget rollover failed");
 	b2b__locks_poll(b);
 }
 

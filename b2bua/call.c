@@ -114,7 +114,11 @@ call__b_invite(osip_message_t **out, struct b2b_call *c,
 		return -ELOOP;
 	snprintf(fromhdr, sizeof(fromhdr), "<%s>;tag=%s", l->local_uri,
 	         l->local_tag);
-	if (sip_nameaddr_print(to, sizeof(to), osip_message_get_to(req)) < 0)
+	if ((c->dial[0]
+	         ? b2b__print_with_user(to, sizeof(to),
+	                                osip_message_get_to(req), NULL, c->dial)
+	         : sip_nameaddr_print(to, sizeof(to),
+	                              osip_message_get_to(req))) < 0)
 		return -EBADMSG;
 	rc = sip_msg_new_request(&m, "INVITE", ruri, fromhdr, to, l->call_id,
 	                         l->invite_cseq);
@@ -161,6 +165,10 @@ b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
 		return -ENOSPC;
 	sip_tag_new(l->local_tag);
 	memcpy(l->remote_uri, a->local_uri, sizeof(l->remote_uri));
+	if (c->dial[0] &&
+	    b2b__print_with_user(l->remote_uri, sizeof(l->remote_uri), NULL,
+	                         osip_message_get_to(req)->url, c->dial) < 0)
+		return -ENOSPC;
 	l->local_cseq = l->invite_cseq = 1;
 	l->dest = *dst;
 	rc = call__b_invite(&m, c, req, dst, ruri);

@@ -1,6 +1,7 @@
-/* One call record per call through storage/, and the end-of-call event
- * for the live feed. */
+/* One call record per call through storage/, the end-of-call event for
+ * the live feed, and the call's charge to its line's budget. */
 #include <string.h>
+#include <time.h>
 
 #include "b2bua/internal.h"
 #include "log.h"
@@ -22,6 +23,29 @@ cdr__disposition(const struct b2b_call *c)
 	if (!strcmp(c->disposition, "no answer"))
 		return STORE_DISP_NO_ANSWER;
 	return STORE_DISP_FAILED;
+}
+
+/* An answered outgoing call counts in its line's budget (calls and
+ * seconds); unanswered ones and emergency calls cost nothing. A spent
+ * budget locks the line in storage, and the phones hear of it from the
+ * audit log (notify.c). */
+static void
+cdr__charge(const struct b2b_call *c, uint32_t seconds)
+{
+	bool locked = false;
+	int rc;
+
+	if (!c->charge || !c->answered || !c->caller[0])
+		return;
+	rc = store_budget_charge(c->b2b->store, STORE_PARTITION_DEFAULT,
+	                         c->caller, seconds, (int64_t)time(NULL),
+	                         &locked);
+	if (rc < 0)
+		log_warn("b2b: call %08x: budget of %s not charged: %s", c->no,
+		         c->caller, store_strerror(rc));
+	else if (locked)
+		log_info("b2b: line %s: call budget spent, line locked",
+		         c->caller);
 }
 
 void
@@ -63,6 +87,8 @@ b2b__cdr(struct b2b_call *c)
 	if (c->answer_ms && c->end_ms > c->answer_ms)
 		r.duration_s = (uint32_t)((c->end_ms - c->answer_ms) / 1000u);
 	ll_strlcpy(r.call_id, c->leg[B2B_LEG_A].call_id, sizeof(r.call_id));
+	ll_strlcpy(r.auth_code, c->auth_name, sizeof(r.auth_code));
 	if (store_cdr_append(b->store, &r, NULL) < 0)
 		log_warn("b2b: call %08x: call record not stored", c->no);
+	cdr__charge(c, r.duration_s);
 }

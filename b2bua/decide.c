@@ -90,7 +90,6 @@ decide__who(struct b2b_call *c, const osip_message_t *req,
 {
 	struct b2b *b = c->b2b;
 	osip_uri_t *ruri = osip_message_get_uri(req);
-	osip_from_t *from = osip_message_get_from(req);
 	char user[B2B_ID_MAX];
 	int rc;
 
@@ -119,8 +118,8 @@ decide__who(struct b2b_call *c, const osip_message_t *req,
 	if (!*bd)
 		return -ENOENT;
 	ll_strlcpy(c->callee, (*bd)->user, sizeof(c->callee));
-	if (from && b2b__uri_user(c->caller, sizeof(c->caller), from->url) < 0)
-		c->caller[0] = '\0';
+	b2b__caller_number(req, c->caller, sizeof(c->caller),
+	                   &f->caller_anonymous);
 	f->direction = POL_INCOMING;
 	f->caller_number = c->caller;
 	f->callee_ext = c->callee;
@@ -184,8 +183,14 @@ decide__forward(struct b2b_call *c, const osip_message_t *req,
 
 	if (c->direction == B2B_DIR_OUTGOING) {
 		b2b__core_dest(b, c->leg[B2B_LEG_A].dest.addr.ss_family, &dst);
-		rc = b2b__uri_text(ruri, sizeof(ruri),
-		                   osip_message_get_uri(req));
+		/* Behind an authorization code the core gets the number
+		 * alone, never the code. */
+		rc = c->dial[0]
+		         ? b2b__print_with_user(ruri, sizeof(ruri), NULL,
+		                                osip_message_get_uri(req),
+		                                c->dial)
+		         : b2b__uri_text(ruri, sizeof(ruri),
+		                         osip_message_get_uri(req));
 		if (rc == 0)
 			rc = bd ? (ll_strlcpy(from, bd->aor, sizeof(from)) <
 			                   sizeof(from)
@@ -269,6 +274,24 @@ decide__facts_time(struct pol_facts *f)
 	f->minute_of_day = (uint16_t)(tm.tm_hour * 60 + tm.tm_min);
 }
 
+/* What a forwarded call dials and whether it counts in the caller's
+ * budget (emergency calls never do). */
+static void
+decide__dial(struct b2b_call *c, const struct pol_verdict *v)
+{
+	if (c->direction != B2B_DIR_OUTGOING)
+		return;
+	c->charge = v->reason != POL_R_EMERGENCY;
+	if (v->dial[0]) {
+		ll_strlcpy(c->dial, v->dial, sizeof(c->dial));
+		ll_strlcpy(c->callee, v->dial, sizeof(c->callee));
+	}
+	if (v->auth_name[0])
+		log_info("b2b: call %08x from %s to %s on authorization code "
+		         "%s",
+		         c->no, c->caller, c->callee, v->auth_name);
+}
+
 void
 b2b__decide(struct b2b_call *c, const osip_message_t *req,
             const struct sip_source *src)
@@ -305,10 +328,12 @@ b2b__decide(struct b2b_call *c, const osip_message_t *req,
 	ll_strlcpy(c->pattern, v.pattern, sizeof(c->pattern));
 	log_debug("b2b: call %08x %s -> %s: %s", c->no, c->caller, c->callee,
 	          c->reason);
+	ll_strlcpy(c->auth_name, v.auth_name, sizeof(c->auth_name));
 	switch (v.action) {
 	case POL_FORWARD:
 		if (v.reason == POL_R_EMERGENCY)
 			b->stats.calls_emergency++;
+		decide__dial(c, &v);
 		decide__forward(c, req, bd);
 		break;
 	case POL_REDIRECT:

@@ -1,5 +1,6 @@
 /* Feature codes dialled from a phone: *71 locks its line, *72PIN unlocks
- * it, *73[OLD*]NEW sets its PIN. PIN hashing (PBKDF2, tens of ms) runs in
+ * it, *73[OLD*]NEW sets its PIN, *74PIN opens it after hours for
+ * afterhours_override_minutes. PIN hashing (PBKDF2, tens of ms) runs in
  * uv_queue_work on copies and touches no room state; storage writes
  * happen back on the loop. The outcome is the reason phrase of the final
  * response: 480 for done ("480 Line locked"), 403 for refused. The
@@ -26,6 +27,7 @@ struct feature_work {
 	struct store_hash hash;     /* the line's PIN, for checking */
 	struct store_hash new_hash; /* CHANGE_PIN: the new one */
 	uint32_t iterations;
+	uint32_t override_min; /* AFTERHOURS: how long it opens the line */
 	char pin[POL_PIN_MAX + 1];
 	char new_pin[POL_PIN_MAX + 1];
 	struct store_actor actor;
@@ -103,6 +105,16 @@ feature__apply(struct b2b *b, struct feature_work *fw, struct b2b_call *c)
 		if (c)
 			feature__done(c, rc ? 500 : 480,
 			              rc ? "PIN Not Changed" : "PIN changed");
+		return;
+	}
+	if (fw->fc == POL_FC_AFTERHOURS) {
+		rc = store_line_afterhours_set(
+		    b->store, p, fw->ext,
+		    (int64_t)time(NULL) + (int64_t)fw->override_min * 60,
+		    &fw->actor);
+		if (c)
+			feature__done(c, rc ? 500 : 480,
+			              rc ? "Not Opened" : "Open after hours");
 		return;
 	}
 	rc = store_line_unlock(b->store, p, fw->ext, false, &fw->actor);
@@ -186,6 +198,7 @@ b2b__feature(struct b2b_call *c, struct pol_verdict *v)
 	fw->fc = v->feature;
 	fw->hash = line.pin;
 	fw->iterations = s.pin_hash_iterations;
+	fw->override_min = s.afterhours_override_minutes;
 	ll_strlcpy(fw->ext, c->caller, sizeof(fw->ext));
 	memcpy(fw->pin, v->pin, sizeof(fw->pin));
 	memcpy(fw->new_pin, v->new_pin, sizeof(fw->new_pin));

@@ -5,6 +5,7 @@
  * identity asserted only by trusted peers). Anyone else is refused. */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "b2bua/internal.h"
 #include "util.h"
@@ -55,4 +56,47 @@ b2b__identify(struct b2b *b, const osip_message_t *req,
 		return 0;
 	from = osip_message_get_from(req);
 	return from ? b2b__uri_user(id, len, from->url) : -EACCES;
+}
+
+/* RFC 3323 4.2: Privacy "id" or "header" hides who calls (without an
+ * asserted identity, the number we would judge is not the caller's). */
+static bool
+ident__privacy_hides(const char *privacy)
+{
+	char tok[16];
+	size_t n;
+
+	while (privacy && *privacy) {
+		privacy += strspn(privacy, " \t;");
+		n = strcspn(privacy, " \t;");
+		if (n && n < sizeof(tok)) {
+			memcpy(tok, privacy, n);
+			tok[n] = '\0';
+			if (!strcasecmp(tok, "id") ||
+			    !strcasecmp(tok, "header"))
+				return true;
+		}
+		privacy += n;
+	}
+	return false;
+}
+
+void
+b2b__caller_number(const osip_message_t *req, char *num, size_t len,
+                   bool *anonymous)
+{
+	const char *pai = sip_msg_header_get(req, "P-Asserted-Identity", 0);
+	osip_from_t *from = osip_message_get_from(req);
+	char fuser[B2B_ID_MAX];
+
+	if (!from || b2b__uri_user(fuser, sizeof(fuser), from->url) < 0)
+		fuser[0] = '\0';
+	/* A core peer is trusted: its asserted identity names the caller
+	 * (RFC 3325 9.1), From only without one. */
+	if (ident__header_user(num, len, pai) < 0 &&
+	    ll_strlcpy(num, fuser, len) >= len)
+		num[0] = '\0';
+	*anonymous = !strcasecmp(fuser, "anonymous") ||
+	             (!pai && ident__privacy_hides(
+	                          sip_msg_header_get(req, "Privacy", 0)));
 }

@@ -111,8 +111,11 @@ struct b2b_call {
 	char caller[B2B_ID_MAX];
 	char callee[B2B_ID_MAX];
 	char disposition[32];
-	char reason[48];  /* the verdict's, for the CDR */
-	char pattern[32]; /* list pattern that matched */
+	char reason[48];       /* the verdict's, for the CDR */
+	char pattern[32];      /* list pattern that matched */
+	char dial[B2B_ID_MAX]; /* B's Request-URI/To user, "" as dialled */
+	char auth_name[16];    /* authorization code used (its name) */
+	bool charge;           /* outgoing from a line: counts in budgets */
 };
 
 /* A device binding: one registered device of one AOR. Owner: the
@@ -162,6 +165,7 @@ struct b2b {
 	struct pol_lists lists;      /* compiled emergency/allow lists */
 	uint64_t next_expire_ms;     /* storage binding expiry pass */
 	uint64_t audit_seq;          /* last audit entry seen (notify.c) */
+	uint32_t sweeps;             /* sweep count: minute jobs */
 	struct b2b_stats stats;
 	uint32_t works; /* feature codes off the loop */
 	bool closing;
@@ -204,6 +208,8 @@ int b2b__copy_body(osip_message_t *dst, const osip_message_t *src);
 int b2b__contact_set(osip_message_t *m, struct b2b *b,
                      const struct sip_dest *toward, const char *user);
 int b2b__uri_text(char *buf, size_t len, const osip_uri_t *uri);
+int b2b__print_with_user(char *buf, size_t len, const osip_from_t *na,
+                         const osip_uri_t *uri, const char *user);
 int b2b__route_from_rr(char *buf, size_t len, const osip_message_t *m,
                        bool reverse);
 int b2b__target_from_contact(char *buf, size_t len, const osip_message_t *m);
@@ -255,6 +261,8 @@ int b2b__identify(struct b2b *b, const osip_message_t *req,
                   const struct sip_source *src, char *id, size_t len,
                   struct b2b_binding **binding);
 int b2b__uri_user(char *buf, size_t len, const osip_uri_t *uri);
+void b2b__caller_number(const osip_message_t *req, char *num, size_t len,
+                        bool *anonymous);
 
 /* decide.c: facts to policy, verdict to SIP; feature codes. */
 void b2b__decide(struct b2b_call *c, const osip_message_t *req,

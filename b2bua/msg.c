@@ -195,6 +195,34 @@ b2b__uri_text(char *buf, size_t len, const osip_uri_t *uri)
 	return sip_uri_print(buf, len, uri);
 }
 
+/* A name-addr (From/To) or, with na NULL, the URI uri printed with
+ * another user part: the number an authorization-code prefix hid. */
+int
+b2b__print_with_user(char *buf, size_t len, const osip_from_t *na,
+                     const osip_uri_t *uri, const char *user)
+{
+	osip_from_t *nc = NULL;
+	osip_uri_t *uc = NULL, **slot;
+	int rc;
+
+	if (na ? osip_from_clone(na, &nc) != 0 || !nc->url
+	       : !uri || osip_uri_clone(uri, &uc) != 0) {
+		osip_from_free(nc);
+		return -ENOMEM;
+	}
+	slot = na ? &nc->url : &uc;
+	osip_free((*slot)->username);
+	(*slot)->username = osip_strdup(user);
+	if (!(*slot)->username)
+		rc = -ENOMEM;
+	else
+		rc = na ? sip_nameaddr_print(buf, len, nc)
+		        : sip_uri_print(buf, len, uc);
+	osip_from_free(nc);
+	osip_uri_free(uc);
+	return rc;
+}
+
 void
 b2b__source_dest(struct sip_dest *out, const struct sip_source *src)
 {

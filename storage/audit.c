@@ -242,6 +242,13 @@ store_cdr_append(struct store *st, const struct store_cdr *c, uint64_t *seq_out)
 	store__put_str(&e, c->auth_code);
 	store__put_u32(&e, c->duration_s);
 	store__put_str(&e, c->call_id);
+	if (e.overflow)
+		return -EINVAL;
+	/* A call record acknowledges nothing: batched with the others. */
+	if (store__deferred(st) && !seq_out)
+		return store__pending_push(st, STORE__PQ_CDR, e.buf, e.len,
+		                           NULL, 0);
+	store__pending_settle(st); /* keeps the ring in call order */
 	rc = store__write_begin(st, &txn);
 	if (rc < 0)
 		return rc;
@@ -293,5 +300,6 @@ int
 store_cdr_list(struct store *st, struct store_cdr *out, size_t max,
                uint64_t before)
 {
+	store__pending_settle(st); /* read our own writes */
 	return ring_page(st, STORE_DB_CDR, before, true, max, cdr_slot, out);
 }

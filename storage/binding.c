@@ -218,9 +218,10 @@ binding_change_action(const struct store_binding *old,
 	return NULL;
 }
 
-static int
-binding_put_txn(struct store *st, MDB_txn *txn, const struct store_binding *b,
-                const struct store_actor *actor)
+int
+store__binding_put_txn(struct store *st, MDB_txn *txn,
+                       const struct store_binding *b,
+                       const struct store_actor *actor)
 {
 	struct store_binding old;
 	char o[STORE_SETTING_MAX] = "", n[STORE_SETTING_MAX];
@@ -268,10 +269,16 @@ store_binding_put(struct store *st, const struct store_binding *b,
 		           sizeof(copy.partition));
 	if (!binding_valid(&copy))
 		return -EINVAL;
+	/* A REGISTER refresh is bookkeeping the phone repeats: batched. */
+	if (store__deferred(st))
+		return store__pending_push(st, STORE__PQ_BINDING, &copy,
+		                           sizeof(copy),
+		                           store__actor_or_system(actor),
+		                           sizeof(struct store_actor));
 	rc = store__write_begin(st, &txn);
 	if (rc < 0)
 		return rc;
-	rc = binding_put_txn(st, txn, &copy, actor);
+	rc = store__binding_put_txn(st, txn, &copy, actor);
 	if (rc < 0) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -284,8 +291,10 @@ store_binding_get(struct store *st, struct store_binding *out,
                   const char *token)
 {
 	MDB_txn *txn;
-	int rc = store__read_begin(st, &txn);
+	int rc;
 
+	store__pending_settle(st); /* read our own writes */
+	rc = store__read_begin(st, &txn);
 	if (rc < 0)
 		return rc;
 	rc = binding_read(st, txn, out, token);
@@ -319,8 +328,10 @@ store_binding_del(struct store *st, const char *token,
                   const struct store_actor *actor)
 {
 	MDB_txn *txn;
-	int rc = store__write_begin(st, &txn);
+	int rc;
 
+	store__pending_settle(st); /* a queued put must not outlive this */
+	rc = store__write_begin(st, &txn);
 	if (rc < 0)
 		return rc;
 	rc = binding_del_txn(st, txn, token, "binding.del", actor);
@@ -341,7 +352,10 @@ index_list(struct store *st, enum store__db db, const void *key, size_t klen,
 	MDB_txn *txn;
 	MDB_val k = {klen, (void *)key}, v;
 	size_t n = 0;
-	int rc = store__read_begin(st, &txn);
+	int rc;
+
+	store__pending_settle(st); /* read our own writes */
+	rc = store__read_begin(st, &txn);
 
 	if (rc < 0)
 		return rc;
@@ -394,7 +408,10 @@ store_binding_list(struct store *st, struct store_binding *out, size_t max,
 	MDB_txn *txn;
 	MDB_val k, v;
 	size_t n = 0;
-	int rc = store__read_begin(st, &txn);
+	int rc;
+
+	store__pending_settle(st); /* read our own writes */
+	rc = store__read_begin(st, &txn);
 
 	if (rc < 0)
 		return rc;
@@ -455,6 +472,7 @@ store_binding_expire(struct store *st, int64_t now)
 	MDB_txn *txn;
 	int total = 0, rc;
 
+	store__pending_settle(st); /* expire what was queued too */
 	rc = store__write_begin(st, &txn);
 	if (rc < 0)
 		return rc;

@@ -343,6 +343,8 @@ store_open(struct store **out, const struct store_config *cfg)
 	st->read_only = cfg->read_only;
 	st->cdr_max = cfg->cdr_max ? cfg->cdr_max : STORE_RING_DEFAULT;
 	st->audit_max = cfg->audit_max ? cfg->audit_max : STORE_RING_DEFAULT;
+	st->on_pending = cfg->on_pending;
+	st->pending_arg = cfg->pending_arg;
 	rc = store__env_open(st, cfg);
 	if (rc == 0)
 		rc = store__prepare(st);
@@ -363,6 +365,9 @@ store_close(struct store *st)
 {
 	if (!st)
 		return;
+	if (st->env && st->pq_count > 0)
+		(void)store_flush(st); /* logged there; nothing else to do */
+	free(st->pq_buf);
 	if (st->env)
 		mdb_env_close(st->env);
 	mbedtls_platform_zeroize(st->authkey, sizeof(st->authkey));

@@ -41,6 +41,12 @@ struct store {
 	bool have_authkey;	/* authkey loaded from authcode.key */
 	uint8_t authkey[32];	/* secret: wiped by store_close() */
 	char dir[256];
+	/* Deferred records (pending.c): entries packed in pq_buf. */
+	void (*on_pending)(void *arg);
+	void *pending_arg;
+	uint8_t *pq_buf;	/* STORE__PENDING_BYTES, allocated on use */
+	size_t pq_len;		/* bytes used */
+	size_t pq_count;	/* entries */
 };
 
 /* A reusable read transaction with the settings it decoded last. Owned
@@ -54,6 +60,33 @@ struct store_snapshot {
 	uint64_t seen_generation;	/* as of the current begin */
 	struct store_settings settings;
 };
+
+/* ---- deferred records (pending.c) ------------------------------- */
+
+/* Queue bound: about 400 encoded CDRs or 60 bindings; a full queue is
+ * flushed at once, so it bounds memory, not throughput. */
+#define STORE__PENDING_BYTES	(64u * 1024u)
+
+enum store__pending_kind {
+	STORE__PQ_CDR = 1,	/* an encoded CDR record */
+	STORE__PQ_BINDING,	/* struct store_binding + struct store_actor */
+};
+
+/* True when st queues CDRs and binding writes. */
+bool	store__deferred(const struct store *st);
+
+/* Queues one entry made of two parts (b may be NULL). A full queue is
+ * flushed first; its error is returned when that fails. */
+int	store__pending_push(struct store *st, enum store__pending_kind kind,
+	    const void *a, size_t alen, const void *b, size_t blen);
+
+/* Flushes before a read or a synchronous write that must see the queue;
+ * a failure is logged, the caller goes on with what is stored. */
+void	store__pending_settle(struct store *st);
+
+/* Writes one binding in txn (binding.c), as store_binding_put() does. */
+int	store__binding_put_txn(struct store *st, MDB_txn *txn,
+	    const struct store_binding *b, const struct store_actor *actor);
 
 /* ---- codec: a small versioned encoding with bounded strings -------- */
 

@@ -13,7 +13,13 @@
  * (disk or environment error), -EAGAIN (reader table full), -ENOMEM.
  *
  * Writes commit durably (fsync) before returning: nothing acknowledged is
- * lost on a power cut. Every state change made through this API writes its
+ * lost on a power cut. The one exception is opt-in (store_config's
+ * on_pending, linelockd): call records and device-binding writes, which
+ * acknowledge nothing a user asked for, are queued in memory and committed
+ * together by store_flush(), durable within the owner's flush interval
+ * (50 ms in linelockd) instead of one fsync per call or REGISTER on the
+ * event loop. Reads of bindings and CDRs through this store flush first,
+ * so this process always reads its own writes. Every state change made through this API writes its
  * audit entry in the same write transaction, so the two never disagree.
  * Device-binding refreshes that change only the expiry, the flow or the
  * last-seen time, session and token "last used" touches and throttle
@@ -82,6 +88,11 @@ struct store_config {
 	uint32_t cdr_max;	/* CDR ring size; 0: default 10000 */
 	uint32_t audit_max;	/* audit ring size; 0: default 10000 */
 	bool read_only;		/* MDB_RDONLY: status/list/check only */
+	/* Non-NULL: defer call records and binding writes (see the top of
+	 * this file). Called with pending_arg when the queue turns non-empty;
+	 * the owner then runs store_flush() soon. */
+	void (*on_pending)(void *arg);
+	void *pending_arg;
 };
 
 /* Who changes something, for the audit log. Borrowed by every call. */
@@ -104,6 +115,16 @@ int	store_open(struct store **out, const struct store_config *cfg);
 
 /* Closes the environment; every snapshot must have been freed. NULL ok. */
 void	store_close(struct store *st);
+
+/* Commits every queued record (deferred mode) in one durable write
+ * transaction, in the order they were queued. 0 when the queue was empty
+ * or is now stored; on a negative errno the queue is kept for the next
+ * try (a full queue then refuses new records with that errno).
+ * store_close() flushes too. */
+int	store_flush(struct store *st);
+
+/* Records waiting in the queue (0 when not deferred). */
+size_t	store_pending(const struct store *st);
 
 /* Schema version recorded in the environment. */
 int	store_schema_version(struct store *st, uint32_t *out);
@@ -587,7 +608,8 @@ struct store_binding {
 /* Creates or refreshes a binding by token, and keeps the per-line and
  * per-AOR indexes. A new binding, or one whose AOR, line or contact
  * changed, is audited "binding.add"/"binding.change"; a pure refresh is
- * not. -EINVAL for bad fields. */
+ * not. -EINVAL for bad fields. Deferred mode: checked, then queued (the
+ * audit entry is written by the flush). */
 int	store_binding_put(struct store *st, const struct store_binding *b,
 	    const struct store_actor *actor);
 
@@ -595,7 +617,8 @@ int	store_binding_put(struct store *st, const struct store_binding *b,
 int	store_binding_get(struct store *st, struct store_binding *out,
 	    const char *token);
 
-/* Deletes a binding (unregister). -ENOENT. Audited "binding.del". */
+/* Deletes a binding (unregister). -ENOENT. Audited "binding.del".
+ * Durable at once; queued binding writes are committed first. */
 int	store_binding_del(struct store *st, const char *token,
 	    const struct store_actor *actor);
 
@@ -613,7 +636,8 @@ int	store_binding_list(struct store *st, struct store_binding *out,
 	    size_t max, const char *after_token);
 
 /* Deletes every binding with expires_at <= now; returns how many.
- * Audited "binding.expire" per binding (actor "system"). */
+ * Audited "binding.expire" per binding (actor "system"). Queued binding
+ * writes are committed first. */
 int	store_binding_expire(struct store *st, int64_t now);
 
 /* ---- call records (CDR) -------------------------------------------- */
@@ -654,7 +678,8 @@ struct store_cdr {
 };
 
 /* Appends a record; past cdr_max the oldest is dropped. *seq_out (may be
- * NULL) gets its sequence number. Not audited (it is a log itself). */
+ * NULL) gets its sequence number. Not audited (it is a log itself).
+ * Deferred mode with seq_out NULL: queued, stored by the next flush. */
 int	store_cdr_append(struct store *st, const struct store_cdr *c,
 	    uint64_t *seq_out);
 

@@ -148,7 +148,8 @@ feature__on_after(uv_work_t *w, int status)
 	}
 	/* Applied even when the phone hung up meanwhile: it was dialled. */
 	feature__apply(b, fw, c);
-	if (c && !c->a_st && b2b__call_by_no(b, fw->call_no))
+	/* The reply may have ended and freed c: look it up before use. */
+	if (c && b2b__call_by_no(b, fw->call_no) && !c->a_st)
 		b2b__call_finish(c);
 out:
 	mbedtls_platform_zeroize(fw, sizeof(*fw));

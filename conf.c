@@ -257,10 +257,16 @@ U32_PARSER(p_tcp_idle, tcp_idle_timeout, 1, 86400,
     "must be seconds from 1 to 86400")
 U32_PARSER(p_max_conn, max_connections, 1, 100000,
     "must be a number from 1 to 100000")
+U32_PARSER(p_tcp_header, tcp_header_timeout, 1, 3600,
+    "must be seconds from 1 to 3600")
+U32_PARSER(p_max_conn_ip, max_connections_per_ip, 1, 100000,
+    "must be a number from 1 to 100000")
 U32_PARSER(p_max_txn, max_transactions, 16, 1000000,
     "must be a number from 16 to 1000000")
 U32_PARSER(p_max_calls, max_calls, 1, 1000000,
     "must be a number from 1 to 1000000")
+U32_PARSER(p_call_timeout, call_timeout, 1, 604800,
+    "must be seconds from 1 to 604800")
 U32_PARSER(p_grace, shutdown_grace, 0, 300,
     "must be seconds from 0 to 300")
 
@@ -359,8 +365,11 @@ static const struct conf_key conf_keys[] = {
 	{"sip", "max_message", p_max_message, false},
 	{"sip", "tcp_idle_timeout", p_tcp_idle, false},
 	{"sip", "max_connections", p_max_conn, false},
+	{"sip", "tcp_header_timeout", p_tcp_header, false},
+	{"sip", "max_connections_per_ip", p_max_conn_ip, false},
 	{"sip", "max_transactions", p_max_txn, false},
 	{"sip", "max_calls", p_max_calls, false},
+	{"sip", "call_timeout", p_call_timeout, false},
 	{"sip", "shutdown_grace", p_grace, false},
 	{"storage", "dir", p_storage_dir, true},
 	{"storage", "map_size", p_map_size, false},
@@ -442,8 +451,11 @@ conf_defaults(struct conf *c)
 	c->max_message = 65535;
 	c->tcp_idle_timeout = 600;
 	c->max_connections = 1024;
+	c->tcp_header_timeout = 10;
+	c->max_connections_per_ip = 32;
 	c->max_transactions = 20000;
 	c->max_calls = 5000;
+	c->call_timeout = 14400;
 	c->shutdown_grace = 5;
 	c->map_size = (uint64_t)64 << 20;
 	c->log_level = LOG_LVL_INFO;

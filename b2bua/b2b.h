@@ -30,9 +30,8 @@ struct b2b_settings {
 	unsigned n_core;
 	struct net_cidr trusted[B2B_MAX_TRUSTED]; /* access peers */
 	unsigned n_trusted;
-	uint32_t max_calls;       /* beyond: 503 + Retry-After */
-	uint32_t call_timeout;    /* seconds a call may last; 0: 4 hours */
-	uint32_t session_expires; /* RFC 4028 seconds we ask; 0: off */
+	uint32_t max_calls;    /* beyond: 503 + Retry-After */
+	uint32_t call_timeout; /* seconds an answered call may last; 0: 4 h */
 };
 
 enum b2b_event_kind {

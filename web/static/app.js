@@ -95,6 +95,26 @@
     return 'locked (' + l.lock + ')';
   }
 
+  // Class, budget use and an open after-hours override, in a few words.
+  function lineRules(l) {
+    const parts = [];
+    if (l.class) parts.push('class ' + l.class);
+    const b = l.budget || {};
+    if (b.calls) {
+      parts.push(b.used_calls + '/' + b.calls + ' calls per ' + b.period);
+    }
+    if (b.minutes) {
+      parts.push(Math.floor(b.used_seconds / 60) + '/' + b.minutes +
+        ' min per month');
+    }
+    if (b.spent) parts.push('budget spent');
+    if (l.afterhours_until * 1000 > Date.now()) {
+      parts.push('open after hours until ' +
+        new Date(l.afterhours_until * 1000).toLocaleTimeString());
+    }
+    return parts.length ? parts.join(', ') : '\u2014';
+  }
+
   function lineRow(l) {
     const tr = el('tr');
     tr.dataset.ext = l.ext;
@@ -105,6 +125,7 @@
       l.locked ? 'state-locked' : 'state-unlocked'));
     tr.appendChild(el('td', l.locked ? when(l.locked_at) : ''));
     tr.appendChild(el('td', l.locked ? l.locked_by : ''));
+    tr.appendChild(el('td', lineRules(l), 'rules'));
     const td = el('td', null, 'actions');
     const b = el('button', l.locked ? 'Unlock' : 'Lock',
       l.locked ? 'unlock' : 'lock');
@@ -118,6 +139,11 @@
     p.setAttribute('aria-label', 'Reset PIN of line ' + l.ext);
     p.addEventListener('click', () => pinDialog(l));
     td.appendChild(p);
+    const r = el('button', 'Rules', 'plain');
+    r.type = 'button';
+    r.setAttribute('aria-label', 'Class and budget of line ' + l.ext);
+    r.addEventListener('click', () => rulesDialog(l));
+    td.appendChild(r);
     tr.appendChild(td);
     return tr;
   }
@@ -164,7 +190,7 @@
       const tr = el('tr');
       const td = el('td', 'No lines yet: lines appear when a phone ' +
         'registers or a line is locked.');
-      td.colSpan = 6;
+      td.colSpan = 7;
       tr.appendChild(td);
       tb.appendChild(tr);
     }
@@ -203,31 +229,173 @@
     }
   }
 
-  // ---- settings -----------------------------------------------------
-  async function loadSettings() {
-    const s = await api('GET', '/api/v1/settings');
-    for (const r of document.querySelectorAll('input[name=locked_action]')) {
-      r.checked = r.value === s.locked_action;
-    }
-    $('set-redirect').value = s.redirect_uri || '';
-    $('set-block-in').checked = !!s.block_incoming;
-    const e = await api('GET', '/api/v1/emergency');
-    $('emergency-list').value = e.patterns.join('\n');
-    const a = await api('GET', '/api/v1/allowlist');
-    $('allow-list').value = a.patterns.join('\n');
+  // ---- a line's rules -------------------------------------------
+  function lineQuery(d) {
+    return d.dataset.partition && d.dataset.partition !== 'default'
+      ? '?partition=' + encodeURIComponent(d.dataset.partition) : '';
   }
 
+  function linePath(d, what) {
+    return '/api/v1/lines/' + encodeURIComponent(d.dataset.ext) + '/' +
+      what + lineQuery(d);
+  }
+
+  function rulesDialog(l) {
+    const d = $('rules-dialog');
+    const b = l.budget || {};
+    $('rules-ext').textContent = l.ext;
+    $('rules-class').value = String(l.class || 0);
+    $('rules-calls').value = b.calls || 0;
+    $('rules-period').value = b.period === 'day' ? 'day' : 'month';
+    $('rules-minutes').value = b.minutes || 0;
+    $('rules-used').textContent = 'Used: ' + (b.used_calls || 0) +
+      ' calls, ' + Math.floor((b.used_seconds || 0) / 60) + ' minutes' +
+      (b.spent ? ' (spent: the line is locked)' : '');
+    const open = l.afterhours_until * 1000 > Date.now();
+    $('rules-ah').textContent = open ? 'Open after hours until ' +
+      when(l.afterhours_until) + '.' : 'No after-hours override.';
+    $('rules-ah-clear').disabled = !open;
+    d.dataset.ext = l.ext;
+    d.dataset.partition = l.partition;
+    d.dataset.budget = JSON.stringify([b.calls || 0, b.period || 'month',
+      b.minutes || 0]);
+    d.showModal();
+    $('rules-class').focus();
+  }
+
+  async function rulesSubmit(ev) {
+    ev.preventDefault();
+    const d = $('rules-dialog');
+    const budget = [Number($('rules-calls').value), $('rules-period').value,
+      Number($('rules-minutes').value)];
+    try {
+      let n = await api('PUT', linePath(d, 'class'),
+        { class: Number($('rules-class').value) });
+      if (JSON.stringify(budget) !== d.dataset.budget) {
+        n = await api('PUT', linePath(d, 'budget'),
+          { calls: budget[0], period: budget[1], minutes: budget[2] });
+      }
+      d.close();
+      updateLine(n);
+      say('Rules of line ' + n.ext + ' saved.');
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
+  function rulesAction(method, what, done) {
+    return async () => {
+      const d = $('rules-dialog');
+      try {
+        const n = await api(method, linePath(d, what));
+        d.close();
+        updateLine(n);
+        say(done + ' (line ' + n.ext + ').');
+      } catch (e) {
+        say(e.message, true);
+      }
+    };
+  }
+
+  // ---- settings -----------------------------------------------------
+  // Every named control of the settings form is the setting of its name.
+  function settingFields() {
+    return Array.from($('settings-form').elements).filter((e) => e.name);
+  }
+
+  async function loadList(name, textarea) {
+    const j = await api('GET', '/api/v1/lists/' + name);
+    $(textarea).value = j.patterns.join('\n');
+  }
+
+  async function loadSettings() {
+    const s = await api('GET', '/api/v1/settings');
+    for (const f of settingFields()) {
+      const v = s[f.name];
+      if (f.type === 'radio') f.checked = f.value === v;
+      else if (f.type === 'checkbox') f.checked = !!v;
+      else f.value = v === undefined ? '' : v;
+    }
+    $('fc-ah').textContent = s.feature_afterhours;
+    $('fc-auth').textContent = s.feature_authcode;
+    await loadList('emergency', 'emergency-list');
+    await loadList('allow', 'allow-list');
+    await loadList('block', 'block-list');
+    await loadList('afterhours', 'ah-list');
+    await loadList('class' + $('class-pick').value, 'class-list');
+    await loadAuthcodes();
+  }
+
+  // All settings in one PUT: the server applies all of them or none.
   async function saveSettings(ev) {
     ev.preventDefault();
-    const act = document.querySelector('input[name=locked_action]:checked');
-    const body = {
-      redirect_uri: $('set-redirect').value.trim(),
-      block_incoming: $('set-block-in').checked
-    };
-    if (act) body.locked_action = act.value;
+    const body = {};
+    for (const f of settingFields()) {
+      if (f.type === 'radio') {
+        if (f.checked) body[f.name] = f.value;
+      } else if (f.type === 'checkbox') {
+        body[f.name] = f.checked;
+      } else if (f.type === 'number') {
+        body[f.name] = Number(f.value);
+      } else {
+        body[f.name] = f.value.trim();
+      }
+    }
     try {
       await api('PUT', '/api/v1/settings', body);
       say('Settings saved.');
+    } catch (e) {
+      say(e.message, true);
+    }
+  }
+
+  // ---- authorization codes --------------------------------------------
+  function authcodeRow(a) {
+    const tr = el('tr');
+    tr.appendChild(el('td', a.name));
+    tr.appendChild(el('td', a.class ? 'class ' + a.class : 'every number'));
+    tr.appendChild(el('td', when(a.created)));
+    tr.appendChild(el('td', a.created_by));
+    const td = el('td', null, 'actions');
+    const b = el('button', 'Delete', 'plain');
+    b.type = 'button';
+    b.setAttribute('aria-label', 'Delete authorization code ' + a.name);
+    b.addEventListener('click', async () => {
+      if (!window.confirm('Delete authorization code ' + a.name + '?')) {
+        return;
+      }
+      try {
+        await api('DELETE', '/api/v1/authcodes/' +
+          encodeURIComponent(a.name));
+        say('Authorization code ' + a.name + ' deleted.');
+        await loadAuthcodes();
+      } catch (e) {
+        say(e.message, true);
+      }
+    });
+    td.appendChild(b);
+    tr.appendChild(td);
+    return tr;
+  }
+
+  async function loadAuthcodes() {
+    const j = await api('GET', '/api/v1/authcodes');
+    $('authcodes-table').tBodies[0].replaceChildren(...(j.items.length
+      ? j.items.map(authcodeRow)
+      : [emptyRow('No authorization codes.', 5)]));
+  }
+
+  async function addAuthcode(ev) {
+    ev.preventDefault();
+    const code = $('ac-code');
+    const body = { name: $('ac-name').value.trim(), code: code.value,
+      class: Number($('ac-class').value) };
+    code.value = '';
+    try {
+      const a = await api('POST', '/api/v1/authcodes', body);
+      $('ac-name').value = '';
+      say('Authorization code ' + a.name + ' added.');
+      await loadAuthcodes();
     } catch (e) {
       say(e.message, true);
     }
@@ -455,9 +623,27 @@
     $('pin-cancel').addEventListener('click', () => $('pin-dialog').close());
     $('settings-form').addEventListener('submit', saveSettings);
     $('emergency-form').addEventListener('submit',
-      saveList('/api/v1/emergency', 'emergency-list'));
+      saveList('/api/v1/lists/emergency', 'emergency-list'));
     $('allowlist-form').addEventListener('submit',
-      saveList('/api/v1/allowlist', 'allow-list'));
+      saveList('/api/v1/lists/allow', 'allow-list'));
+    $('blocklist-form').addEventListener('submit',
+      saveList('/api/v1/lists/block', 'block-list'));
+    $('ahlist-form').addEventListener('submit',
+      saveList('/api/v1/lists/afterhours', 'ah-list'));
+    $('classlist-form').addEventListener('submit', (ev) =>
+      saveList('/api/v1/lists/class' + $('class-pick').value,
+        'class-list')(ev));
+    $('class-pick').addEventListener('change', () =>
+      loadList('class' + $('class-pick').value, 'class-list')
+        .catch((e) => say(e.message, true)));
+    $('authcode-form').addEventListener('submit', addAuthcode);
+    $('rules-form').addEventListener('submit', rulesSubmit);
+    $('rules-cancel').addEventListener('click', () =>
+      $('rules-dialog').close());
+    $('rules-reset').addEventListener('click',
+      rulesAction('POST', 'budget/reset', 'Budget reset'));
+    $('rules-ah-clear').addEventListener('click',
+      rulesAction('DELETE', 'afterhours', 'After-hours override ended'));
     $('audit-older').addEventListener('click', () => {
       st.audit.stack.push(st.audit.before);
       st.audit.before = st.audit.next;

@@ -81,11 +81,66 @@ test_route_find_method(void **state)
 	assert_false(web__route_find(&r, &found)->flags & WEB_R_PUBLIC);
 }
 
+/* The rules' routes: a parameter followed by literal segments, and the
+ * lists by name beside the older fixed list paths. */
+static void
+test_route_find_rules(void **state)
+{
+	static const struct {
+		uint8_t method;
+		const char *url;
+		web_handler_fn fn;
+		const char *p0;
+	} cases[] = {
+	    {HTTP_PUT, "/api/v1/lines/201/class", web__h_line_class, "201"},
+	    {HTTP_PUT, "/api/v1/lines/201/budget", web__h_line_budget, "201"},
+	    {HTTP_POST, "/api/v1/lines/201/budget/reset",
+		web__h_line_budget_reset, "201"},
+	    {HTTP_DELETE, "/api/v1/lines/201/afterhours",
+		web__h_line_afterhours_clear, "201"},
+	    {HTTP_GET, "/api/v1/lists", web__h_lists, NULL},
+	    {HTTP_GET, "/api/v1/lists/class3", web__h_list_get, "class3"},
+	    {HTTP_PUT, "/api/v1/lists/block", web__h_list_put, "block"},
+	    {HTTP_GET, "/api/v1/emergency", web__h_list_get, NULL},
+	    {HTTP_GET, "/api/v1/authcodes", web__h_authcodes_list, NULL},
+	    {HTTP_POST, "/api/v1/authcodes", web__h_authcode_add, NULL},
+	    {HTTP_DELETE, "/api/v1/authcodes/sales", web__h_authcode_del,
+		"sales"},
+	};
+	const struct web_route *rt;
+	struct web_req r;
+	bool found;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		memset(&r, 0, sizeof(r));
+		ll_strlcpy(r.url, cases[i].url, sizeof(r.url));
+		r.method = cases[i].method;
+		rt = web__route_find(&r, &found);
+		assert_non_null(rt);
+		assert_ptr_equal(rt->fn, cases[i].fn);
+		assert_false(rt->flags & WEB_R_PUBLIC);
+		if (cases[i].p0)
+			assert_string_equal(r.params[0], cases[i].p0);
+	}
+	/* A wrong method on them is 405, never the static catch-all. */
+	memset(&r, 0, sizeof(r));
+	strcpy(r.url, "/api/v1/lines/201/budget/reset");
+	r.method = HTTP_GET;
+	assert_null(web__route_find(&r, &found));
+	assert_true(found);
+	strcpy(r.url, "/api/v1/authcodes/sales");
+	r.method = HTTP_GET;
+	assert_null(web__route_find(&r, &found));
+	assert_true(found);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_route_match_table),
+	    cmocka_unit_test(test_route_find_rules),
 	    cmocka_unit_test(test_route_param_length_bounded),
 	    cmocka_unit_test(test_route_find_method),
 	};

@@ -504,6 +504,13 @@ parse_osip(osip_message_t **out, const char *buf, size_t len)
 		osip_message_free(m);
 		return -EBADMSG;
 	}
+	/* libosip2 keeps a copy of the raw text for osip_message_to_str();
+	 * we always print from the parsed fields (property 2), so the copy
+	 * would only double what a pending transaction holds. */
+	osip_free(m->message);
+	m->message = NULL;
+	m->message_length = 0;
+	m->message_property = 2;
 	*out = m;
 	return 0;
 }

@@ -54,6 +54,10 @@ struct sip_config {
 	uint32_t max_message;		/* bytes, any transport; 0: 65535 */
 	uint32_t tcp_idle_timeout;	/* seconds; 0: 300 */
 	uint32_t max_connections;	/* TCP + TLS; 0: 256 */
+	/* A TCP/TLS message's header must be complete this many seconds
+	 * after its first byte (slow-loris); 0: 10. */
+	uint32_t tcp_header_timeout;
+	uint32_t max_connections_per_ip;	/* accepted; 0: 32 */
 	uint32_t max_transactions;	/* 0: 4096 */
 	/* Timer bases (ms); 0 takes SIP_T1_MS, SIP_T2_MS, SIP_T4_MS.
 	 * Only tests change them. */
@@ -232,7 +236,13 @@ int	sip_txn_reply(struct sip_txn *st, int code, const char *reason,
 int	sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp);
 
 /* The request of a transaction (server: received; client: as sent).
- * Borrowed; valid as long as `st` is. */
+ * Borrowed. Once the final response is out (server) or delivered
+ * (client) the transaction keeps only what absorbing retransmissions
+ * needs: then a server transaction returns NULL, a client INVITE that
+ * got a 2xx a skeleton (start line, From, To, Call-ID, CSeq: enough for
+ * sip_msg_new_ack()), other client transactions NULL. Inside the
+ * response callback that delivers the final response it is still the
+ * full request. */
 const osip_message_t *sip_txn_request(const struct sip_txn *t);
 
 /* Where a server transaction's request came from. */

@@ -175,6 +175,51 @@ client_ack_non2xx(struct sip_txn *t, const osip_message_t *resp)
 	osip_message_free(a);
 }
 
+/* What sip_txn_request() still shows of an accepted INVITE: the start
+ * line, From, To, Call-ID and CSeq, enough for sip_msg_new_ack() on a
+ * retransmitted 2xx. NULL when memory is short. */
+static osip_message_t *
+client_skeleton(const osip_message_t *req)
+{
+	osip_message_t *k = NULL;
+
+	if (osip_message_init(&k) != 0)
+		return NULL;
+	osip_message_set_method(k, osip_strdup(req->sip_method));
+	osip_message_set_version(k, osip_strdup("SIP/2.0"));
+	if (osip_uri_clone(req->req_uri, &k->req_uri) != 0 ||
+	    osip_from_clone(req->from, &k->from) != 0 ||
+	    osip_to_clone(req->to, &k->to) != 0 ||
+	    osip_call_id_clone(req->call_id, &k->call_id) != 0 ||
+	    osip_cseq_clone(req->cseq, &k->cseq) != 0) {
+		osip_message_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+/* After the final response has been delivered a client transaction only
+ * absorbs retransmissions (RFC 3261 17.1.1.2, 17.1.2.2, RFC 6026): the
+ * request with its body and the request's wire bytes go now, not at
+ * Timer D/K/M (up to 32 s later). Completed INVITEs keep the ACK's
+ * bytes; an accepted INVITE keeps a skeleton for sip_txn_request(). */
+static void
+client_slim(struct sip_txn *t)
+{
+	osip_message_t *keep = NULL;
+
+	if (t->s->closing)
+		return;		/* the TU closed the stack in its callback */
+	if (t->state == SIP__ACCEPTED)
+		keep = client_skeleton(t->req);
+	if (t->state != SIP__COMPLETED || t->kind != SIP_TXN_CLIENT_INVITE) {
+		osip_free(t->wire);
+		t->wire = NULL;
+	}
+	osip_message_free(t->req);
+	t->req = keep;
+}
+
 static void client_cancel_send(struct sip_txn *inv);
 
 static void
@@ -202,12 +247,15 @@ client_invite_response(struct sip_txn *t, const osip_message_t *r,
 			return;
 		}
 		client_deliver(t, r, src);
+		if (pending)
+			client_slim(t);
 	} else if (pending) {
 		t->state = SIP__COMPLETED;
 		client_ack_non2xx(t, r);
 		/* Timer D: 32 s unreliable, zero reliable. */
 		sip__txn_end_soon(t, t->reliable ? 0 : 32000);
 		client_deliver(t, r, src);
+		client_slim(t);
 	} else if (t->state == SIP__COMPLETED) {
 		s->stats.retransmissions_in++;
 		sip__txn_send_wire(t);	/* the ACK again */
@@ -233,6 +281,7 @@ client_plain_response(struct sip_txn *t, const osip_message_t *r,
 	/* Timer K: T4 unreliable, zero reliable. */
 	sip__txn_end_soon(t, t->reliable ? 0 : s->cfg.t4_ms);
 	client_deliver(t, r, src);
+	client_slim(t);
 }
 
 void

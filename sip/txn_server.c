@@ -79,6 +79,20 @@ server_accept(struct sip_txn *t, osip_message_t *resp)
 	sip__timer_arm(s, &t->t_end, 64u * s->cfg.t1_ms);
 }
 
+/* After the final response a server transaction only absorbs
+ * retransmissions: its key and the wire bytes do that, so the parsed
+ * request (libosip2: dozens of small blocks, a few KiB) goes now rather
+ * than at Timer J/H/L, up to 32 s later. A CANCEL's request is still
+ * handed to the TU by server_cancel(), which frees it. */
+static void
+server_slim(struct sip_txn *t)
+{
+	if (MSG_IS_CANCEL(t->req))
+		return;
+	osip_message_free(t->req);
+	t->req = NULL;
+}
+
 static void
 server_final(struct sip_txn *t, osip_message_t *resp, int code)
 {
@@ -86,6 +100,7 @@ server_final(struct sip_txn *t, osip_message_t *resp, int code)
 	bool rel = is_reliable(t->src.transport);
 
 	t->tu_holds = false;
+	server_slim(t);
 	if (t->kind == SIP_TXN_SERVER_INVITE && code < 300) {
 		server_accept(t, resp);
 		return;
@@ -160,7 +175,7 @@ sip__server_timeout(struct sip_txn *t)
 	if (t->state == SIP__ACCEPTED && !t->acked) {
 		/* RFC 3261 13.3.1.4: no ACK in 64*T1; the TU ends it. */
 		log_warn("sip: no ACK for 2xx to INVITE %s",
-		    t->req->call_id ? t->req->call_id->number : "?");
+		    t->resp->call_id ? t->resp->call_id->number : "?");
 		if (s->tu.on_ack_timeout)
 			s->tu.on_ack_timeout(s->tu.arg, t->tu_arg, t->resp);
 	} else if (t->state == SIP__COMPLETED &&
@@ -182,11 +197,13 @@ server_cancel(struct sip_stack *s, struct sip_txn *ct)
 		inv = sip__txn_find(s, k);
 	if (!inv || inv->kind != SIP_TXN_SERVER_INVITE) {
 		sip_txn_reply(ct, 481, NULL, NULL, 0);
-		return;
+	} else {
+		sip_txn_reply(ct, 200, NULL, NULL, 0);
+		if (inv->tu_holds && s->tu.on_cancel)
+			s->tu.on_cancel(s->tu.arg, inv, ct->req, &ct->src);
 	}
-	sip_txn_reply(ct, 200, NULL, NULL, 0);
-	if (inv->tu_holds && s->tu.on_cancel)
-		s->tu.on_cancel(s->tu.arg, inv, ct->req, &ct->src);
+	osip_message_free(ct->req);	/* kept by server_slim() for us */
+	ct->req = NULL;
 }
 
 /* Refuses statelessly; 503 carries Retry-After (RFC 3261 21.5.4). */
@@ -265,6 +282,9 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 	if (t && t->state == SIP__COMPLETED) {
 		/* RFC 3261 17.2.1: ACK to our non-2xx; Timer I. */
 		t->state = SIP__CONFIRMED;
+		/* Confirmed only absorbs ACKs (17.2.1): no more sending. */
+		osip_free(t->wire);
+		t->wire = NULL;
 		sip__txn_end_soon(t, is_reliable(t->src.transport) ? 0 :
 		    s->cfg.t4_ms);
 		osip_message_free(ack);
@@ -281,6 +301,12 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 			t->acked = true;
 			s->stats.acks_pending--;
 			sip__timer_stop(s, &t->t_retx);
+			/* Acknowledged: the 2xx is neither resent nor reported
+			 * (Timer L only absorbs retransmissions now). */
+			osip_message_free(t->resp);
+			t->resp = NULL;
+			osip_free(t->wire);
+			t->wire = NULL;
 			sip__txn_check_drained(s);
 		}
 	}

@@ -35,6 +35,9 @@ struct fx {
 	/* Client callback. */
 	int resp_code, resp_calls;
 	bool resp_synthetic;
+	bool req_in_cb;			/* sip_txn_request() in the callback */
+	char last[1024];		/* the peer's last response */
+	size_t last_len;
 };
 
 static void
@@ -77,7 +80,7 @@ on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 {
 	struct fx *f = arg;
 
-	(void)ct;
+	f->req_in_cb = sip_txn_request(ct) != NULL;
 	f->resp_code = resp->status_code;
 	f->resp_calls++;
 	f->resp_synthetic = src == NULL;
@@ -198,9 +201,19 @@ peer_respond(struct fx *f, struct sip_txn *ct, int code)
 	    NULL), 0);
 	assert_int_equal(sip_msg_to_tag_set(r, "pt1"), 0);
 	assert_int_equal(sip__msg_print(r, &w, &n), 0);
+	assert_true(n < sizeof(f->last));
+	memcpy(f->last, w, n);
+	f->last_len = n;
 	sip__recv(f->s, w, n, &f->src);
 	osip_free(w);
 	osip_message_free(r);
+}
+
+/* The peer sends its last response again (a retransmission). */
+static void
+peer_resend(struct fx *f)
+{
+	sip__recv(f->s, f->last, f->last_len, &f->src);
 }
 
 static struct sip_txn *
@@ -311,6 +324,8 @@ test_txn_timer_k_after_final(void **state)
 	assert_int_equal(f.resp_calls, 1);
 	assert_int_equal(f.resp_code, 200);
 	assert_false(f.resp_synthetic);
+	assert_true(f.req_in_cb);
+	assert_null(sip_txn_request(ct));	/* freed once delivered */
 	/* Completed: no more retransmissions; Timer K = T4 (5 s). */
 	clock_at(&f, 5099);
 	assert_int_equal(peer_drain(&f, NULL, 0), 0);
@@ -335,13 +350,50 @@ test_txn_timer_d_acks_non2xx(void **state)
 	assert_int_equal(f.resp_code, 486);
 	assert_int_equal(peer_drain(&f, line, sizeof(line)), 1);
 	assert_string_equal(line, "ACK sip:pbx@127.0.0.1 SIP/2.0");
+	/* Completed keeps only the ACK's bytes, not the INVITE. */
+	assert_true(f.req_in_cb);
+	assert_null(sip_txn_request(ct));
 	/* A retransmitted 486 gets the ACK again, not the TU. */
-	peer_respond(&f, ct, 486);
+	peer_resend(&f);
 	assert_int_equal(peer_drain(&f, line, sizeof(line)), 1);
 	assert_int_equal(f.resp_calls, 1);
 	clock_at(&f, 31999);		/* Timer D: 32 s on UDP */
 	assert_int_equal(f.s->stats.txn_open[SIP_TXN_CLIENT_INVITE], 1);
 	clock_at(&f, 32000);
+	assert_int_equal(f.s->stats.txn_open[SIP_TXN_CLIENT_INVITE], 0);
+	fx_close(&f);
+}
+
+/* An accepted INVITE (RFC 6026) hands each 2xx retransmission to the
+ * TU, which builds its ACK from sip_txn_request(): a skeleton stays,
+ * the full request (Vias, body, other headers) and its wire bytes go. */
+static void
+test_txn_client_accepted_keeps_skeleton(void **state)
+{
+	struct fx f;
+	struct sip_txn *ct;
+	const osip_message_t *k;
+
+	(void)state;
+	fx_open(&f, 0);
+	ct = send_request(&f, "INVITE");
+	peer_respond(&f, ct, 200);
+	assert_int_equal(f.resp_calls, 1);
+	assert_true(f.req_in_cb);
+	k = sip_txn_request(ct);
+	assert_non_null(k);
+	assert_string_equal(k->sip_method, "INVITE");
+	assert_non_null(k->cseq);
+	assert_non_null(k->call_id);
+	assert_non_null(k->from);
+	assert_non_null(k->to);
+	assert_int_equal(osip_list_size(&k->vias), 0);
+	assert_null(ct->wire);
+	peer_resend(&f);
+	assert_int_equal(f.resp_calls, 2);
+	assert_true(f.req_in_cb);
+	assert_int_equal(peer_drain(&f, NULL, 0), 0);	/* no INVITE resent */
+	clock_at(&f, 32000);		/* Timer M */
 	assert_int_equal(f.s->stats.txn_open[SIP_TXN_CLIENT_INVITE], 0);
 	fx_close(&f);
 }
@@ -401,6 +453,7 @@ test_txn_server_timer_j(void **state)
 	assert_int_equal(peer_drain(&f, line, sizeof(line)), 1);
 	assert_string_equal(line, "SIP/2.0 200 OK");
 	assert_int_equal(sip_txn_reply(f.st, 200, NULL, NULL, 0), -EINVAL);
+	assert_null(sip_txn_request(f.st));	/* the wire bytes suffice */
 	clock_at(&f, 20000);
 	peer_request(&f, "BYE", "z9hG4bKbye1", NULL, 2, NULL);
 	assert_int_equal(peer_drain(&f, line, sizeof(line)), 1);
@@ -564,6 +617,7 @@ main(void)
 	    cmocka_unit_test(test_txn_timer_e_after_provisional_is_t2),
 	    cmocka_unit_test(test_txn_timer_k_after_final),
 	    cmocka_unit_test(test_txn_timer_d_acks_non2xx),
+	    cmocka_unit_test(test_txn_client_accepted_keeps_skeleton),
 	    cmocka_unit_test(test_txn_server_invite_100_retrans_g_and_i),
 	    cmocka_unit_test(test_txn_server_timer_j),
 	    cmocka_unit_test(test_txn_2xx_retransmitted_until_ack),

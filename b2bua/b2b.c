@@ -348,6 +348,18 @@ b2b_calls_list(const struct b2b *b, b2b_call_cb cb, void *arg)
 	return n;
 }
 
+/* Decisions that took longer than `us` (a bucket bound). */
+static uint64_t
+b2b__decide_over(const struct b2b_stats *s, uint32_t us)
+{
+	static const uint32_t bounds[] = B2B_DECIDE_BOUNDS_US;
+	uint64_t n = s->decide_count;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bounds) && bounds[i] <= us; i++)
+		n -= s->decide_buckets[i];
+	return n;
+}
+
 void
 b2b_stats_log(const struct b2b *b)
 {
@@ -363,7 +375,8 @@ b2b_stats_log(const struct b2b *b)
 	log_info("b2b: stats calls_active=%u legs_active=%u registrations=%u "
 	         "pending=%u calls_total=%llu forwarded=%llu rejected=%llu "
 	         "redirected=%llu local=%llu emergency=%llu overload=%llu "
-	         "answered=%llu",
+	         "answered=%llu decisions=%llu decide_avg_us=%.1f "
+	         "decide_over_100us=%llu",
 	         s->calls_active, s->legs_active, s->registrations, s->pending,
 	         (unsigned long long)s->calls_total,
 	         (unsigned long long)s->calls_forwarded,
@@ -372,7 +385,12 @@ b2b_stats_log(const struct b2b *b)
 	         (unsigned long long)s->calls_local,
 	         (unsigned long long)s->calls_emergency,
 	         (unsigned long long)s->calls_overload,
-	         (unsigned long long)s->calls_answered);
+	         (unsigned long long)s->calls_answered,
+	         (unsigned long long)s->decide_count,
+	         s->decide_count
+	             ? (double)s->decide_sum_ns / 1e3 / (double)s->decide_count
+	             : 0.0,
+	         (unsigned long long)b2b__decide_over(s, 100));
 	log_info("sip: stats transactions=%u connections=%u acks_pending=%u "
 	         "msgs_in=%llu msgs_out=%llu retransmissions_in=%llu "
 	         "parse_errors=%llu",

@@ -355,6 +355,17 @@ test_http_json_validation(void **state)
 		NULL},
 	    {"PUT", "/api/v1/emergency", "{\"patterns\":[\"11[2\"]}", 400,
 		"bad_pattern"},
+	    {"PUT", "/api/v1/settings", "{\"block_anonymous\":true,"
+		"\"blocked_code\":700}", 400, "invalid"},
+	    {"PUT", "/api/v1/settings", "{\"blocked_code\":\"603\"}", 400,
+		"wrong_type"},
+	    {"PUT", "/api/v1/lists/block", "{\"patterns\":[\"0[9\"]}", 400,
+		"bad_pattern"},
+	    {"GET", "/api/v1/lists/class9", NULL, 404, "not_found"},
+	    {"PUT", "/api/v1/lines/201/class", "{\"class\":\"1\"}", 400,
+		"wrong_type"},
+	    {"POST", "/api/v1/authcodes", "{\"name\":\"a\",\"code\":\"12\"}",
+		400, "invalid"},
 	    {"PUT", "/api/v1/emergency", "{\"patterns\":\"112\"}", 400,
 		"wrong_type"},
 	    {"POST", "/api/v1/lines/201/pin", "{\"pin\":\"1234\"}", 400,
@@ -371,6 +382,8 @@ test_http_json_validation(void **state)
 	/* Nothing of a refused request was applied. */
 	expect(f, "GET", "/api/v1/settings", hdr, NULL, 200,
 	    "\"locked_action\":\"reject\"");
+	expect(f, "GET", "/api/v1/settings", hdr, NULL, 200,
+	    "\"block_anonymous\":false");
 	expect(f, "GET", "/api/v1/emergency", hdr, NULL, 200, "\"112\"");
 	/* A good one is. */
 	expect(f, "PUT", "/api/v1/settings", hdr,

@@ -188,7 +188,8 @@ web__h_line_get(struct web_conn *c, struct web_req *r)
 {
 	char part[STORE_PARTITION_MAX];
 
-	if (!web__req_ext(c, r) || !web__req_partition(c, r, part, sizeof(part)))
+	if (!web__req_ext(c, r) ||
+	    !web__req_partition(c, r, part, sizeof(part)))
 		return;
 	web__reply_line(c, part, r->params[0]);
 }
@@ -228,7 +229,8 @@ web__h_line_lock(struct web_conn *c, struct web_req *r)
 	enum store_lock how;
 	int rc;
 
-	if (!web__req_ext(c, r) || !web__req_partition(c, r, part, sizeof(part)) ||
+	if (!web__req_ext(c, r) ||
+	    !web__req_partition(c, r, part, sizeof(part)) ||
 	    !lock_mode(c, r, &how))
 		return;
 	web__actor(&a, c, r);
@@ -252,7 +254,8 @@ web__h_line_unlock(struct web_conn *c, struct web_req *r)
 	struct store_actor a;
 	int rc;
 
-	if (!web__req_ext(c, r) || !web__req_partition(c, r, part, sizeof(part)))
+	if (!web__req_ext(c, r) ||
+	    !web__req_partition(c, r, part, sizeof(part)))
 		return;
 	rc = line_read(c->srv->cfg.store, &l, part, r->params[0]);
 	if (rc < 0) {
@@ -343,7 +346,8 @@ web__h_line_put(struct web_conn *c, struct web_req *r)
 	cJSON *body;
 	int rc;
 
-	if (!web__req_ext(c, r) || !web__req_partition(c, r, part, sizeof(part)))
+	if (!web__req_ext(c, r) ||
+	    !web__req_partition(c, r, part, sizeof(part)))
 		return;
 	body = web__json_body(c, r, fields);
 	if (!body)

@@ -530,22 +530,21 @@ test_settings_set_many_atomic(void **state)
 	const char *twice_v[] = {"on", "off"};
 
 	/* A bad value in the middle: nothing written, nothing audited. */
-	assert_int_equal(store_settings_set(e->st, k1, bad, 3, &cli, err,
-	                                    sizeof(err)),
-	                 -EINVAL);
+	assert_int_equal(
+	    store_settings_set(e->st, k1, bad, 3, &cli, err, sizeof(err)),
+	    -EINVAL);
 	assert_non_null(strstr(err, "blocked_code"));
-	assert_int_equal(store_settings_set(e->st, k2, unk, 4, &cli, err,
-	                                    sizeof(err)),
-	                 -ENOENT);
+	assert_int_equal(
+	    store_settings_set(e->st, k2, unk, 4, &cli, err, sizeof(err)),
+	    -ENOENT);
 	assert_int_equal(store_settings_get(e->st, &s), 0);
 	assert_false(s.block_incoming);
 	assert_int_equal(s.blocked_code, 603);
 	assert_string_equal(s.fc_lock, "*71");
 	assert_int_equal(audit_seq(e->st), seq);
 	/* All good: every key written, each audited. */
-	assert_int_equal(store_settings_set(e->st, k2, unk, 3, &cli, err,
-	                                    sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    store_settings_set(e->st, k2, unk, 3, &cli, err, sizeof(err)), 0);
 	assert_int_equal(store_settings_get(e->st, &s), 0);
 	assert_true(s.block_incoming);
 	assert_int_equal(s.blocked_code, 604);
@@ -554,15 +553,15 @@ test_settings_set_many_atomic(void **state)
 	assert_string_equal(last_audit(e->st).subject, "feature_lock");
 	/* Rules across keys hold on the result: a swap one key at a time
 	 * would break "no prefix of another", together it is fine. */
-	assert_int_equal(store_settings_set(e->st, swap_k, swap_v, 2, &cli,
-	                                    err, sizeof(err)),
+	assert_int_equal(store_settings_set(e->st, swap_k, swap_v, 2, &cli, err,
+	                                    sizeof(err)),
 	                 0);
 	assert_int_equal(store_settings_get(e->st, &s), 0);
 	assert_string_equal(s.fc_lock, "*72");
 	assert_string_equal(s.fc_unlock, "*71");
 	swap_v[1] = "*7";
-	assert_int_equal(store_settings_set(e->st, swap_k, swap_v, 2, &cli,
-	                                    err, sizeof(err)),
+	assert_int_equal(store_settings_set(e->st, swap_k, swap_v, 2, &cli, err,
+	                                    sizeof(err)),
 	                 -EINVAL);
 	assert_non_null(strstr(err, "prefix"));
 	/* A key given twice takes its last value; no change, no audit. */

@@ -241,6 +241,12 @@ b_kam_start() {
 
 # Starts linelockd in front of the PBX, with the mixed load's lock records
 # written through linelockctl (or the bench seeder when there is one).
+# Transactions linger 64*T1 = 32 s after their final response (RFC 3261
+# 17.2.2 Timer J, RFC 6026 Timers L and M), about 3 per call: the default
+# 20,000 refuses new calls (503) after some 6,000 calls in 32 s, whatever
+# the rate. Sized for the ramp, as Kamailio gets -m 1024 MB of shm.
+B_LL_MAX_TXN=${B_LL_MAX_TXN:-200000}
+
 b_ll_start() {
 	local dir=$B_WORK/ll.$$ conf
 	mkdir -p "$dir/db"
@@ -251,6 +257,7 @@ b_ll_start() {
 	listen = udp:127.0.0.1:$B_SUT_PORT
 	core = udp:127.0.0.1:$B_PBX_PORT
 	trusted = 127.0.0.1/32
+	max_transactions = $B_LL_MAX_TXN
 	[storage]
 	dir = $dir/db
 	[web]

@@ -29,6 +29,8 @@ struct conf {
 	char domain[128];	/* name in our Via/Contact; empty: listen addr */
 	uint32_t max_message;		/* bytes, any transport */
 	uint32_t tcp_idle_timeout;	/* seconds */
+	uint32_t tcp_header_timeout;	/* seconds for a header to arrive */
+	uint32_t max_connections_per_ip;	/* accepted TCP + TLS */
 	uint32_t max_connections;	/* TCP + TLS */
 	uint32_t max_transactions;
 	uint32_t max_calls;

@@ -51,6 +51,8 @@ daemon_sip_config(const struct conf *c, struct sip_config *sc)
 	sc->max_message = c->max_message;
 	sc->tcp_idle_timeout = c->tcp_idle_timeout;
 	sc->max_connections = c->max_connections;
+	sc->tcp_header_timeout = c->tcp_header_timeout;
+	sc->max_connections_per_ip = c->max_connections_per_ip;
 	sc->max_transactions = c->max_transactions;
 	sc->answer_options = true;
 }

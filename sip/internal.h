@@ -13,6 +13,9 @@
 #define SIP__DEF_MAX_MESSAGE 65535u
 #define SIP__DEF_TCP_IDLE 300u
 #define SIP__DEF_MAX_CONN 256u
+#define SIP__DEF_HDR_TIMEOUT 10u
+#define SIP__DEF_CONN_PER_IP 32u
+#define SIP__RBUF_MIN 2048u	/* a stream's first input buffer */
 #define SIP__DEF_MAX_TXN 4096u
 #define SIP__RETRY_AFTER "5"
 
@@ -83,6 +86,7 @@ struct sip_stack {
 	struct sip__htab acks;		/* accepted INVITE server txns */
 	struct sip__htab flows;		/* struct sip__conn by flow id */
 	struct sip__htab conn_addr;	/* struct sip__conn by peer addr */
+	struct sip__htab conn_ip;	/* accepted connections per IP */
 	uint64_t next_flow;
 	uint64_t hash_seed;
 	struct sip_txn *all;		/* every transaction, for close */

@@ -29,6 +29,10 @@ config_defaults(struct sip_config *c)
 		c->tcp_idle_timeout = SIP__DEF_TCP_IDLE;
 	if (!c->max_connections)
 		c->max_connections = SIP__DEF_MAX_CONN;
+	if (!c->tcp_header_timeout)
+		c->tcp_header_timeout = SIP__DEF_HDR_TIMEOUT;
+	if (!c->max_connections_per_ip)
+		c->max_connections_per_ip = SIP__DEF_CONN_PER_IP;
 	if (!c->max_transactions)
 		c->max_transactions = SIP__DEF_MAX_TXN;
 	if (!c->t1_ms)
@@ -97,6 +101,7 @@ sip__handle_release(struct sip_stack *s)
 	sip__htab_free(&s->acks);
 	sip__htab_free(&s->flows);
 	sip__htab_free(&s->conn_addr);
+	sip__htab_free(&s->conn_ip);
 	free(s->heap.v);
 	sip__tls_ctx_free(s);
 	if (s->closed_cb)
@@ -133,7 +138,8 @@ sip_stack_new(struct sip_stack **out, uv_loop_t *loop,
 	if (sip__htab_init(&s->txns, 1024) < 0 ||
 	    sip__htab_init(&s->acks, 64) < 0 ||
 	    sip__htab_init(&s->flows, 64) < 0 ||
-	    sip__htab_init(&s->conn_addr, 64) < 0) {
+	    sip__htab_init(&s->conn_addr, 64) < 0 ||
+	    sip__htab_init(&s->conn_ip, 64) < 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -156,6 +162,7 @@ fail:
 	sip__htab_free(&s->acks);
 	sip__htab_free(&s->flows);
 	sip__htab_free(&s->conn_addr);
+	sip__htab_free(&s->conn_ip);
 	free(s);
 	return rc;
 }

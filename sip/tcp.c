@@ -8,6 +8,15 @@
 
 #include "sip/internal.h"
 
+/* Accepted connections from one IP address (any port), for the
+ * per-address cap: one flooding host cannot take every slot. */
+struct conn_ip {
+	struct sip__hnode hn;		/* in s->conn_ip */
+	int family;
+	unsigned char addr[16];
+	unsigned n;
+};
+
 struct sip__conn {
 	uv_tcp_t tcp;
 	uv_timer_t idle;
@@ -18,8 +27,12 @@ struct sip__conn {
 	enum net_transport transport;
 	struct sockaddr_storage peer, local;
 	struct sip__tls *tls;		/* NULL for TCP */
-	char *rbuf;			/* framed input, max_message + 1 */
-	size_t rlen;
+	struct conn_ip *ip;		/* accepted only */
+	char *rbuf;			/* framed input, grown on demand */
+	size_t rlen, rcap;		/* rcap <= max_message + 1 */
+	size_t scanned;			/* rbuf bytes searched for CRLFCRLF */
+	size_t msg_len;			/* first message's length, 0 unknown */
+	uint64_t hdr_due;		/* header deadline, 0: none pending */
 	char *pend;			/* output queued until connected */
 	size_t pend_len;
 	unsigned handles;		/* open libuv handles */
@@ -79,6 +92,63 @@ conn_by_addr(const struct sip_stack *s, enum net_transport t,
 	return NULL;
 }
 
+static size_t
+ip_bytes(const struct sockaddr_storage *a, const unsigned char **p)
+{
+	if (a->ss_family == AF_INET6) {
+		*p = ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr;
+		return 16;
+	}
+	*p = (const unsigned char *)&((const struct sockaddr_in *)a)->sin_addr;
+	return 4;
+}
+
+/* Counts c against its peer's address; -EMFILE over the cap. */
+static int
+conn_ip_take(struct sip__conn *c)
+{
+	struct sip_stack *s = c->s;
+	const unsigned char *b;
+	size_t n = ip_bytes(&c->peer, &b);
+	uint64_t h = sip__hash(b, n, s->hash_seed);
+	struct sip__hnode *hn = sip__htab_first(&s->conn_ip, h);
+	struct conn_ip *ip = NULL;
+
+	for (; hn && !ip; hn = hn->next) {
+		struct conn_ip *x = container_of(hn, struct conn_ip, hn);
+
+		if (hn->hash == h && x->family == c->peer.ss_family &&
+		    memcmp(x->addr, b, n) == 0)
+			ip = x;
+	}
+	if (ip && ip->n >= s->cfg.max_connections_per_ip)
+		return -EMFILE;
+	if (!ip) {
+		ip = calloc(1, sizeof(*ip));
+		if (!ip)
+			return -ENOMEM;
+		ip->family = c->peer.ss_family;
+		memcpy(ip->addr, b, n);
+		ip->hn.hash = h;
+		sip__htab_insert(&s->conn_ip, &ip->hn);
+	}
+	ip->n++;
+	c->ip = ip;
+	return 0;
+}
+
+static void
+conn_ip_release(struct sip__conn *c)
+{
+	if (!c->ip)
+		return;
+	if (--c->ip->n == 0) {
+		sip__htab_remove(&c->s->conn_ip, &c->ip->hn);
+		free(c->ip);
+	}
+	c->ip = NULL;
+}
+
 bool
 sip_flow_is_alive(const struct sip_stack *s, uint64_t flow)
 {
@@ -115,6 +185,7 @@ conn_close(struct sip__conn *c, const char *why)
 	    net_addr_str((struct sockaddr *)&c->peer, a, sizeof(a)), why);
 	sip__htab_remove(&s->flows, &c->flow_hn);
 	sip__htab_remove(&s->conn_addr, &c->addr_hn);
+	conn_ip_release(c);
 	s->stats.connections--;
 	sip__client_flow_failed(s, c->flow);
 	uv_close((uv_handle_t *)&c->idle, conn_on_closed);
@@ -124,14 +195,27 @@ conn_close(struct sip__conn *c, const char *why)
 static void
 conn_on_idle(uv_timer_t *t)
 {
-	conn_close(t->data, "idle");
+	struct sip__conn *c = t->data;
+
+	conn_close(c, c->hdr_due ? "header not complete in time" : "idle");
 }
 
+/* The idle timer, or while a header is incomplete its deadline: a
+ * slow-loris peer trickling bytes never reaches the idle timeout. */
 static void
 conn_touch(struct sip__conn *c)
 {
-	uv_timer_start(&c->idle, conn_on_idle,
-	    (uint64_t)c->s->cfg.tcp_idle_timeout * 1000u, 0);
+	uint64_t now = uv_now(c->s->loop), ms;
+
+	if (c->rlen && !c->msg_len) {
+		if (!c->hdr_due)
+			c->hdr_due = now + c->s->cfg.tcp_header_timeout * 1000u;
+		ms = c->hdr_due > now ? c->hdr_due - now : 0;
+	} else {
+		c->hdr_due = 0;
+		ms = (uint64_t)c->s->cfg.tcp_idle_timeout * 1000u;
+	}
+	uv_timer_start(&c->idle, conn_on_idle, ms, 0);
 }
 
 static int
@@ -144,11 +228,6 @@ conn_new(struct sip__conn **out, struct sip_stack *s, enum net_transport t)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->rbuf = malloc(s->cfg.max_message + 1);
-	if (!c->rbuf) {
-		free(c);
-		return -ENOMEM;
-	}
 	c->s = s;
 	c->transport = t;
 	c->flow = s->next_flow++;
@@ -256,22 +335,68 @@ conn_keepalive(struct sip__conn *c)
 static void
 conn_consume(struct sip__conn *c, size_t n)
 {
+	if (n == 0)
+		return;
 	memmove(c->rbuf, c->rbuf + n, c->rlen - n);
 	c->rlen -= n;
+	c->scanned = 0;
+	c->msg_len = 0;
+	c->hdr_due = 0;
+}
+
+/* Room for n more bytes: the buffer starts at SIP__RBUF_MIN and doubles
+ * up to max_message + 1, so an idle connection pins no 64 KiB. */
+static int
+conn_reserve(struct sip__conn *c, size_t n)
+{
+	size_t max = c->s->cfg.max_message + 1, cap = c->rcap;
+	char *p;
+
+	if (c->rlen + n <= cap)
+		return 0;
+	if (!cap)
+		cap = SIP__RBUF_MIN;
+	while (cap < c->rlen + n && cap < max)
+		cap *= 2;
+	if (cap > max)
+		cap = max;
+	p = realloc(c->rbuf, cap);
+	if (!p)
+		return -ENOMEM;
+	c->rbuf = p;
+	c->rcap = cap;
+	return 0;
+}
+
+/* Between messages the buffer goes: 1,024 idle connections cost
+ * nothing here. */
+static void
+conn_release_buf(struct sip__conn *c)
+{
+	if (c->rlen || !c->rbuf)
+		return;
+	free(c->rbuf);
+	c->rbuf = NULL;
+	c->rcap = 0;
 }
 
 /* One framed message at the start of rbuf: its length, 0 when more
- * bytes are needed, -1 when the stream is broken. */
+ * bytes are needed, -1 when the stream is broken. The search for the
+ * blank line resumes where the last read left it (no rescan of a long
+ * header per segment), and Content-Length is read once per message. */
 static long
 conn_frame(struct sip__conn *c, struct sip_source *src)
 {
 	char *e = NULL;
 	long cl;
-	size_t hdr;
+	size_t hdr, i = c->scanned > 3 ? c->scanned : 3;
 
-	for (size_t i = 3; i < c->rlen && !e; i++)
+	if (c->msg_len)
+		return c->msg_len <= c->rlen ? (long)c->msg_len : 0;
+	for (; i < c->rlen && !e; i++)
 		if (memcmp(c->rbuf + i - 3, "\r\n\r\n", 4) == 0)
 			e = c->rbuf + i + 1;
+	c->scanned = i;
 	if (!e)
 		return c->rlen > c->s->cfg.max_message ? -1 : 0;
 	hdr = (size_t)(e - c->rbuf);
@@ -284,7 +409,8 @@ conn_frame(struct sip__conn *c, struct sip_source *src)
 	}
 	if (hdr + (size_t)cl > c->s->cfg.max_message)
 		return -1;
-	return hdr + (size_t)cl <= c->rlen ? (long)(hdr + (size_t)cl) : 0;
+	c->msg_len = hdr + (size_t)cl;
+	return c->msg_len <= c->rlen ? (long)c->msg_len : 0;
 }
 
 int
@@ -301,6 +427,10 @@ sip__conn_input(struct sip__conn *c, const char *buf, size_t len)
 		size_t n = MIN(len, c->s->cfg.max_message + 1 - c->rlen);
 		long m;
 
+		if (conn_reserve(c, n) < 0) {
+			conn_close(c, "out of memory");
+			return -ENOMEM;
+		}
 		memcpy(c->rbuf + c->rlen, buf, n);
 		c->rlen += n;
 		buf += n;
@@ -319,6 +449,10 @@ sip__conn_input(struct sip__conn *c, const char *buf, size_t len)
 			conn_close(c, "bad framing or message too large");
 			return -EBADMSG;
 		}
+	}
+	if (!c->closing) {
+		conn_release_buf(c);
+		conn_touch(c);	/* header deadline follows the buffer */
 	}
 	return 0;
 }
@@ -398,6 +532,20 @@ conn_refuse(uv_stream_t *ls)
 		uv_close((uv_handle_t *)t, refused_on_closed);
 }
 
+/* One line per 10 s: a flood must not flood the log. */
+static void
+conn_limit_log(struct sip_stack *s, enum net_transport t, bool per_ip)
+{
+	uint64_t now = uv_now(s->loop);
+
+	if (s->limit_warned_ms && now - s->limit_warned_ms < 10000)
+		return;
+	s->limit_warned_ms = now;
+	log_warn("sip: %s: %sconnection limit (%u) reached, refusing",
+	    net_transport_name(t), per_ip ? "per-address " : "",
+	    per_ip ? s->cfg.max_connections_per_ip : s->cfg.max_connections);
+}
+
 static void
 listener_on_conn(uv_stream_t *ls, int status)
 {
@@ -409,16 +557,7 @@ listener_on_conn(uv_stream_t *ls, int status)
 	if (status < 0)
 		return;
 	if (conn_new(&c, l->s, l->ep.transport) < 0) {
-		uint64_t now = uv_now(l->s->loop);
-
-		/* One line per 10 s: a flood must not flood the log. */
-		if (!l->s->limit_warned_ms ||
-		    now - l->s->limit_warned_ms >= 10000) {
-			l->s->limit_warned_ms = now;
-			log_warn("sip: %s: connection limit (%u) reached, "
-				 "refusing", net_transport_name(l->ep.transport),
-			    l->s->cfg.max_connections);
-		}
+		conn_limit_log(l->s, l->ep.transport, false);
 		conn_refuse(ls);
 		return;
 	}
@@ -426,6 +565,11 @@ listener_on_conn(uv_stream_t *ls, int status)
 	    uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer,
 		&len) < 0) {
 		conn_close(c, "accept failed");
+		return;
+	}
+	if (conn_ip_take(c) < 0) {
+		conn_limit_log(l->s, l->ep.transport, true);
+		conn_close(c, "per-address limit");
 		return;
 	}
 	conn_index_addr(c);

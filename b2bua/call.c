@@ -516,7 +516,9 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 		call__b_final(b, c, ct, resp, code);
 		return;
 	}
-	if (code == 100)
+	/* A device that lost the race may still ring: the dialog is the
+	 * winner's now. */
+	if (code == 100 || c->b_final)
 		return;
 	call__leg_b_update(&c->leg[B2B_LEG_B], resp);
 	if (sip_msg_to_tag(resp))

@@ -2,7 +2,9 @@
  * libosip2's list, compact forms (RFC 3261 7.3.3, and the later ones
  * registered with IANA) matched both ways, and the headers libosip2 keeps
  * structured reached by the same names, so a TU never sees the split. */
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,14 +53,23 @@ static const struct hdr_name hdr_names[] = {
     {"Identity", "y", HDR_PLAIN},
 };
 
+/* Runs for every header a B2BUA leg copies, mostly names not in the
+ * table: the first letter rules out nearly every entry before strcasecmp
+ * (callgrind: 48 strcasecmp per lookup were 18% of a relayed call). The
+ * compact forms are one lower-case letter. */
 static const struct hdr_name *
 hdr_lookup(const char *name)
 {
+	int c = tolower((unsigned char)name[0]);
+	bool one = c != '\0' && name[1] == '\0';
+
 	for (size_t i = 0; i < ARRAY_SIZE(hdr_names); i++) {
 		const struct hdr_name *h = &hdr_names[i];
 
-		if (strcasecmp(name, h->name) == 0 ||
-		    (h->compact && strcasecmp(name, h->compact) == 0))
+		if (one && h->compact && c == h->compact[0])
+			return h;
+		if (c == tolower((unsigned char)h->name[0]) &&
+		    strcasecmp(name, h->name) == 0)
 			return h;
 	}
 	return NULL;

@@ -63,10 +63,17 @@ struct scan {
 	struct sip__parse_err err;
 };
 
+/* About 40 names are tried per header field of every message: the first
+ * letter settles nearly all of them before strlen and strncasecmp
+ * (callgrind: name_is was 4.6% of a relayed call). */
 static bool
 name_is(const struct hdr *h, const char *name)
 {
-	return name && strlen(name) == h->name_len &&
+	if (!name || (h->name_len > 0 &&
+	    tolower((unsigned char)h->name[0]) !=
+	    tolower((unsigned char)name[0])))
+		return false;
+	return strlen(name) == h->name_len &&
 	    strncasecmp(h->name, name, h->name_len) == 0;
 }
 

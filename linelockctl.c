@@ -478,6 +478,7 @@ cdr_json(const struct store_cdr *r)
 	cJSON_AddNumberToObject(o, "code", r->code);
 	cJSON_AddStringToObject(o, "reason", r->reason);
 	cJSON_AddStringToObject(o, "pattern", r->pattern);
+	cJSON_AddStringToObject(o, "auth_code", r->auth_code);
 	cJSON_AddNumberToObject(o, "duration_s", r->duration_s);
 	return o;
 }
@@ -496,12 +497,15 @@ cmd_cdr(struct ctl *c)
 			continue;
 		}
 		ctl_time(when, sizeof(when), r[i].start_ms / 1000);
-		printf("%llu %s %s %s -> %s %s %u %s %us\n",
+		/* The authorization code's name (never the code) closes
+		 * the line when the call used one. */
+		printf("%llu %s %s %s -> %s %s %u %s %us%s%s\n",
 		       (unsigned long long)r[i].seq, when,
 		       r[i].direction == STORE_DIR_INCOMING ? "in" : "out",
 		       r[i].caller, r[i].callee,
 		       store_disposition_name(r[i].disposition), r[i].code,
-		       r[i].reason[0] ? r[i].reason : "-", r[i].duration_s);
+		       r[i].reason[0] ? r[i].reason : "-", r[i].duration_s,
+		       r[i].auth_code[0] ? " auth=" : "", r[i].auth_code);
 	}
 	free(r);
 	if (n < 0) {

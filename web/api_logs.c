@@ -113,6 +113,7 @@ cdr_json(const struct store_cdr *x)
 	cJSON_AddStringToObject(j, "pattern", x->pattern);
 	cJSON_AddNumberToObject(j, "duration_s", x->duration_s);
 	cJSON_AddStringToObject(j, "call_id", x->call_id);
+	cJSON_AddStringToObject(j, "auth_code", x->auth_code);
 	return j;
 }
 
@@ -137,6 +138,8 @@ cdr_csv_row(struct web_buf *b, const struct store_cdr *x)
 	web__buf_csv(b, x->pattern);
 	web__buf_printf(b, ",%u,", x->duration_s);
 	web__buf_csv(b, x->call_id);
+	web__buf_add(b, ",", 1);
+	web__buf_csv(b, x->auth_code);
 	web__buf_add(b, "\r\n", 2);
 }
 
@@ -150,7 +153,7 @@ cdr_csv(struct web_conn *c, uint64_t before, unsigned limit)
 
 	web__buf_str(&b, "seq,start,partition,caller,callee,direction,"
 			 "disposition,code,reason,pattern,duration_s,"
-			 "call_id\r\n");
+			 "call_id,auth_code\r\n");
 	while (done < limit) {
 		int n = store_cdr_list(c->srv->cfg.store, page,
 		    MIN(CDR_CSV_CHUNK, limit - done), before);

@@ -261,6 +261,10 @@ U32_PARSER(p_tcp_header, tcp_header_timeout, 1, 3600,
     "must be seconds from 1 to 3600")
 U32_PARSER(p_max_conn_ip, max_connections_per_ip, 1, 100000,
     "must be a number from 1 to 100000")
+U32_PARSER(p_rate_limit, rate_limit, 1, 1000000,
+    "must be a number from 1 to 1000000")
+U32_PARSER(p_rate_burst, rate_burst, 1, 1000000,
+    "must be a number from 1 to 1000000")
 U32_PARSER(p_max_txn, max_transactions, 16, 1000000,
     "must be a number from 16 to 1000000")
 U32_PARSER(p_max_calls, max_calls, 1, 1000000,
@@ -367,6 +371,8 @@ static const struct conf_key conf_keys[] = {
 	{"sip", "max_connections", p_max_conn, false},
 	{"sip", "tcp_header_timeout", p_tcp_header, false},
 	{"sip", "max_connections_per_ip", p_max_conn_ip, false},
+	{"sip", "rate_limit", p_rate_limit, false},
+	{"sip", "rate_burst", p_rate_burst, false},
 	{"sip", "max_transactions", p_max_txn, false},
 	{"sip", "max_calls", p_max_calls, false},
 	{"sip", "call_timeout", p_call_timeout, false},
@@ -453,6 +459,7 @@ conf_defaults(struct conf *c)
 	c->max_connections = 1024;
 	c->tcp_header_timeout = 10;
 	c->max_connections_per_ip = 32;
+	c->rate_limit = 200;
 	c->max_transactions = 20000;
 	c->max_calls = 5000;
 	c->call_timeout = 14400;

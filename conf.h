@@ -31,6 +31,8 @@ struct conf {
 	uint32_t tcp_idle_timeout;	/* seconds */
 	uint32_t tcp_header_timeout;	/* seconds for a header to arrive */
 	uint32_t max_connections_per_ip;	/* accepted TCP + TLS */
+	uint32_t rate_limit;	/* new transactions/s per source address */
+	uint32_t rate_burst;	/* 0: twice rate_limit */
 	uint32_t max_connections;	/* TCP + TLS */
 	uint32_t max_transactions;
 	uint32_t max_calls;

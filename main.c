@@ -37,6 +37,34 @@ struct daemon {
 	uv_signal_t sig_usr1;	/* stats dump to the log */
 };
 
+/* Trusted networks and core peers are not rate limited: a PBX sends
+ * for every phone at once. */
+static void
+daemon_rate_exempt(const struct conf *c, struct sip_config *sc)
+{
+	for (unsigned i = 0; i < c->n_trusted &&
+	    sc->n_rate_exempt < SIP_MAX_RATE_EXEMPT; i++)
+		sc->rate_exempt[sc->n_rate_exempt++] = c->trusted[i];
+	for (unsigned i = 0; i < c->n_core &&
+	    sc->n_rate_exempt < SIP_MAX_RATE_EXEMPT; i++) {
+		const struct sockaddr_storage *a = &c->core[i].addr;
+		struct net_cidr *x = &sc->rate_exempt[sc->n_rate_exempt++];
+
+		memset(x, 0, sizeof(*x));
+		x->family = a->ss_family;
+		if (a->ss_family == AF_INET6) {
+			x->prefix = 128;
+			memcpy(x->bytes,
+			    ((const struct sockaddr_in6 *)a)->sin6_addr.s6_addr,
+			    16);
+		} else {
+			x->prefix = 32;
+			memcpy(x->bytes,
+			    &((const struct sockaddr_in *)a)->sin_addr, 4);
+		}
+	}
+}
+
 /* sip/ wiring: the stack's settings from [sip]. */
 static void
 daemon_sip_config(const struct conf *c, struct sip_config *sc)
@@ -54,6 +82,9 @@ daemon_sip_config(const struct conf *c, struct sip_config *sc)
 	sc->tcp_header_timeout = c->tcp_header_timeout;
 	sc->max_connections_per_ip = c->max_connections_per_ip;
 	sc->max_transactions = c->max_transactions;
+	sc->rate_limit = c->rate_limit;
+	sc->rate_burst = c->rate_burst;
+	daemon_rate_exempt(c, sc);
 	sc->answer_options = true;
 }
 

@@ -15,6 +15,8 @@
 #define SIP__DEF_MAX_CONN 256u
 #define SIP__DEF_HDR_TIMEOUT 10u
 #define SIP__DEF_CONN_PER_IP 32u
+#define SIP__DEF_RATE 200u	/* new transactions a second per source */
+#define SIP__SWEEP_MS 10000u	/* housekeeping period (rate.c) */
 #define SIP__RBUF_MIN 2048u	/* a stream's first input buffer */
 #define SIP__DEF_MAX_TXN 4096u
 #define SIP__RETRY_AFTER "5"
@@ -87,6 +89,9 @@ struct sip_stack {
 	struct sip__htab flows;		/* struct sip__conn by flow id */
 	struct sip__htab conn_addr;	/* struct sip__conn by peer addr */
 	struct sip__htab conn_ip;	/* accepted connections per IP */
+	struct sip__htab rates;		/* struct sip__rate by source IP */
+	struct sip__timer sweep_timer;	/* rate buckets, heap trim */
+	uint32_t txn_peak;		/* most transactions since a trim */
 	uint64_t next_flow;
 	uint64_t hash_seed;
 	struct sip_txn *all;		/* every transaction, for close */
@@ -277,6 +282,14 @@ void	sip__client_flow_failed(struct sip_stack *s, uint64_t flow);
  * callback once no transaction is busy (see txn.c's txn_busy). */
 void	sip__txn_check_drained(struct sip_stack *s);
 void	sip__txn_on_drain_timer(struct sip__timer *tm);
+
+/* Rate limit (rate.c): whether src may open one more server
+ * transaction now (token bucket per source IP, exempt peers pass). */
+bool	sip__rate_admit(struct sip_stack *s, const struct sip_source *src);
+/* Housekeeping every 10 s while there is work: idle buckets freed,
+ * malloc_trim() after a burst of transactions receded. */
+void	sip__on_sweep_timer(struct sip__timer *tm);
+void	sip__rate_free(struct sip_stack *s);
 
 /* Stateless answer to a request we will not keep a transaction for
  * (400, 503, 481, local OPTIONS). */

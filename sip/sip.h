@@ -31,6 +31,7 @@
 #define SIP_T4_MS 5000
 
 #define SIP_MAX_LISTEN 8
+#define SIP_MAX_RATE_EXEMPT 80	/* trusted CIDRs and core addresses */
 #define SIP_PATH_MAX 256
 #define SIP_DOMAIN_MAX 128
 
@@ -58,6 +59,13 @@ struct sip_config {
 	 * after its first byte (slow-loris); 0: 10. */
 	uint32_t tcp_header_timeout;
 	uint32_t max_connections_per_ip;	/* accepted; 0: 32 */
+	/* New server transactions a second from one source IP (token
+	 * bucket of rate_burst); beyond, 503 with Retry-After. Sources in
+	 * rate_exempt (trusted and core peers) are not counted. 0: 200
+	 * and 2 * rate_limit. */
+	uint32_t rate_limit, rate_burst;
+	struct net_cidr rate_exempt[SIP_MAX_RATE_EXEMPT];
+	unsigned n_rate_exempt;
 	uint32_t max_transactions;	/* 0: 4096 */
 	/* Timer bases (ms); 0 takes SIP_T1_MS, SIP_T2_MS, SIP_T4_MS.
 	 * Only tests change them. */
@@ -158,6 +166,7 @@ struct sip_stats {
 	uint64_t retransmissions_in;	/* absorbed by a transaction */
 	uint64_t parse_errors;		/* malformed: 400 sent or dropped */
 	uint64_t rejected_overload;	/* 503: max_transactions reached */
+	uint64_t rejected_rate;		/* 503: a source over rate_limit */
 	uint64_t send_errors;
 };
 

@@ -33,6 +33,12 @@ config_defaults(struct sip_config *c)
 		c->tcp_header_timeout = SIP__DEF_HDR_TIMEOUT;
 	if (!c->max_connections_per_ip)
 		c->max_connections_per_ip = SIP__DEF_CONN_PER_IP;
+	if (!c->rate_limit)
+		c->rate_limit = SIP__DEF_RATE;
+	if (!c->rate_burst)
+		c->rate_burst = 2 * c->rate_limit;
+	if (c->n_rate_exempt > SIP_MAX_RATE_EXEMPT)
+		c->n_rate_exempt = SIP_MAX_RATE_EXEMPT;
 	if (!c->max_transactions)
 		c->max_transactions = SIP__DEF_MAX_TXN;
 	if (!c->t1_ms)
@@ -102,6 +108,7 @@ sip__handle_release(struct sip_stack *s)
 	sip__htab_free(&s->flows);
 	sip__htab_free(&s->conn_addr);
 	sip__htab_free(&s->conn_ip);
+	sip__htab_free(&s->rates);
 	free(s->heap.v);
 	sip__tls_ctx_free(s);
 	if (s->closed_cb)
@@ -139,13 +146,15 @@ sip_stack_new(struct sip_stack **out, uv_loop_t *loop,
 	    sip__htab_init(&s->acks, 64) < 0 ||
 	    sip__htab_init(&s->flows, 64) < 0 ||
 	    sip__htab_init(&s->conn_addr, 64) < 0 ||
-	    sip__htab_init(&s->conn_ip, 64) < 0) {
+	    sip__htab_init(&s->conn_ip, 64) < 0 ||
+	    sip__htab_init(&s->rates, 64) < 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	uv_timer_init(loop, &s->heap_timer);
 	s->heap_timer.data = s;
 	sip__timer_init(&s->drain_timer, sip__txn_on_drain_timer);
+	sip__timer_init(&s->sweep_timer, sip__on_sweep_timer);
 	s->handles_open = 1;
 	rc = sip__tls_ctx_new(s);
 	if (rc == 0)
@@ -163,6 +172,7 @@ fail:
 	sip__htab_free(&s->flows);
 	sip__htab_free(&s->conn_addr);
 	sip__htab_free(&s->conn_ip);
+	sip__htab_free(&s->rates);
 	free(s);
 	return rc;
 }
@@ -194,6 +204,7 @@ sip_stack_close(struct sip_stack *s, sip_closed_cb cb, void *arg)
 	s->closed_arg = arg;
 	sip__txn_close_all(s);
 	sip__timer_stop(s, &s->drain_timer);
+	sip__rate_free(s);
 	sip__conns_close_all(s);
 	for (unsigned i = 0; i < s->n_lst; i++)
 		sip__listener_close(s->lst[i]);
@@ -227,7 +238,8 @@ sip_stack_stats_log(const struct sip_stack *s)
 
 	log_info("sip: counters requests_in=%llu responses_in=%llu "
 		 "retransmissions_in=%llu parse_errors=%llu msgs_out=%llu "
-		 "send_errors=%llu rejected_overload=%llu connections=%u "
+		 "send_errors=%llu rejected_overload=%llu rejected_rate=%llu "
+		 "connections=%u "
 		 "txn_open=%u/%u/%u/%u acks_pending=%u",
 	    (unsigned long long)st->requests_in,
 	    (unsigned long long)st->responses_in,
@@ -235,7 +247,8 @@ sip_stack_stats_log(const struct sip_stack *s)
 	    (unsigned long long)st->parse_errors,
 	    (unsigned long long)st->msgs_out,
 	    (unsigned long long)st->send_errors,
-	    (unsigned long long)st->rejected_overload, st->connections,
+	    (unsigned long long)st->rejected_overload,
+	    (unsigned long long)st->rejected_rate, st->connections,
 	    st->txn_open[SIP_TXN_SERVER_INVITE], st->txn_open[SIP_TXN_SERVER],
 	    st->txn_open[SIP_TXN_CLIENT_INVITE], st->txn_open[SIP_TXN_CLIENT],
 	    st->acks_pending);

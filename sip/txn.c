@@ -87,6 +87,10 @@ sip__txn_new(struct sip_txn **out, struct sip_stack *s,
 		s->all->all_prev = t;
 	s->all = t;
 	s->stats.txn_open[kind]++;
+	if (s->txns.n > s->txn_peak)
+		s->txn_peak = s->txns.n;
+	if (!sip__timer_is_armed(&s->sweep_timer) && !s->closing)
+		sip__timer_arm(s, &s->sweep_timer, SIP__SWEEP_MS);
 	*out = t;
 	return 0;
 }

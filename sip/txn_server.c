@@ -251,6 +251,12 @@ sip__server_request(struct sip_stack *s, osip_message_t *req,
 		server_refuse(s, req, src, 503);
 		return;
 	}
+	/* A CANCEL ends work: never refused for the rate. */
+	if (!MSG_IS_CANCEL(req) && !sip__rate_admit(s, src)) {
+		s->stats.rejected_rate++;
+		server_refuse(s, req, src, 503);
+		return;
+	}
 	if (sip__txn_new(&t, s, inv ? SIP_TXN_SERVER_INVITE : SIP_TXN_SERVER,
 	    k) < 0) {
 		server_refuse(s, req, src, 503);

@@ -86,6 +86,9 @@ on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	f->resp_synthetic = src == NULL;
 }
 
+/* Settings a case changes before the stack starts (NULL: none). */
+static void (*fx_tweak)(struct sip_config *cfg);
+
 static void
 fx_open(struct fx *f, uint32_t max_txn)
 {
@@ -108,6 +111,9 @@ fx_open(struct fx *f, uint32_t max_txn)
 	((struct sockaddr_in *)&cfg.listen[0].addr)->sin_port = 0;
 	cfg.max_transactions = max_txn;
 	cfg.answer_options = true;
+	if (fx_tweak)
+		fx_tweak(&cfg);
+	fx_tweak = NULL;
 	assert_int_equal(sip_stack_new(&f->s, &f->loop, &cfg, &tu), 0);
 	sip__clock_set(f->s, T0);
 
@@ -539,6 +545,74 @@ test_txn_max_transactions_503(void **state)
 }
 
 static void
+rate_10_20(struct sip_config *cfg)
+{
+	cfg->rate_limit = 10;
+	cfg->rate_burst = 20;
+}
+
+static void
+rate_10_20_exempt(struct sip_config *cfg)
+{
+	rate_10_20(cfg);
+	assert_int_equal(net_cidr_parse("127.0.0.0/8", &cfg->rate_exempt[0]),
+	    0);
+	cfg->n_rate_exempt = 1;
+}
+
+/* n new BYEs from the peer (branches from *seq on); returns how many
+ * reached the TU. */
+static int
+rate_burst(struct fx *f, int n, unsigned *seq)
+{
+	int before = f->requests;
+	char br[32];
+
+	for (int i = 0; i < n; i++, (*seq)++) {
+		snprintf(br, sizeof(br), "z9hG4bKrate%u", *seq);
+		peer_request(f, "BYE", br, NULL, *seq, NULL);
+	}
+	return f->requests - before;
+}
+
+/* A token bucket per source address: the burst passes, the rest get
+ * 503, tokens come back at rate_limit a second, a retransmission costs
+ * nothing, idle buckets are swept; exempt peers are never counted. */
+static void
+test_txn_rate_limit_per_source(void **state)
+{
+	struct fx f;
+	char line[128];
+	unsigned seq = 1;
+
+	(void)state;
+	fx_tweak = rate_10_20;
+	fx_open(&f, 0);
+	assert_int_equal(rate_burst(&f, 25, &seq), 20);
+	assert_int_equal(f.s->stats.rejected_rate, 5);
+	assert_int_equal(peer_drain(&f, line, sizeof(line)), 5);
+	assert_string_equal(line, "SIP/2.0 503 Service Unavailable");
+	peer_request(&f, "BYE", "z9hG4bKrate1", NULL, 1, NULL);
+	assert_int_equal(f.s->stats.retransmissions_in, 1);
+	assert_int_equal(f.s->stats.rejected_rate, 5);
+	clock_at(&f, 500);		/* 5 tokens back */
+	assert_int_equal(rate_burst(&f, 6, &seq), 5);
+	assert_int_equal(f.s->stats.rejected_rate, 6);
+	assert_int_equal(f.s->rates.n, 1);
+	clock_at(&f, 10000);		/* full again: swept */
+	assert_int_equal(f.s->rates.n, 0);
+	fx_close(&f);
+
+	fx_tweak = rate_10_20_exempt;
+	fx_open(&f, 0);
+	seq = 1;
+	assert_int_equal(rate_burst(&f, 25, &seq), 25);
+	assert_int_equal(f.s->stats.rejected_rate, 0);
+	assert_int_equal(f.s->rates.n, 0);
+	fx_close(&f);
+}
+
+static void
 fx_on_drained(void *arg)
 {
 	((struct fx *)arg)->drained++;
@@ -623,6 +697,7 @@ main(void)
 	    cmocka_unit_test(test_txn_2xx_retransmitted_until_ack),
 	    cmocka_unit_test(test_txn_2xx_without_ack_times_out),
 	    cmocka_unit_test(test_txn_max_transactions_503),
+	    cmocka_unit_test(test_txn_rate_limit_per_source),
 	    cmocka_unit_test(test_txn_drain_skips_completed),
 	    cmocka_unit_test(test_txn_drain_ends_before_timer_j),
 	    cmocka_unit_test(test_txn_via_dest_ipv6_received),

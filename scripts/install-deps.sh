@@ -18,9 +18,9 @@ libuv1-dev libosip2-dev liblmdb-dev libmbedtls-dev libcjson-dev
 libinih-dev node-llhttp"
 TEST_PKGS="libcmocka-dev clang libclang-rt-14-dev valgrind lmdb-utils
 sip-tester kamailio kamailio-tls-modules libsofia-sip-ua-dev sipvicious curl iproute2
-procps psmisc netcat-openbsd busybox"
+procps psmisc netcat-openbsd busybox wrk"
 BROWSER_PKGS="chromium nodejs npm"
-ALL_PKGS="gnuplot-nox wrk linux-perf"
+ALL_PKGS="gnuplot-nox linux-perf"
 # The target's own libraries, as Debian multiarch packages (name:debarch).
 CROSS_LIBS="libuv1-dev libosip2-dev liblmdb-dev libmbedtls-dev libcjson-dev
 libinih-dev"

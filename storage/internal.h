@@ -69,7 +69,7 @@ struct store_snapshot {
 
 enum store__pending_kind {
 	STORE__PQ_CDR = 1,	/* an encoded CDR record */
-	STORE__PQ_BINDING,	/* struct store_binding + struct store_actor */
+	STORE__PQ_BINDING,	/* store_binding + store_actor */
 };
 
 /* True when st queues CDRs and binding writes. */

@@ -19,8 +19,11 @@
  * together by store_flush(), durable within the owner's flush interval
  * (50 ms in linelockd) instead of one fsync per call or REGISTER on the
  * event loop. Reads of bindings and CDRs through this store flush first,
- * so this process always reads its own writes. Every state change made through this API writes its
- * audit entry in the same write transaction, so the two never disagree.
+ * so this process always reads its own writes.
+ *
+ * Every state change made through this API writes its audit entry in the
+ * same write transaction, so the two never disagree (a queued binding's
+ * entry is written by the flush that stores it).
  * Device-binding refreshes that change only the expiry, the flow or the
  * last-seen time, session and token "last used" touches and throttle
  * counters are bookkeeping and are not audited; everything else is.

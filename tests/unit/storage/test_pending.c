@@ -118,7 +118,7 @@ test_pending_cdrs_stored_in_order_by_flush(void **state)
 		assert_int_equal(store_cdr_append(e->st, &c, NULL), 0);
 	}
 	assert_int_equal(store_pending(e->st), 5);
-	assert_int_equal(e->hooks, 1);	/* once, when it turned non-empty */
+	assert_int_equal(e->hooks, 1); /* once, when it turned non-empty */
 	assert_int_equal(cdrs_elsewhere(e->dir), 0);
 	assert_int_equal(store_flush(e->st), 0);
 	assert_int_equal(store_pending(e->st), 0);

@@ -206,7 +206,8 @@ b_uas_start() {
 	B_PBX_PORT=${2:-$(b_port)} || return 1
 	b_spawn B_UAS_PID "$scen-$B_PBX_PORT" sipp -nostdin \
 		-sf "$B_TOP/bench/sipp/$scen.xml" -i 127.0.0.1 -p "$B_PBX_PORT" \
-		-buff_size "$B_BUF" -trace_err -timeout 900s
+		-buff_size "$B_BUF" -trace_err \
+		-error_file "$B_WORK/$scen-$B_PBX_PORT.err" -timeout 900s
 	b_wait_udp "$B_PBX_PORT"
 }
 

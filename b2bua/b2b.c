@@ -300,6 +300,7 @@ b2b_free(struct b2b *b)
 	b->closing = true;
 	while (b->calls)
 		b2b__call_end(b->calls, "shutdown");
+	b2b__relays_free(b);
 	b2b__tables_free(b);
 	b2b__bindings_free(b);
 	pol_lists_clear(&b->lists);

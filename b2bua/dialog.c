@@ -129,8 +129,7 @@ dialog__send(struct b2b *b, struct b2b_leg *to, const osip_message_t *req,
 	if (invite)
 		return sip_request_send(&ct, b->sip, m, &to->dest,
 		                        dialog__on_reinvite_response, b);
-	return sip_request_send(&ct, b->sip, m, &to->dest, dialog__on_response,
-	                        r);
+	return b2b__relay_send(r, m, &to->dest, dialog__on_response);
 }
 
 /* A BYE before the call is confirmed, or a second one crossing ours:

@@ -135,11 +135,14 @@ struct b2b_binding {
 };
 
 /* A relayed transaction: the server transaction st waits for what the
- * client transaction on the other side answers. Heap, fixed size; owner
- * the room's relay count; freed when st has its final response. */
+ * client transaction ct on the other side answers. Heap, fixed size;
+ * owner the room's relay list (b->relays), so that b2b_free() can end
+ * the ones still waiting; freed when ct has its final response. */
 struct b2b_relay {
 	struct b2b *b2b;
+	struct b2b_relay *prev, *next; /* in b->relays */
 	struct sip_txn *st;    /* NULL once answered or gone */
+	struct sip_txn *ct;    /* the relayed request; NULL until sent */
 	uint32_t call_no;      /* 0: out of dialog */
 	enum b2b__leg_id from; /* leg st is on (in dialog) */
 	bool is_bye;
@@ -156,6 +159,7 @@ struct b2b {
 	b2b_event_cb event_cb;
 	void *event_arg;
 	struct b2b_call *calls;     /* list head */
+	struct b2b_relay *relays;   /* relays waiting for an answer */
 	struct b2b_call **by_no;    /* hash of calls by number */
 	struct b2b_leg **by_callid; /* hash of legs by Call-ID */
 	uint32_t n_buckets;         /* power of two */
@@ -243,6 +247,12 @@ void b2b__relay_ood(struct b2b *b, struct sip_txn *st,
                     const osip_message_t *req, const struct sip_source *src);
 int b2b__relay_new(struct b2b_relay **out, struct b2b *b, struct sip_txn *st);
 void b2b__relay_free(struct b2b_relay *r);
+/* Sends m (taken) to dst as r's client transaction; cb gets r. */
+int b2b__relay_send(struct b2b_relay *r, osip_message_t *m,
+                    const struct sip_dest *dst, sip_response_cb cb);
+/* Ends every relay still waiting (shutdown): their client transactions
+ * are detached, their server transactions answered 500. */
+void b2b__relays_free(struct b2b *b);
 void b2b__relay_answer(struct b2b_relay *r, const osip_message_t *resp);
 
 /* reg.c: REGISTER relay and device bindings. */

@@ -351,7 +351,6 @@ b2b__register(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	struct b2b_relay *r = NULL;
 	osip_message_t *m = NULL;
 	struct sip_dest core;
-	struct sip_txn *ct;
 	int rc;
 
 	if (!nb) {
@@ -390,7 +389,7 @@ b2b__register(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	}
 	r->pending = nb;
 	b2b__core_dest(b, nb->dest.addr.ss_family, &core);
-	rc = sip_request_send(&ct, b->sip, m, &core, reg__on_response, r);
+	rc = b2b__relay_send(r, m, &core, reg__on_response);
 	if (rc < 0)
 		b2b__relay_free(r);
 }

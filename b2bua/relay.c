@@ -22,21 +22,61 @@ b2b__relay_new(struct b2b_relay **out, struct b2b *b, struct sip_txn *st)
 	r->b2b = b;
 	r->st = st;
 	sip_txn_set_arg(st, r);
+	r->next = b->relays;
+	if (b->relays)
+		b->relays->prev = r;
+	b->relays = r;
 	b->stats.pending++;
 	*out = r;
 	return 0;
 }
 
+int
+b2b__relay_send(struct b2b_relay *r, osip_message_t *m,
+                const struct sip_dest *dst, sip_response_cb cb)
+{
+	struct sip_txn *ct;
+	int rc = sip_request_send(&ct, r->b2b->sip, m, dst, cb, r);
+
+	if (rc == 0)
+		r->ct = ct;
+	return rc;
+}
+
 void
 b2b__relay_free(struct b2b_relay *r)
 {
+	struct b2b *b = r->b2b;
+
 	if (r->st) {
 		sip_txn_set_arg(r->st, NULL);
 		sip_txn_reply(r->st, 500, NULL, NULL, 0);
 	}
-	r->b2b->stats.pending--;
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		b->relays = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	b->stats.pending--;
 	free(r->pending);
 	free(r);
+}
+
+void
+b2b__relays_free(struct b2b *b)
+{
+	while (b->relays) {
+		struct b2b_relay *r = b->relays;
+
+		/* sip/ would otherwise call back into freed memory, or
+		 * end the transaction silently and leak r (LeakSanitizer
+		 * in torture: REGISTERs still waiting for the core). */
+		if (r->ct)
+			sip_txn_detach(r->ct);
+		r->ct = NULL;
+		b2b__relay_free(r);
+	}
 }
 
 /* Answers r's server transaction with what resp says. */
@@ -202,7 +242,6 @@ b2b__relay_ood(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	struct b2b_relay *r = NULL;
 	osip_message_t *m = NULL;
 	struct sip_dest dst;
-	struct sip_txn *ct;
 	int rc;
 
 	rc = relay__route(b, req, src, &dst, ruri, sizeof(ruri), from,
@@ -240,7 +279,7 @@ b2b__relay_ood(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 		return relay__fail(st, rc);
 	}
 	r->call_no = c ? c->no : 0;
-	rc = sip_request_send(&ct, b->sip, m, &dst, relay__on_response, r);
+	rc = b2b__relay_send(r, m, &dst, relay__on_response);
 	if (rc < 0) {
 		log_warn("b2b: %s for %s not relayed: %d", sip_msg_method(req),
 		         id, rc);

@@ -326,6 +326,11 @@ b2b__decide(struct b2b_call *c, const osip_message_t *req,
 	}
 	ll_strlcpy(c->reason, pol_reason_name(v.reason), sizeof(c->reason));
 	ll_strlcpy(c->pattern, v.pattern, sizeof(c->pattern));
+	/* A feature code's digits after the code are a PIN (and a bad *75
+	 * dial may hold an authorization code): from here on, logs, events
+	 * and the call record see only what policy kept of the number. */
+	if (v.feature != POL_FC_NONE || v.reason == POL_R_FEATURE_BAD)
+		ll_strlcpy(c->callee, v.number, sizeof(c->callee));
 	log_debug("b2b: call %08x %s -> %s: %s", c->no, c->caller, c->callee,
 	          c->reason);
 	ll_strlcpy(c->auth_name, v.auth_name, sizeof(c->auth_name));

@@ -177,6 +177,10 @@ feature(const struct pol_facts *f, const struct pol_snapshot *s,
 	struct store_line l;
 
 	out->feature = fc;
+	/* What follows the code is a PIN: the verdict's number, which the
+	 * B2BUA logs and records, keeps only the code itself. */
+	if ((size_t)(rest - f->dialled) < sizeof(out->number))
+		out->number[rest - f->dialled] = '\0';
 	if (!f->caller_ext)
 		return pol__reject(out, POL_R_NO_LINE, 403, "No line to lock");
 	if (line_read(s, &l, f->caller_partition, f->caller_ext) < 0)

@@ -19,6 +19,7 @@
 #define SIP__SWEEP_MS 10000u	/* housekeeping period (rate.c) */
 #define SIP__RBUF_MIN 2048u	/* a stream's first input buffer */
 #define SIP__DEF_MAX_TXN 4096u
+#define SIP__UDP_BUFFER (1u << 20) /* SO_RCVBUF/SO_SNDBUF asked */
 #define SIP__RETRY_AFTER "5"
 
 /* Intrusive chained hash table. The owner embeds a node and compares

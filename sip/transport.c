@@ -143,6 +143,29 @@ udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	sip__recv(l->s, buf->base, (size_t)nread, &src);
 }
 
+/* The kernel's default UDP buffers (about 200 KiB) overflow in bursts of
+ * a few thousand calls a second while the loop is busy: datagrams are
+ * dropped before we see them and come back only as retransmissions
+ * (RFC 3261 17.1.1.2, 500 ms later). The kernel caps the size at
+ * net.core.rmem_max/wmem_max; what it granted is logged. */
+static void
+udp__buffers(struct sip__listener *l)
+{
+	int rcv = (int)SIP__UDP_BUFFER, snd = (int)SIP__UDP_BUFFER;
+
+	if (uv_recv_buffer_size((uv_handle_t *)&l->h.udp, &rcv) < 0 ||
+	    uv_send_buffer_size((uv_handle_t *)&l->h.udp, &snd) < 0) {
+		log_warn("sip: udp buffers not set");
+		return;
+	}
+	rcv = 0;
+	snd = 0;
+	if (uv_recv_buffer_size((uv_handle_t *)&l->h.udp, &rcv) == 0 &&
+	    uv_send_buffer_size((uv_handle_t *)&l->h.udp, &snd) == 0)
+		log_debug("sip: udp buffers: receive %d, send %d bytes", rcv,
+		    snd);
+}
+
 int
 sip__udp_open(struct sip__listener *l)
 {
@@ -157,6 +180,8 @@ sip__udp_open(struct sip__listener *l)
 	sip__handle_opened(l->s);
 	rc = uv_udp_bind(&l->h.udp, (const struct sockaddr *)&l->ep.addr,
 	    l->ep.addr.ss_family == AF_INET6 ? UV_UDP_IPV6ONLY : 0);
+	if (rc == 0)
+		udp__buffers(l);
 	if (rc == 0)
 		rc = uv_udp_recv_start(&l->h.udp, udp_on_alloc, udp_on_recv);
 	if (rc == 0 && uv_udp_getsockname(&l->h.udp, (struct sockaddr *)&a,

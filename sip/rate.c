@@ -88,6 +88,7 @@ sip__rate_admit(struct sip_stack *s, const struct sip_source *src)
 	uint64_t now = sip__now(s), h;
 	struct sip__rate *r;
 	const uint8_t *b = NULL;
+	size_t n;
 
 	if (rate_exempt(s, &src->remote))
 		return true;
@@ -99,7 +100,10 @@ sip__rate_admit(struct sip_stack *s, const struct sip_source *src)
 		if (!r)
 			return true;
 		r->family = src->remote.ss_family;
-		memcpy(r->addr, b, src_bytes(&src->remote, &b));
+		/* Two statements: C leaves the order of a call's arguments
+		 * open, so b could still be NULL when memcpy() gets it. */
+		n = src_bytes(&src->remote, &b);
+		memcpy(r->addr, b, n);
 		r->hn.hash = h;
 		r->milli = rate_full(s);
 		r->last_ms = now;

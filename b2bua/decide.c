@@ -43,12 +43,10 @@ decide__reachable(struct b2b *b, const struct b2b_binding *bd)
 static struct b2b_binding *
 decide__line_device(struct b2b *b, const char *user, struct b2b_binding *after)
 {
-	struct b2b_binding *bd = after ? after->next : b->bindings;
+	struct b2b_binding *bd = after;
 	struct b2b_binding *any = NULL;
 
-	for (; bd; bd = bd->next) {
-		if (strcmp(bd->user, user) != 0)
-			continue;
+	while ((bd = b2b__binding_of_user(b, user, bd)) != NULL) {
 		if (decide__reachable(b, bd))
 			return bd;
 		if (!any && !after)

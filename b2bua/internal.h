@@ -121,7 +121,9 @@ struct b2b_call {
 /* A device binding: one registered device of one AOR. Owner: the
  * room's binding list. Kept in storage/ too so a restart keeps it. */
 struct b2b_binding {
-	struct b2b_binding *next;
+	struct b2b_binding *next, *prev; /* in b->bindings */
+	struct b2b_binding *tnext, *unext, *snext; /* hash chains */
+	uint32_t thash, uhash, shash; /* of token, user, source */
 	char token[B2B_TOKEN_LEN];    /* our Contact user part */
 	uint32_t reg_cseq;            /* last CSeq of our REGISTERs */
 	char aor[B2B_URI_MAX];        /* "sip:201@example.org" */
@@ -165,6 +167,10 @@ struct b2b {
 	uint32_t n_buckets;         /* power of two */
 	uint32_t next_no;
 	struct b2b_binding *bindings;
+	struct b2b_binding **bind_tok;  /* bindex.c: by token */
+	struct b2b_binding **bind_user; /* by line user (chained) */
+	struct b2b_binding **bind_src;  /* by source transport, address */
+	uint32_t bind_buckets;          /* power of two, 0 when empty */
 	struct store_snapshot *snap; /* NULL without a store */
 	struct pol_lists lists;      /* compiled emergency/allow lists */
 	uint64_t next_expire_ms;     /* storage binding expiry pass */
@@ -262,6 +268,11 @@ struct b2b_binding *b2b__binding_by_source(struct b2b *b,
                                            const struct sip_source *src);
 struct b2b_binding *b2b__binding_by_token(struct b2b *b, const char *tok);
 struct b2b_binding *b2b__binding_by_user(struct b2b *b, const char *user);
+struct b2b_binding *b2b__binding_of_user(struct b2b *b, const char *user,
+                                        struct b2b_binding *after);
+int b2b__binding_link(struct b2b *b, struct b2b_binding *bd);
+void b2b__binding_unlink(struct b2b *b, struct b2b_binding *bd);
+void b2b__bindex_free(struct b2b *b);
 void b2b__bindings_sweep(struct b2b *b, uint64_t wall_now);
 void b2b__bindings_free(struct b2b *b);
 int b2b__bindings_load(struct b2b *b);

@@ -62,9 +62,9 @@ b2b__notify_line(struct b2b *b, const char *ext, bool locked)
 		return;
 	snprintf(body, sizeof(body), "Line %s is now %s.", ext,
 	         locked ? "locked" : "unlocked");
-	for (struct b2b_binding *bd = b->bindings; bd; bd = bd->next)
-		if (strcmp(bd->user, ext) == 0)
-			notify__device(b, bd, body);
+	for (struct b2b_binding *bd = b2b__binding_of_user(b, ext, NULL); bd;
+	     bd = b2b__binding_of_user(b, ext, bd))
+		notify__device(b, bd, body);
 }
 
 /* A lock or unlock of a line of the default partition (the one bindings

@@ -96,20 +96,6 @@ reg__event(struct b2b *b, const struct b2b_binding *bd, bool added)
 }
 
 static void
-reg__unlink(struct b2b *b, struct b2b_binding *bd)
-{
-	struct b2b_binding **pp = &b->bindings;
-
-	for (; *pp; pp = &(*pp)->next) {
-		if (*pp == bd) {
-			*pp = bd->next;
-			b->stats.registrations--;
-			return;
-		}
-	}
-}
-
-static void
 reg__remove(struct b2b *b, struct b2b_binding *bd, const char *why)
 {
 	log_info("b2b: binding %s of %s removed (%s)", bd->token, bd->aor, why);
@@ -119,7 +105,7 @@ reg__remove(struct b2b *b, struct b2b_binding *bd, const char *why)
 		reg__actor(&a, bd);
 		store_binding_del(b->store, bd->token, &a);
 	}
-	reg__unlink(b, bd);
+	b2b__binding_unlink(b, bd);
 	reg__event(b, bd, false);
 	free(bd);
 }
@@ -136,15 +122,17 @@ reg__keep(struct b2b *b, struct b2b_binding *nb, uint32_t granted)
 		if (!bd)
 			return;
 		*bd = *nb;
-		bd->next = b->bindings;
-		b->bindings = bd;
-		b->stats.registrations++;
+		if (b2b__binding_link(b, bd) < 0) {
+			free(bd);
+			return;
+		}
 		log_info("b2b: binding %s: %s registered", bd->token, bd->aor);
 	} else {
-		struct b2b_binding *next = bd->next;
-
+		/* Its source may have moved: hashed again. Linking a
+		 * binding that was linked needs no memory. */
+		b2b__binding_unlink(b, bd);
 		*bd = *nb;
-		bd->next = next;
+		b2b__binding_link(b, bd);
 	}
 	bd->expires_ms = b2b__wall_ms() + (uint64_t)granted * 1000u;
 	if (b->store) {
@@ -232,7 +220,9 @@ reg__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 static struct b2b_binding *
 reg__find(struct b2b *b, const struct b2b_binding *nb)
 {
-	for (struct b2b_binding *bd = b->bindings; bd; bd = bd->next) {
+	struct b2b_binding *bd = NULL;
+
+	while ((bd = b2b__binding_of_user(b, nb->user, bd)) != NULL) {
 		if (strcmp(bd->aor, nb->aor) != 0)
 			continue;
 		if (nb->instance[0] ? strcmp(bd->instance, nb->instance) == 0
@@ -326,14 +316,14 @@ reg__request(osip_message_t **out, struct b2b *b, struct b2b_binding *nb,
 }
 
 static void
-reg__unregister_all(struct b2b *b, struct sip_txn *st, const char *aor,
-                    const struct sip_source *src)
+reg__unregister_all(struct b2b *b, struct sip_txn *st,
+                    const struct b2b_binding *nb, const struct sip_source *src)
 {
-	struct b2b_binding *bd = b->bindings, *next;
+	struct b2b_binding *bd = b2b__binding_of_user(b, nb->user, NULL), *next;
 
 	for (; bd; bd = next) {
-		next = bd->next;
-		if (strcmp(bd->aor, aor) == 0 &&
+		next = b2b__binding_of_user(b, nb->user, bd);
+		if (strcmp(bd->aor, nb->aor) == 0 &&
 		    net_addr_same_host((const struct sockaddr *)&bd->dest.addr,
 		                       (const struct sockaddr *)&src->remote))
 			reg__remove(b, bd, "Contact: *");
@@ -359,7 +349,7 @@ b2b__register(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	}
 	rc = reg__parse(nb, req, src);
 	if (rc == -ENOENT) {
-		reg__unregister_all(b, st, nb->aor, src);
+		reg__unregister_all(b, st, nb, src);
 		free(nb);
 		return;
 	}
@@ -394,39 +384,6 @@ b2b__register(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 		b2b__relay_free(r);
 }
 
-struct b2b_binding *
-b2b__binding_by_source(struct b2b *b, const struct sip_source *src)
-{
-	for (struct b2b_binding *bd = b->bindings; bd; bd = bd->next) {
-		if (bd->dest.transport != src->transport)
-			continue;
-		if (src->flow ? bd->dest.flow == src->flow
-		              : net_addr_equal(
-		                    (const struct sockaddr *)&bd->dest.addr,
-		                    (const struct sockaddr *)&src->remote))
-			return bd;
-	}
-	return NULL;
-}
-
-struct b2b_binding *
-b2b__binding_by_token(struct b2b *b, const char *tok)
-{
-	for (struct b2b_binding *bd = b->bindings; bd; bd = bd->next)
-		if (strcmp(bd->token, tok) == 0)
-			return bd;
-	return NULL;
-}
-
-struct b2b_binding *
-b2b__binding_by_user(struct b2b *b, const char *user)
-{
-	for (struct b2b_binding *bd = b->bindings; bd; bd = bd->next)
-		if (strcmp(bd->user, user) == 0)
-			return bd;
-	return NULL;
-}
-
 void
 b2b__bindings_sweep(struct b2b *b, uint64_t wall_now)
 {
@@ -451,10 +408,10 @@ b2b__bindings_free(struct b2b *b)
 	while (b->bindings) {
 		struct b2b_binding *bd = b->bindings;
 
-		b->bindings = bd->next;
+		b2b__binding_unlink(b, bd);
 		free(bd);
 	}
-	b->stats.registrations = 0;
+	b2b__bindex_free(b);
 }
 
 static int
@@ -477,9 +434,10 @@ reg__load_one(struct b2b *b, const struct store_binding *sb, uint64_t now)
 	bd->dest.flow = sb->flow_id;
 	bd->expires_ms = (uint64_t)sb->expires_at * 1000u;
 	bd->stored = true;
-	bd->next = b->bindings;
-	b->bindings = bd;
-	b->stats.registrations++;
+	if (b2b__binding_link(b, bd) < 0) {
+		free(bd);
+		return -ENOMEM;
+	}
 	return 0;
 }
 

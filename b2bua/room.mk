@@ -1,2 +1,2 @@
 b2bua-y += b2b.c table.c msg.c call.c dialog.c relay.c reg.c ident.c
-b2bua-y += decide.c feature.c notify.c cdr.c
+b2bua-y += decide.c feature.c notify.c cdr.c bindex.c

@@ -177,7 +177,7 @@ test_identify_registered_trusted_and_stranger(void **state)
 	strcpy(bd->aor, "sip:201@pbx.test");
 	source_v4(&src, "192.0.2.10", 5062);
 	b2b__source_dest(&bd->dest, &src);
-	b->bindings = bd;
+	assert_int_equal(b2b__binding_link(b, bd), 0);
 	assert_int_equal(net_cidr_parse("198.51.100.0/24", &b->cfg.trusted[0]),
 	                 0);
 	b->cfg.n_trusted = 1;

@@ -19,6 +19,8 @@
 #define SIP__SWEEP_MS 10000u	/* housekeeping period (rate.c) */
 #define SIP__RBUF_MIN 2048u	/* a stream's first input buffer */
 #define SIP__DEF_MAX_TXN 4096u
+#define SIP__DONE_FACTOR 8u	/* finished transactions kept, x max */
+#define SIP__DONE_WARN_MS 10000u	/* early-end log at most this often */
 #define SIP__UDP_BUFFER (1u << 20) /* SO_RCVBUF/SO_SNDBUF asked */
 #define SIP__RETRY_AFTER "5"
 
@@ -96,6 +98,13 @@ struct sip_stack {
 	uint64_t next_flow;
 	uint64_t hash_seed;
 	struct sip_txn *all;		/* every transaction, for close */
+	/* Finished transactions (txn.c, sip__txn_settle): they only absorb
+	 * retransmissions until Timer D/J/K/L/M, oldest first. */
+	struct sip_txn *done_head, *done_tail;
+	uint32_t n_done;		/* finished, not yet freed */
+	uint32_t done_q_len;		/* of them on the done queue */
+	uint64_t done_ended;		/* ended early, since the last log */
+	uint64_t done_warned_ms;	/* last early-end log line */
 
 	struct sip__heap heap;
 	uv_timer_t heap_timer;
@@ -226,6 +235,9 @@ struct sip_txn {
 	struct sip__hnode ack_hn;	/* in s->acks while ACCEPTED */
 	struct sip_stack *s;
 	struct sip_txn *all_prev, *all_next, *dead_next;
+	struct sip_txn *done_prev, *done_next;	/* in s->done_head */
+	bool done;			/* counted in s->n_done */
+	bool done_queued;		/* on the done queue */
 	enum sip_txn_kind kind;
 	enum sip__txn_state state;
 	osip_message_t *req;		/* owned */
@@ -256,14 +268,19 @@ struct sip_txn {
 int	sip__txn_key_server(char *buf, size_t len, const osip_message_t *m,
 	    const char *method);
 struct sip_txn *sip__txn_find(struct sip_stack *s, const char *key);
-/* Whether a new transaction for req fits under max_transactions. Work
- * that ends calls (requests inside a dialog, RFC 3261 12: a To tag; and
- * CANCEL) may use a reserve of an eighth above it: at the limit new calls
- * are refused, but a BYE still gets through and frees its call. */
+/* Whether a new transaction for req fits under max_transactions, which
+ * counts the unfinished ones only (sip__txn_settle). Work that ends
+ * calls (requests inside a dialog, RFC 3261 12: a To tag; and CANCEL)
+ * may use a reserve of an eighth above it: at the limit new calls are
+ * refused, but a BYE still gets through and frees its call. */
 bool	sip__txn_has_room(const struct sip_stack *s, const osip_message_t *req);
 int	sip__txn_new(struct sip_txn **out, struct sip_stack *s,
 	    enum sip_txn_kind kind, const char *key);
 void	sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms);
+/* After each state change: a finished transaction leaves the count
+ * of max_transactions and joins the done queue, bounded at
+ * SIP__DONE_FACTOR times max_transactions (the oldest ends early). */
+void	sip__txn_settle(struct sip_txn *t);
 int	sip__txn_set_wire(struct sip_txn *t, const osip_message_t *msg);
 void	sip__client_timeout(struct sip_txn *t);
 void	sip__server_timeout(struct sip_txn *t);

@@ -66,7 +66,10 @@ struct sip_config {
 	uint32_t rate_limit, rate_burst;
 	struct net_cidr rate_exempt[SIP_MAX_RATE_EXEMPT];
 	unsigned n_rate_exempt;
-	uint32_t max_transactions;	/* 0: 4096 */
+	/* Unfinished transactions (no final response yet, or a 2xx not
+	 * yet acknowledged); finished ones are kept up to 8 times as many
+	 * (txn.c). 0: 4096 */
+	uint32_t max_transactions;
 	/* Timer bases (ms); 0 takes SIP_T1_MS, SIP_T2_MS, SIP_T4_MS.
 	 * Only tests change them. */
 	uint32_t t1_ms, t2_ms, t4_ms;

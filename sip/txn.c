@@ -60,7 +60,7 @@ sip__txn_has_room(const struct sip_stack *s, const osip_message_t *req)
 
 	if (MSG_IS_CANCEL(req) || sip_msg_to_tag(req))
 		max += max / 8;
-	return s->txns.n < max;
+	return s->txns.n - s->n_done < max;
 }
 
 static void txn_on_retx(struct sip__timer *tm);
@@ -152,9 +152,81 @@ sip__txn_on_drain_timer(struct sip__timer *tm)
 }
 
 static void
+txn_dequeue(struct sip_txn *t)
+{
+	struct sip_stack *s = t->s;
+
+	if (t->done_prev)
+		t->done_prev->done_next = t->done_next;
+	else
+		s->done_head = t->done_next;
+	if (t->done_next)
+		t->done_next->done_prev = t->done_prev;
+	else
+		s->done_tail = t->done_prev;
+	t->done_prev = t->done_next = NULL;
+	t->done_queued = false;
+	s->done_q_len--;
+}
+
+/* Beyond the bound the oldest finished transaction ends now (from the
+ * next timer run, as Timer J would end it later): it only absorbs
+ * retransmissions, and a retransmitted request after that is a new
+ * transaction the TU answers again. */
+static void
+txn_done_trim(struct sip_stack *s)
+{
+	uint64_t max = (uint64_t)s->cfg.max_transactions * SIP__DONE_FACTOR;
+	uint64_t now;
+
+	while (s->done_q_len > max) {
+		struct sip_txn *old = s->done_head;
+
+		txn_dequeue(old);
+		sip__txn_end_soon(old, 0);
+		s->done_ended++;
+	}
+	now = sip__now(s);
+	if (s->done_ended &&
+	    now - s->done_warned_ms >= SIP__DONE_WARN_MS) {
+		log_warn("sip: %llu finished transactions ended early "
+		    "(more than %llu kept)",
+		    (unsigned long long)s->done_ended, (unsigned long long)max);
+		s->done_ended = 0;
+		s->done_warned_ms = now;
+	}
+}
+
+void
+sip__txn_settle(struct sip_txn *t)
+{
+	struct sip_stack *s = t->s;
+
+	if (t->done || txn_busy(t))
+		return;
+	t->done = true;
+	t->done_queued = true;
+	s->n_done++;
+	t->done_prev = s->done_tail;
+	t->done_next = NULL;
+	if (s->done_tail)
+		s->done_tail->done_next = t;
+	else
+		s->done_head = t;
+	s->done_tail = t;
+	s->done_q_len++;
+	txn_done_trim(s);
+}
+
+static void
 txn_free(struct sip_txn *t)
 {
 	struct sip_stack *s = t->s;
+
+	if (t->done_queued)
+		txn_dequeue(t);
+	if (t->done)
+		s->n_done--;
 
 	sip__timer_stop(s, &t->t_retx);
 	sip__timer_stop(s, &t->t_end);

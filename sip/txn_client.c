@@ -234,6 +234,7 @@ client_invite_response(struct sip_txn *t, const osip_message_t *r,
 		if (!pending)
 			return;
 		t->state = SIP__PROCEEDING;
+		sip__txn_settle(t);
 		sip__timer_stop(s, &t->t_retx);		/* Timer A */
 		if (t->cancel_wanted && !t->cancel_sent)
 			client_cancel_send(t);
@@ -242,6 +243,7 @@ client_invite_response(struct sip_txn *t, const osip_message_t *r,
 		if (pending) {
 			/* RFC 6026 Accepted: Timer M = 64*T1. */
 			t->state = SIP__ACCEPTED;
+			sip__txn_settle(t);
 			sip__txn_end_soon(t, 64u * s->cfg.t1_ms);
 		} else if (t->state != SIP__ACCEPTED) {
 			return;
@@ -251,6 +253,7 @@ client_invite_response(struct sip_txn *t, const osip_message_t *r,
 			client_slim(t);
 	} else if (pending) {
 		t->state = SIP__COMPLETED;
+		sip__txn_settle(t);
 		client_ack_non2xx(t, r);
 		/* Timer D: 32 s unreliable, zero reliable. */
 		sip__txn_end_soon(t, t->reliable ? 0 : 32000);
@@ -274,10 +277,12 @@ client_plain_response(struct sip_txn *t, const osip_message_t *r,
 	}
 	if (r->status_code < 200) {
 		t->state = SIP__PROCEEDING;
+		sip__txn_settle(t);
 		client_deliver(t, r, src);
 		return;
 	}
 	t->state = SIP__COMPLETED;
+	sip__txn_settle(t);
 	/* Timer K: T4 unreliable, zero reliable. */
 	sip__txn_end_soon(t, t->reliable ? 0 : s->cfg.t4_ms);
 	client_deliver(t, r, src);
@@ -316,6 +321,7 @@ sip__client_timeout(struct sip_txn *t)
 		/* Timer B/F (RFC 3261 17.1.1.2, 17.1.2.2) or a transport
 		 * error (RFC 3261 8.1.3.1, 18.4): the TU sees 408/503. */
 		t->state = SIP__TERMINATED;
+		sip__txn_settle(t);
 		client_synthetic(t, t->failed ? 503 : 408);
 	}
 	sip__txn_terminate(t);

@@ -67,6 +67,7 @@ server_accept(struct sip_txn *t, osip_message_t *resp)
 	struct sip_stack *s = t->s;
 
 	t->state = SIP__ACCEPTED;
+	sip__txn_settle(t);
 	if (ack_key(k, sizeof(k), resp) > 0 && !ack_find(s, k) &&
 	    (t->ack_key = strdup(k)) != NULL) {
 		t->ack_hn.hash = sip__hash(k, strlen(k), s->hash_seed);
@@ -106,6 +107,7 @@ server_final(struct sip_txn *t, osip_message_t *resp, int code)
 		return;
 	}
 	t->state = SIP__COMPLETED;
+	sip__txn_settle(t);
 	if (t->kind == SIP_TXN_SERVER_INVITE) {
 		/* Timer G (unreliable only) and Timer H. */
 		if (!rel) {
@@ -143,6 +145,7 @@ sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
 	st->last_code = code;
 	if (code < 200) {
 		st->state = SIP__PROCEEDING;
+		sip__txn_settle(st);
 		osip_message_free(resp);
 		return 0;
 	}
@@ -288,6 +291,7 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 	if (t && t->state == SIP__COMPLETED) {
 		/* RFC 3261 17.2.1: ACK to our non-2xx; Timer I. */
 		t->state = SIP__CONFIRMED;
+		sip__txn_settle(t);
 		/* Confirmed only absorbs ACKs (17.2.1): no more sending. */
 		osip_free(t->wire);
 		t->wire = NULL;
@@ -305,6 +309,7 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 		st_arg = t->tu_arg;
 		if (!t->acked) {
 			t->acked = true;
+			sip__txn_settle(t);
 			s->stats.acks_pending--;
 			sip__timer_stop(s, &t->t_retx);
 			/* Acknowledged: the 2xx is neither resent nor reported

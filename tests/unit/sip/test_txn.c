@@ -544,6 +544,43 @@ test_txn_max_transactions_503(void **state)
 	fx_close(&f);
 }
 
+/* max_transactions counts the unfinished only: a BYE answered waits out
+ * Timer J (64*T1) without holding back the next one; the finished ones
+ * are bounded at 8x and the oldest ends early (a retransmission of its
+ * request is then new to the TU). */
+static void
+test_txn_max_transactions_counts_unfinished(void **state)
+{
+	struct fx f;
+	char br[32];
+
+	(void)state;
+	fx_open(&f, 1);
+	for (int i = 0; i < 10; i++) {
+		snprintf(br, sizeof(br), "z9hG4bKdone%d", i);
+		peer_request(&f, "BYE", br, NULL, (unsigned)i + 1, NULL);
+		assert_int_equal(f.requests, i + 1);
+		assert_int_equal(sip_txn_reply(f.st, 200, NULL, NULL, 0), 0);
+	}
+	assert_int_equal(peer_drain(&f, NULL, 0), 10);	/* no 503 */
+	assert_int_equal(f.s->stats.rejected_overload, 0);
+	clock_at(&f, 1);	/* the two oldest end early */
+	assert_int_equal(sip__txn_count(f.s), 8);
+	assert_int_equal(f.s->n_done, 8);
+	/* Still in Timer J: a retransmission gets the 200 again. */
+	peer_request(&f, "BYE", "z9hG4bKdone9", NULL, 10, NULL);
+	assert_int_equal(f.requests, 10);
+	assert_int_equal(peer_drain(&f, NULL, 0), 1);
+	/* Ended early: a new transaction for the TU. */
+	peer_request(&f, "BYE", "z9hG4bKdone0", NULL, 1, NULL);
+	assert_int_equal(f.requests, 11);
+	/* Unanswered, it counts: the next new request gets 503. */
+	peer_request(&f, "BYE", "z9hG4bKdone10", NULL, 11, NULL);
+	assert_int_equal(f.requests, 11);
+	assert_int_equal(f.s->stats.rejected_overload, 1);
+	fx_close(&f);
+}
+
 static void
 rate_10_20(struct sip_config *cfg)
 {
@@ -697,6 +734,7 @@ main(void)
 	    cmocka_unit_test(test_txn_2xx_retransmitted_until_ack),
 	    cmocka_unit_test(test_txn_2xx_without_ack_times_out),
 	    cmocka_unit_test(test_txn_max_transactions_503),
+	    cmocka_unit_test(test_txn_max_transactions_counts_unfinished),
 	    cmocka_unit_test(test_txn_rate_limit_per_source),
 	    cmocka_unit_test(test_txn_drain_skips_completed),
 	    cmocka_unit_test(test_txn_drain_ends_before_timer_j),

@@ -50,6 +50,14 @@ robust_web_up() {
 robust_rss() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$LL_DAEMON_PID/status"
 }
+# The heap and other private memory (KiB), and the mapped file pages
+# resident (LMDB's data file, bounded by its size).
+robust_rss_anon() {
+	awk '/^RssAnon:/ { print $2 }' "/proc/$LL_DAEMON_PID/status"
+}
+robust_rss_file() {
+	awk '/^RssFile:/ { print $2 }' "/proc/$LL_DAEMON_PID/status"
+}
 robust_fds() {
 	ls "/proc/$LL_DAEMON_PID/fd" | wc -l
 }

@@ -11,6 +11,10 @@
 FUZZ_DIR := tests/fuzz
 FUZZ_SRCS := $(sort $(wildcard $(FUZZ_DIR)/fuzz_*.c))
 FUZZ_NAMES := $(patsubst $(FUZZ_DIR)/fuzz_%.c,%,$(FUZZ_SRCS))
+# The HTTP target drives the web console: only when it is built in.
+ifneq ($(CONFIG_WEB),y)
+FUZZ_NAMES := $(filter-out http,$(FUZZ_NAMES))
+endif
 FUZZ_REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/test_fuzz_%)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzzers/fuzz_%)
 # The room libraries each target links (the rest of the tree may be

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "util.h"
+
 #include "sip/internal.h"
 
 struct tls_fx {
@@ -197,6 +199,25 @@ test_tls_listener_needs_key(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* Built without CONFIG_TLS, a tls: listener is refused, key or not. */
+static void
+test_tls_refused_without_config(void **state)
+{
+	struct sip_config c;
+	struct sip_stack *s = NULL;
+	uv_loop_t loop;
+
+	(void)state;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	tls_cfg(&c, "tls:127.0.0.1");
+	snprintf(c.tls_cert, sizeof(c.tls_cert), "/nonexistent/cert.pem");
+	snprintf(c.tls_key, sizeof(c.tls_key), "/nonexistent/key.pem");
+	assert_int_equal(sip_stack_new(&s, &loop, &c, &tls_tu), -EINVAL);
+	assert_null(s);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int
 main(void)
 {
@@ -205,6 +226,11 @@ main(void)
 	    cmocka_unit_test(test_tls_untrusted_server_503),
 	    cmocka_unit_test(test_tls_listener_needs_key),
 	};
+	const struct CMUnitTest without_tls[] = {
+	    cmocka_unit_test(test_tls_refused_without_config),
+	};
 
+	if (!IS_ENABLED(CONFIG_TLS))
+		return cmocka_run_group_tests(without_tls, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

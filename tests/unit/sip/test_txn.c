@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "util.h"
+
 #include "sip/internal.h"
 
 #define T0 1000000u	/* fake clock start, ms */
@@ -713,6 +715,12 @@ test_txn_via_dest_ipv6_received(void **state)
 	(void)state;
 	assert_int_equal(sip__parse(&r, m, strlen(m), false, &err), 0);
 	memset(&src, 0, sizeof(src));
+	if (!IS_ENABLED(CONFIG_IPV6)) {
+		/* Without IPv6 such a Via has no address to answer. */
+		assert_true(sip__via_dest(r, &src) < 0);
+		osip_message_free(r);
+		return;
+	}
 	assert_int_equal(sip__via_dest(r, &src), 0);
 	net_addr_str((struct sockaddr *)&src.remote, a, sizeof(a));
 	assert_string_equal(a, "[2001:db8::9]:5999");

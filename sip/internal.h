@@ -19,7 +19,7 @@
 #define SIP__SWEEP_MS 10000u	/* housekeeping period (rate.c) */
 #define SIP__RBUF_MIN 2048u	/* a stream's first input buffer */
 #define SIP__DEF_MAX_TXN 4096u
-#define SIP__DONE_FACTOR 8u	/* finished transactions kept, x max */
+#define SIP__DONE_FACTOR 2u	/* finished transactions kept, x max */
 #define SIP__DONE_WARN_MS 10000u	/* early-end log at most this often */
 #define SIP__UDP_BUFFER (1u << 20) /* SO_RCVBUF/SO_SNDBUF asked */
 #define SIP__RETRY_AFTER "5"

@@ -269,6 +269,8 @@ U32_PARSER(p_max_txn, max_transactions, 16, 1000000,
     "must be a number from 16 to 1000000")
 U32_PARSER(p_max_calls, max_calls, 1, 1000000,
     "must be a number from 1 to 1000000")
+U32_PARSER(p_ring_timeout, ring_timeout, 5, 3600,
+    "must be seconds from 5 to 3600")
 U32_PARSER(p_call_timeout, call_timeout, 1, 604800,
     "must be seconds from 1 to 604800")
 U32_PARSER(p_grace, shutdown_grace, 0, 300,
@@ -376,6 +378,7 @@ static const struct conf_key conf_keys[] = {
 	{"sip", "max_transactions", p_max_txn, false},
 	{"sip", "max_calls", p_max_calls, false},
 	{"sip", "call_timeout", p_call_timeout, false},
+	{"sip", "ring_timeout", p_ring_timeout, false},
 	{"sip", "shutdown_grace", p_grace, false},
 	{"storage", "dir", p_storage_dir, true},
 	{"storage", "map_size", p_map_size, false},
@@ -463,6 +466,7 @@ conf_defaults(struct conf *c)
 	c->max_transactions = 20000;
 	c->max_calls = 5000;
 	c->call_timeout = 14400;
+	c->ring_timeout = 180;
 	c->shutdown_grace = 5;
 	c->map_size = (uint64_t)64 << 20;
 	c->log_level = LOG_LVL_INFO;

@@ -37,6 +37,7 @@ struct conf {
 	uint32_t max_transactions;
 	uint32_t max_calls;
 	uint32_t call_timeout;		/* seconds an answered call may last */
+	uint32_t ring_timeout;		/* seconds a call may ring unanswered */
 	uint32_t shutdown_grace;	/* seconds for in-flight work on SIGTERM */
 
 	/* [storage] */

@@ -99,6 +99,7 @@ daemon_b2b_settings(const struct conf *c, struct b2b_settings *bs)
 	memcpy(bs->trusted, c->trusted, bs->n_trusted * sizeof(bs->trusted[0]));
 	bs->max_calls = c->max_calls;
 	bs->call_timeout = c->call_timeout;
+	bs->ring_timeout = c->ring_timeout;
 }
 
 static void

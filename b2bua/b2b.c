@@ -231,6 +231,8 @@ b2b_new(struct b2b **out, uv_loop_t *loop, struct store *store,
 		b->cfg.max_calls = 1000;
 	if (b->cfg.call_timeout == 0)
 		b->cfg.call_timeout = B2B_CALL_TIMEOUT_S;
+	if (b->cfg.ring_timeout == 0)
+		b->cfg.ring_timeout = B2B_RING_TIMEOUT_S;
 	rc = b2b__tables_init(b, b->cfg.max_calls);
 	if (rc < 0)
 		goto fail;

@@ -32,6 +32,7 @@ struct b2b_settings {
 	unsigned n_trusted;
 	uint32_t max_calls;    /* beyond: 503 + Retry-After */
 	uint32_t call_timeout; /* seconds an answered call may last; 0: 4 h */
+	uint32_t ring_timeout; /* seconds a call may go unanswered; 0: 180 */
 };
 
 enum b2b_event_kind {

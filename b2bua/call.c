@@ -602,7 +602,7 @@ b2b__calls_sweep(struct b2b *b, uint64_t now)
 
 		next = c->next;
 		if (c->state == B2B_CALL_TRYING || c->state == B2B_CALL_EARLY) {
-			if (age > B2B_RING_TIMEOUT_S * 1000u)
+			if (age > (uint64_t)b->cfg.ring_timeout * 1000u)
 				b2b__call_end(c, "ring timeout");
 		} else if (c->state == B2B_CALL_CONFIRMED) {
 			/* RFC 4028 10: no refresh within the interval

@@ -29,7 +29,7 @@
 
 /* Seconds a call may ring before linelock cancels it (RFC 3261 16.6
  * Timer C asks for more than 3 minutes of a proxy). */
-#define B2B_RING_TIMEOUT_S 180
+#define B2B_RING_TIMEOUT_S 180	/* default of [sip] ring_timeout */
 #define B2B_CALL_TIMEOUT_S (4 * 3600)
 #define B2B_SWEEP_MS 1000
 

@@ -254,8 +254,12 @@ sip__server_request(struct sip_stack *s, osip_message_t *req,
 		server_refuse(s, req, src, 503);
 		return;
 	}
-	/* A CANCEL ends work: never refused for the rate. */
-	if (!MSG_IS_CANCEL(req) && !sip__rate_admit(s, src)) {
+	/* A CANCEL ends work, and an in-dialog request (a To tag: BYE,
+	 * re-INVITE, ACK-less updates) belongs to a call already admitted:
+	 * refusing a BYE for the rate left calls up on both sides after a
+	 * flood (robust_overload). max_transactions' reserve bounds them. */
+	if (!MSG_IS_CANCEL(req) && !sip_msg_to_tag(req) &&
+	    !sip__rate_admit(s, src)) {
 		s->stats.rejected_rate++;
 		server_refuse(s, req, src, 503);
 		return;

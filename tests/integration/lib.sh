@@ -53,14 +53,17 @@ trap ll_cleanup EXIT
 # Picks a free port on loopback for the given protocol (udp or tcp),
 # from a range unlikely to be used by anything else.
 ll_free_port() {
-	local proto=${1:-udp} p
+	local proto=${1:-udp} p lo hi
+	# Below the kernel's ephemeral range: a port picked inside it can be
+	# taken by any client socket (curl, sipp) before the daemon binds it
+	# (crash_locks saw "address already in use" that way).
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
+		lo=32768
+	[ "$lo" -gt 11000 ] 2>/dev/null || lo=32768
 	for _ in $(seq 200); do
-		p=$((20000 + RANDOM % 30000))
-		if [ "$proto" = udp ]; then
-			ss -Hlun "sport = :$p" | grep -q . || { echo "$p"; return; }
-		else
-			ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-		fi
+		p=$((10000 + RANDOM % (lo - 10000)))
+		# Any state, both protocols: the daemon binds UDP and TCP alike.
+		ss -Hantu "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
 	done
 	ll_fail "no free port"
 }

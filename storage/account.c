@@ -53,31 +53,11 @@ store__random_b64url(char out[STORE_TOKEN_LEN])
 	return 0;
 }
 
-/* Runs one write: fn(st, txn, arg) then commit, or abort on error. */
-typedef int (*write_fn)(struct store *st, MDB_txn *txn, void *arg);
-
-static int
-write_one(struct store *st, write_fn fn, void *arg)
-{
-	MDB_txn *txn;
-	int rc = store__write_begin(st, &txn);
-
-	if (rc < 0)
-		return rc;
-	rc = fn(st, txn, arg);
-	if (rc < 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	return store__commit(st, txn);
-}
-
 /* Reads key from db and hands the value to dec (in a read txn). */
-typedef int (*decode_fn)(const MDB_val *k, const MDB_val *v, void *out);
 
 static int
 read_one(struct store *st, enum store__db db, const void *key, size_t klen,
-         decode_fn dec, void *out)
+         store__decode_fn dec, void *out)
 {
 	MDB_txn *txn;
 	MDB_val k = {klen, (void *)key}, v;
@@ -185,7 +165,7 @@ store_admin_put(struct store *st, const char *name,
 
 	if (!name_ok(name) || !store_hash_is_set(password))
 		return -EINVAL;
-	return write_one(st, admin_put_txn, &p);
+	return store__write_run(st, admin_put_txn, &p);
 }
 
 int
@@ -222,33 +202,14 @@ store_admin_login(struct store *st, const char *name, int64_t now,
 
 	if (!name_ok(name))
 		return -EINVAL;
-	return write_one(st, admin_login_txn, &p);
+	return store__write_run(st, admin_login_txn, &p);
 }
 
 int
 store_admin_list(struct store *st, struct store_admin *out, size_t max)
 {
-	MDB_cursor *cur;
-	MDB_txn *txn;
-	MDB_val k, v;
-	size_t n = 0;
-	int rc = store__read_begin(st, &txn);
-
-	if (rc < 0)
-		return rc;
-	rc = mdb_cursor_open(txn, st->dbi[STORE_DB_ADMINS], &cur);
-	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	     rc == MDB_SUCCESS && n < max;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		if (store__admin_decode(&k, &v, &out[n]) == 0)
-			n++;
-	if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
-		mdb_txn_abort(txn);
-		return store__err(rc);
-	}
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return (int)n;
+	return store__list(st, STORE_DB_ADMINS, admin_dec, out,
+	    sizeof(*out), max);
 }
 
 /* ---- sessions ------------------------------------------------------- */
@@ -335,7 +296,7 @@ store_session_create(struct store *st, char *id_out, struct store_session *s)
 	if (!s->last_seen)
 		s->last_seen = s->created;
 	store__sha256(id, strlen(id), op.key);
-	rc = write_one(st, session_create_txn, &op);
+	rc = store__write_run(st, session_create_txn, &op);
 	if (rc == 0)
 		memcpy(id_out, id, sizeof(id));
 	mbedtls_platform_zeroize(id, sizeof(id));
@@ -378,7 +339,7 @@ store_session_touch(struct store *st, const char *id, int64_t now)
 	if (!session_id_ok(id))
 		return -ENOENT;
 	store__sha256(id, strlen(id), op.key);
-	return write_one(st, session_touch_txn, &op);
+	return store__write_run(st, session_touch_txn, &op);
 }
 
 static int
@@ -409,7 +370,7 @@ store_session_del(struct store *st, const char *id,
 	if (!session_id_ok(id))
 		return -ENOENT;
 	store__sha256(id, strlen(id), op.key);
-	return write_one(st, session_del_txn, &op);
+	return store__write_run(st, session_del_txn, &op);
 }
 
 /* Deletes sessions that `doomed` picks, in batches; returns the count. */
@@ -477,7 +438,7 @@ store_session_expire(struct store *st, int64_t now, uint32_t idle_s,
                      uint32_t max_age_s)
 {
 	struct expiry e = {now, idle_s, max_age_s, 0};
-	int rc = write_one(st, session_expire_txn, &e);
+	int rc = store__write_run(st, session_expire_txn, &e);
 
 	return rc < 0 ? rc : e.n;
 }
@@ -511,5 +472,5 @@ store_admin_del(struct store *st, const char *name,
 
 	if (!name_ok(name))
 		return -EINVAL;
-	return write_one(st, admin_del_txn, &p);
+	return store__write_run(st, admin_del_txn, &p);
 }

@@ -254,32 +254,23 @@ authcode_cmp(const void *a, const void *b)
 	              ((const struct store_authcode *)b)->name);
 }
 
+/* store__authcode_decode() for store__list(): the key is a keyed hash. */
+static int
+authcode_list_decode(const MDB_val *k, const MDB_val *v, void *out)
+{
+	(void)k;
+	return store__authcode_decode(v, out);
+}
+
 int
 store_authcode_list(struct store *st, struct store_authcode *out, size_t max)
 {
-	MDB_cursor *cur;
-	MDB_txn *txn;
-	MDB_val k, v;
-	size_t n = 0;
-	int rc = store__read_begin(st, &txn);
+	int n = store__list(st, STORE_DB_AUTHCODES, authcode_list_decode, out,
+	    sizeof(*out), max);
 
-	if (rc < 0)
-		return rc;
-	rc = mdb_cursor_open(txn, st->dbi[STORE_DB_AUTHCODES], &cur);
-	if (rc != MDB_SUCCESS) {
-		mdb_txn_abort(txn);
-		return store__err(rc);
-	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	     rc == MDB_SUCCESS && n < max;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		if (store__authcode_decode(&v, &out[n]) == 0)
-			n++;
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	qsort(out, n, sizeof(*out), authcode_cmp);
-	return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? (int)n
-	                                               : store__err(rc);
+	if (n > 0)
+		qsort(out, (size_t)n, sizeof(*out), authcode_cmp);
+	return n;
 }
 
 /* Looks the code up inside txn. */

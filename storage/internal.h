@@ -150,6 +150,18 @@ int	store__commit(struct store *st, MDB_txn *txn);
 /* Begins a read-only transaction. */
 int	store__read_begin(struct store *st, MDB_txn **out);
 
+/* Runs fn(st, txn, arg) in one write transaction: committed when fn
+ * returns >= 0, aborted (and fn's error returned) otherwise. */
+typedef int (*store__write_fn)(struct store *st, MDB_txn *txn, void *arg);
+int	store__write_run(struct store *st, store__write_fn fn, void *arg);
+
+/* Decodes the records of db in key order into out[] (elem bytes each)
+ * until max are kept; dec returns 0 to keep one. Returns the count. */
+typedef int (*store__decode_fn)(const MDB_val *k, const MDB_val *v,
+	    void *out);
+int	store__list(struct store *st, enum store__db db, store__decode_fn dec,
+	    void *out, size_t elem, size_t max);
+
 /* Bumps the change generation (lists and settings) in txn. */
 int	store__gen_bump(struct store *st, MDB_txn *txn);
 int	store__gen_get(struct store *st, MDB_txn *txn, uint64_t *out);

@@ -61,24 +61,6 @@ token_write(struct store *st, MDB_txn *txn, const struct token_rec *r,
 	    mdb_put(txn, st->dbi[STORE_DB_TOKENS], &k, &v, flags));
 }
 
-/* Runs fn inside one write transaction, committing on success. */
-static int
-in_write(struct store *st, int (*fn)(struct store *, MDB_txn *, void *),
-         void *arg)
-{
-	MDB_txn *txn;
-	int rc = store__write_begin(st, &txn);
-
-	if (rc < 0)
-		return rc;
-	rc = fn(st, txn, arg);
-	if (rc < 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	return store__commit(st, txn);
-}
-
 struct token_op {
 	struct token_rec r;
 	const struct store_actor *actor;
@@ -113,7 +95,7 @@ store_token_create(struct store *st, const char *name, char *token_out,
 	ll_strlcpy(op.r.t.name, name, sizeof(op.r.t.name));
 	op.r.t.created = store__now();
 	store__sha256(text, strlen(text), op.r.hash);
-	rc = in_write(st, token_create_txn, &op);
+	rc = store__write_run(st, token_create_txn, &op);
 	if (rc == 0)
 		memcpy(token_out, text, sizeof(text));
 	mbedtls_platform_zeroize(text, sizeof(text));
@@ -180,34 +162,26 @@ store_token_touch(struct store *st, const char *name, int64_t now)
 	if (!store__name_ok(name, STORE_NAME_MAX, name_char_ok))
 		return -EINVAL;
 	ll_strlcpy(op.r.t.name, name, sizeof(op.r.t.name));
-	return in_write(st, token_touch_txn, &op);
+	return store__write_run(st, token_touch_txn, &op);
+}
+
+/* token_decode() for store__list(): only the public part is kept. */
+static int
+token_list_decode(const MDB_val *k, const MDB_val *v, void *out)
+{
+	struct token_rec r;
+	int rc = token_decode(k, v, &r);
+
+	if (rc == 0)
+		*(struct store_api_token *)out = r.t;
+	return rc;
 }
 
 int
 store_token_list(struct store *st, struct store_api_token *out, size_t max)
 {
-	struct token_rec r;
-	MDB_cursor *cur;
-	MDB_txn *txn;
-	MDB_val k, v;
-	size_t n = 0;
-	int rc = store__read_begin(st, &txn);
-
-	if (rc < 0)
-		return rc;
-	rc = mdb_cursor_open(txn, st->dbi[STORE_DB_TOKENS], &cur);
-	if (rc != MDB_SUCCESS) {
-		mdb_txn_abort(txn);
-		return store__err(rc);
-	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	     rc == MDB_SUCCESS && n < max;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		if (token_decode(&k, &v, &r) == 0)
-			out[n++] = r.t;
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return (int)n;
+	return store__list(st, STORE_DB_TOKENS, token_list_decode, out,
+	    sizeof(*out), max);
 }
 
 static int
@@ -232,7 +206,7 @@ store_token_revoke(struct store *st, const char *name,
 	if (!store__name_ok(name, STORE_NAME_MAX, name_char_ok))
 		return -EINVAL;
 	ll_strlcpy(op.r.t.name, name, sizeof(op.r.t.name));
-	return in_write(st, token_revoke_txn, &op);
+	return store__write_run(st, token_revoke_txn, &op);
 }
 
 /* ---- throttle counters --------------------------------------------- */
@@ -336,7 +310,7 @@ store_throttle_fail(struct store *st, const char *key, int64_t now,
 
 	if (!throttle_key_ok(key) || max_failures == 0)
 		return -EINVAL;
-	rc = in_write(st, throttle_fail_txn, &op);
+	rc = store__write_run(st, throttle_fail_txn, &op);
 	if (rc == 0 && out)
 		*out = op.t;
 	return rc;
@@ -356,7 +330,7 @@ store_throttle_reset(struct store *st, const char *key)
 {
 	if (!throttle_key_ok(key))
 		return -EINVAL;
-	return in_write(st, throttle_reset_txn, (void *)key);
+	return store__write_run(st, throttle_reset_txn, (void *)key);
 }
 
 static int
@@ -403,7 +377,7 @@ int
 store_throttle_expire(struct store *st, int64_t now, uint32_t window_s)
 {
 	struct throttle_op op = {.now = now, .window = window_s};
-	int rc = in_write(st, throttle_expire_txn, &op);
+	int rc = store__write_run(st, throttle_expire_txn, &op);
 
 	return rc < 0 ? rc : (int)op.max;
 }

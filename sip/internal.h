@@ -108,6 +108,12 @@ struct sip_stack {
 
 	struct sip__heap heap;
 	uv_timer_t heap_timer;
+	/* Tests only (tests/fuzz/fuzz_b2b.c): when set, sip__send() hands
+	 * every message here instead of to a socket; NULL in the daemon.
+	 * 0 or a negative errno, as sip__send(). */
+	int (*send_hook)(void *arg, const struct sip_dest *d,
+	    const char *buf, size_t len, uint64_t *flow_out);
+	void *send_hook_arg;
 	struct sip__timer drain_timer;	/* after stop_listening */
 	bool fake_clock;
 	uint64_t fake_now;

@@ -242,7 +242,9 @@ sip__send(struct sip_stack *s, const struct sip_dest *d, const char *buf,
 
 	if (flow_out)
 		*flow_out = 0;
-	if (d->transport == NET_UDP)
+	if (s->send_hook)
+		rc = s->send_hook(s->send_hook_arg, d, buf, len, flow_out);
+	else if (d->transport == NET_UDP)
 		rc = udp_send(s, d, buf, len);
 	else
 		rc = sip__stream_send(s, d, buf, len, strict_flow, flow_out);

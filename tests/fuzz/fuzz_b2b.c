@@ -1,0 +1,740 @@
+/* Fuzz target: the SIP receive path from bytes to the B2BUA's decision,
+ * with no socket in the way. Each input is a short conversation: up to
+ * FB_MAX_SEGS messages separated by "~~~", each led by one control byte:
+ *   bits 0-2  who sends it (fb_peers[]: a registered phone, a trusted
+ *             access peer, the core, a phone on a locked line, a
+ *             stranger, the core's host from another port, a phone with
+ *             no binding, a trusted peer over IPv6);
+ *   bit 3     TCP (a flow id of its own) instead of UDP;
+ *   bits 4-6  time that passes first (fb_advance_ms[]): sip/'s fake clock
+ *             runs the RFC 3261 timers, the B2BUA's sweep ends calls that
+ *             rang or lasted too long;
+ *   bit 7     verbatim: no SIPp keyword below is expanded.
+ * Messages go into sip__recv() as the transports hand them over. What
+ * sip/ sends goes to fb_on_send() (struct sip_stack's send_hook), which
+ * checks that it parses back as one framed message and keeps the last
+ * request and the last response per peer, so the next message of that
+ * peer may answer it with SIPp's keywords: [last_Via:] (any header
+ * name), [peer_tag_param], [next_url], [routes], [len]. A response takes
+ * them from the last request sent to its peer, a request from the last
+ * response: the forwarded INVITE's random Call-ID, tags and branch can
+ * be answered, and the phone can ACK and BYE our 200.
+ *
+ * Every input runs against fresh rooms wired as main.c wires them: the
+ * storage environment copied from a template (lines 201 with a PIN, 202
+ * locked by its user, 203 locked by an admin with a redirect, emergency
+ * and allow lists, settings, two stored device bindings), b2b_new(),
+ * sip_stack_new() on loopback listeners that never see a datagram, then
+ * b2b_free() and sip_stack_close() and the loop run dry: nothing is kept
+ * between inputs but the template, so a finding replays alone. */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "b2bua/internal.h"
+#include "sip/internal.h"
+#include "storage/store.h"
+#include "tests/fuzz/fuzz.h"
+
+#define FB_SEP "~~~"
+#define FB_MAX_SEGS 32
+#define FB_MAX_MSG 65535u	/* sip/'s default max_message */
+#define FB_T0 1000000u		/* fake clock start, ms */
+
+/* Who sends: address, and which room setting makes it what it is. */
+struct fb_peer {
+	const char *addr;
+	const char *ext;	/* stored binding's line, or NULL */
+};
+
+static const struct fb_peer fb_peers[8] = {
+    {"127.0.0.10:5062", "201"},	/* registered phone, line with a PIN */
+    {"127.0.0.2:5060", NULL},	/* trusted access peer (a PBX) */
+    {"127.0.0.3:5070", NULL},	/* the core */
+    {"127.0.0.11:5062", "202"},	/* registered phone, line user-locked */
+    {"192.0.2.66:5060", NULL},	/* nobody we know */
+    {"127.0.0.3:5999", NULL},	/* core host, other port: core on TCP */
+    {"127.0.0.12:5062", NULL},	/* a phone that has not registered */
+    {"[::1]:5060", NULL},	/* trusted access peer over IPv6 */
+};
+#define FB_PEERS 8
+
+static const uint32_t fb_advance_ms[8] = {0, 100, 600, 2100, 4500, 33000,
+    200000, 4 * 3600 * 1000 + 1000};
+
+/* What lives for one input. */
+struct fb_run {
+	struct store *store;
+	struct b2b *b2b;
+	struct sip_stack *sip;
+	uint64_t elapsed;		/* fake ms since the input began */
+	uint64_t mono0, wall0;		/* the B2BUA's clocks at the start */
+	char *last_req[FB_PEERS];	/* sent to each peer, NUL-ended */
+	char *last_resp[FB_PEERS];
+	unsigned sent;
+	bool sip_closed;
+};
+
+/* What lives for the process: the loop, the template environment. */
+static struct {
+	bool init;
+	bool trace;			/* FUZZ_B2B_LOG=debug: messages too */
+	uv_loop_t loop;
+	char dir[64];			/* our temporary directory */
+	char tmpl[96];			/* template environment */
+	char work[96];			/* the environment of one input */
+	struct sockaddr_storage addr[FB_PEERS];
+	struct fb_run run;
+} fb;
+
+static void
+fb_must(int rc, const char *what)
+{
+	if (rc < 0) {
+		fprintf(stderr, "fuzz_b2b: setup: %s: %d\n", what, rc);
+		abort();
+	}
+}
+
+/* memmem() is a GNU extension: the first `nlen` bytes of needle in
+ * [h, h+n), or NULL. */
+static const void *
+fb_find(const void *h, size_t n, const char *needle, size_t nlen)
+{
+	const char *p = h;
+
+	for (size_t i = 0; i + nlen <= n; i++)
+		if (p[i] == needle[0] && memcmp(p + i, needle, nlen) == 0)
+			return p + i;
+	return NULL;
+}
+
+/* ---- the template environment --------------------------------------- */
+
+static void
+fb_tmpl_lines(struct store *st, const struct store_actor *a)
+{
+	struct store_hash h;
+
+	fb_must(store_hash_make(&h, "1234", STORE_HASH_ITER_MIN), "hash");
+	fb_must(store_line_pin_set(st, STORE_PARTITION_DEFAULT, "201", &h, a),
+	    "pin 201");
+	fb_must(store_hash_make(&h, "4321", STORE_HASH_ITER_MIN), "hash");
+	fb_must(store_line_pin_set(st, STORE_PARTITION_DEFAULT, "202", &h, a),
+	    "pin 202");
+	fb_must(store_line_lock(st, STORE_PARTITION_DEFAULT, "202",
+	    STORE_LOCK_USER, a), "lock 202");
+	fb_must(store_line_override_set(st, STORE_PARTITION_DEFAULT, "202",
+	    STORE_ACTION_INHERIT, "", STORE_ON, a), "override 202");
+	fb_must(store_line_lock(st, STORE_PARTITION_DEFAULT, "203",
+	    STORE_LOCK_ADMIN, a), "lock 203");
+	fb_must(store_line_override_set(st, STORE_PARTITION_DEFAULT, "203",
+	    STORE_ACTION_REDIRECT, "sip:operator@127.0.0.3", STORE_INHERIT,
+	    a), "override 203");
+	fb_must(store_list_add(st, STORE_LIST_ALLOW, "5551234", a), "allow");
+	fb_must(store_list_add(st, STORE_LIST_ALLOW, "0800XXXXXX", a),
+	    "allow");
+	fb_must(store_list_add(st, STORE_LIST_BLOCK, "666X.", a), "block");
+}
+
+static void
+fb_tmpl_settings(struct store *st, const struct store_actor *a)
+{
+	static const char *const keys[] = {"pin_hash_iterations",
+	    "notify_on_lock", "block_anonymous", "redirect_uri"};
+	static const char *const values[] = {"1000", "on", "on",
+	    "sip:locked@127.0.0.3"};
+	char err[128];
+
+	fb_must(store_settings_set(st, keys, values, ARRAY_SIZE(keys), a,
+	    err, sizeof(err)), "settings");
+}
+
+/* The phones of fb_peers[] with a line: bound as if they had registered
+ * (a year to go), so calls from them are identified at once. */
+static void
+fb_tmpl_bindings(struct store *st, const struct store_actor *a)
+{
+	for (unsigned i = 0; i < FB_PEERS; i++) {
+		struct store_binding sb;
+
+		if (!fb_peers[i].ext)
+			continue;
+		memset(&sb, 0, sizeof(sb));
+		snprintf(sb.token, sizeof(sb.token), "fuzzdev%u", i);
+		snprintf(sb.aor, sizeof(sb.aor), "sip:%s@127.0.0.3",
+		    fb_peers[i].ext);
+		ll_strlcpy(sb.partition, STORE_PARTITION_DEFAULT,
+		    sizeof(sb.partition));
+		ll_strlcpy(sb.ext, fb_peers[i].ext, sizeof(sb.ext));
+		sb.source.transport = NET_UDP;
+		sb.source.addr = fb.addr[i];
+		snprintf(sb.contact, sizeof(sb.contact), "sip:%s@%s",
+		    fb_peers[i].ext, fb_peers[i].addr);
+		sb.registered_at = (int64_t)time(NULL);
+		sb.expires_at = sb.registered_at + 365 * 86400;
+		fb_must(store_binding_put(st, &sb, a), "binding");
+	}
+}
+
+static void
+fb_tmpl_make(void)
+{
+	struct store_config sc = {.map_size = 4u << 20};
+	struct store_actor a = {"fuzz", "local"};
+	struct store *st;
+
+	ll_strlcpy(sc.dir, fb.tmpl, sizeof(sc.dir));
+	fb_must(store_open(&st, &sc), "template store");
+	fb_tmpl_lines(st, &a);
+	fb_tmpl_settings(st, &a);
+	fb_tmpl_bindings(st, &a);
+	store_close(st);
+}
+
+static void
+fb_copy_file(const char *from, const char *to)
+{
+	char buf[16384];
+	int in = open(from, O_RDONLY), out;
+	ssize_t n;
+
+	fb_must(in, from);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fb_must(out, to);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		fb_must(write(out, buf, (size_t)n) == n ? 0 : -EIO, to);
+	close(in);
+	close(out);
+}
+
+static void
+fb_rm_dir(const char *dir)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+fb_init(void)
+{
+	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	const char *lvl = getenv("FUZZ_B2B_LOG");	/* "debug" to triage */
+	enum log_level level = LOG_LVL_ERROR;
+
+	if (lvl)
+		log_level_parse(lvl, &level);
+	fb.trace = level == LOG_LVL_DEBUG;
+	sip__parser_init();
+	log_open(false, level);
+	for (unsigned i = 0; i < FB_PEERS; i++)
+		fb_must(net_addr_parse(fb_peers[i].addr, 0, &fb.addr[i]),
+		    fb_peers[i].addr);
+	snprintf(fb.dir, sizeof(fb.dir), "%s/ll-fuzzb2b-XXXXXX", base);
+	if (!mkdtemp(fb.dir))
+		fb_must(-errno, "mkdtemp");
+	snprintf(fb.tmpl, sizeof(fb.tmpl), "%s/tmpl", fb.dir);
+	snprintf(fb.work, sizeof(fb.work), "%s/work", fb.dir);
+	fb_must(mkdir(fb.tmpl, 0700) == 0 ? 0 : -errno, fb.tmpl);
+	fb_must(mkdir(fb.work, 0700) == 0 ? 0 : -errno, fb.work);
+	fb_tmpl_make();
+	fb_must(uv_loop_init(&fb.loop), "loop");
+	fb.init = true;
+}
+
+/* ---- what sip/ sends ------------------------------------------------ */
+
+/* The peer whose host d names (any port), or -1. */
+static int
+fb_peer_of(const struct sockaddr_storage *a)
+{
+	for (int i = 0; i < FB_PEERS; i++)
+		if (net_addr_same_host((const struct sockaddr *)&fb.addr[i],
+		    (const struct sockaddr *)a))
+			return i;
+	return -1;
+}
+
+static int
+fb_on_send(void *arg, const struct sip_dest *d, const char *buf,
+    size_t len, uint64_t *flow_out)
+{
+	struct fb_run *r = arg;
+	struct sip__parse_err err = {0, NULL};
+	osip_message_t *m = NULL;
+	char **slot;
+	int peer, rc;
+
+	/* What we send must be one well-framed message that we would
+	 * take ourselves. */
+	assert(len > 0 && len <= FB_MAX_MSG);
+	rc = sip__parse(&m, buf, len, true, &err);
+	if (rc < 0) {
+		fprintf(stderr, "fuzz_b2b: sent a message that does not "
+		    "parse (%d %s):\n%.*s\n", err.code,
+		    err.reason ? err.reason : "", (int)len, buf);
+		abort();
+	}
+	assert(!MSG_IS_RESPONSE(m) || (m->status_code >= 100 &&
+	    m->status_code <= 699));
+	peer = fb_peer_of(&d->addr);
+	if (fb.trace)
+		fprintf(stderr, ">>> to peer %d:\n%.*s\n", peer, (int)len, buf);
+	if (peer >= 0 && (!MSG_IS_RESPONSE(m) || m->status_code > 100)) {
+		slot = MSG_IS_RESPONSE(m) ? &r->last_resp[peer]
+					  : &r->last_req[peer];
+		free(*slot);
+		*slot = strndup(buf, len);
+	}
+	osip_message_free(m);
+	r->sent++;
+	if (flow_out)
+		*flow_out = d->flow;
+	return 0;
+}
+
+/* ---- SIPp keywords --------------------------------------------------- */
+
+/* A growing output buffer, capped at FB_MAX_MSG; past it, bytes drop. */
+struct fb_buf {
+	char *p;
+	size_t n;
+};
+
+static void
+fb_put(struct fb_buf *o, const char *s, size_t n)
+{
+	if (n > FB_MAX_MSG - o->n)
+		n = FB_MAX_MSG - o->n;
+	memcpy(o->p + o->n, s, n);
+	o->n += n;
+}
+
+/* The header section's lines of msg, one by one: *line and its length
+ * (no CRLF); false after the blank line or the end. */
+static bool
+fb_next_line(const char **cur, const char **line, size_t *len)
+{
+	const char *p = *cur, *e;
+
+	if (!p || !*p)
+		return false;
+	e = strstr(p, "\r\n");
+	*line = p;
+	*len = e ? (size_t)(e - p) : strlen(p);
+	*cur = e ? e + 2 : p + *len;
+	return *len > 0;
+}
+
+/* The value of a "Name: value" line when its name is `name`, or NULL. */
+static const char *
+fb_line_value(const char *line, size_t len, const char *name, size_t nlen,
+    size_t *vlen)
+{
+	size_t i = nlen;
+
+	if (len <= nlen || strncasecmp(line, name, nlen) != 0)
+		return NULL;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i >= len || line[i] != ':')
+		return NULL;
+	for (i++; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	*vlen = len - i;
+	return line + i;
+}
+
+/* [last_Name:]: every line of that header in msg, CRLF between them. */
+static void
+fb_kw_last(struct fb_buf *o, const char *msg, const char *name, size_t nlen)
+{
+	const char *cur = msg, *line, *v;
+	size_t len, vlen;
+	bool first = true;
+
+	/* The start line is not a header. */
+	if (!fb_next_line(&cur, &line, &len))
+		return;
+	while (fb_next_line(&cur, &line, &len)) {
+		if (!(v = fb_line_value(line, len, name, nlen, &vlen)))
+			continue;
+		if (!first)
+			fb_put(o, "\r\n", 2);
+		fb_put(o, line, len);
+		first = false;
+	}
+}
+
+/* The first value of header `name` in msg, or NULL. */
+static const char *
+fb_header(const char *msg, const char *name, size_t *vlen)
+{
+	const char *cur = msg, *line, *v;
+	size_t len;
+
+	if (!fb_next_line(&cur, &line, &len))
+		return NULL;
+	while (fb_next_line(&cur, &line, &len))
+		if ((v = fb_line_value(line, len, name, strlen(name), vlen)))
+			return v;
+	return NULL;
+}
+
+/* [peer_tag_param]: ";tag=..." of msg's To header. */
+static void
+fb_kw_tag(struct fb_buf *o, const char *msg)
+{
+	size_t vlen, i;
+	const char *v = fb_header(msg, "To", &vlen);
+
+	for (i = 0; v && i + 5 <= vlen; i++) {
+		if (strncasecmp(v + i, ";tag=", 5) != 0)
+			continue;
+		size_t e = i + 5;
+
+		while (e < vlen && v[e] != ';' && v[e] != '>' && v[e] != ' ')
+			e++;
+		fb_put(o, v + i, e - i);
+		return;
+	}
+}
+
+/* [next_url]: msg's Contact URI, as SIPp takes it for in-dialog
+ * requests (without the angle brackets). */
+static void
+fb_kw_next_url(struct fb_buf *o, const char *msg)
+{
+	size_t vlen, s, e;
+	const char *v = fb_header(msg, "Contact", &vlen);
+
+	if (!v) {
+		fb_put(o, "sip:unknown@127.0.0.1", 21);
+		return;
+	}
+	for (s = 0; s < vlen && v[s] != '<'; s++)
+		;
+	if (s == vlen) {
+		for (e = 0; e < vlen && v[e] != ';' && v[e] != ' '; e++)
+			;
+		fb_put(o, v, e);
+		return;
+	}
+	for (e = ++s; e < vlen && v[e] != '>'; e++)
+		;
+	fb_put(o, v + s, e - s);
+}
+
+/* [routes]: the route set from msg's Record-Route, in reverse (RFC 3261
+ * 12.1.2, the UAC's view), as one Route header; nothing without one. */
+static void
+fb_kw_routes(struct fb_buf *o, const char *msg)
+{
+	const char *cur = msg, *line, *v, *vals[16];
+	size_t len, vlen, lens[16], n = 0;
+
+	if (!fb_next_line(&cur, &line, &len))
+		return;
+	while (n < ARRAY_SIZE(vals) && fb_next_line(&cur, &line, &len)) {
+		if (!(v = fb_line_value(line, len, "Record-Route", 12, &vlen)))
+			continue;
+		vals[n] = v;
+		lens[n++] = vlen;
+	}
+	if (n == 0)
+		return;
+	fb_put(o, "Route: ", 7);
+	while (n-- > 0) {
+		fb_put(o, vals[n], lens[n]);
+		if (n)
+			fb_put(o, ", ", 2);
+	}
+}
+
+/* One keyword at s (which starts with '['); returns its length, or 0
+ * when it is none of ours (the '[' is then copied as it is). */
+static size_t
+fb_keyword(struct fb_buf *o, const char *s, size_t n, const char *msg,
+    size_t *len_at)
+{
+	const char *end = memchr(s, ']', n < 80 ? n : 80);
+	size_t kl;
+
+	if (!end)
+		return 0;
+	kl = (size_t)(end - s) + 1;
+	if (kl > 8 && strncmp(s, "[last_", 6) == 0 && end[-1] == ':') {
+		if (msg)
+			fb_kw_last(o, msg, s + 6, kl - 8);
+	} else if (kl == 16 && strncmp(s, "[peer_tag_param]", kl) == 0) {
+		if (msg)
+			fb_kw_tag(o, msg);
+	} else if (kl == 10 && strncmp(s, "[next_url]", kl) == 0) {
+		fb_kw_next_url(o, msg ? msg : "");
+	} else if (kl == 8 && strncmp(s, "[routes]", kl) == 0) {
+		if (msg)
+			fb_kw_routes(o, msg);
+	} else if (kl == 5 && strncmp(s, "[len]", kl) == 0) {
+		if (*len_at == SIZE_MAX)
+			*len_at = o->n;
+	} else {
+		return 0;
+	}
+	return kl;
+}
+
+/* Expands one message's keywords into o from `msg` (may be NULL), then
+ * fills [len] with the body's length as it came out. */
+static void
+fb_expand(struct fb_buf *o, const char *s, size_t n, const char *msg)
+{
+	size_t len_at = SIZE_MAX, i = 0, body;
+	char num[12];
+	const char *hdr_end;
+	int k;
+
+	while (i < n) {
+		const char *b = memchr(s + i, '[', n - i);
+		size_t plain = b ? (size_t)(b - (s + i)) : n - i, kl;
+
+		fb_put(o, s + i, plain);
+		i += plain;
+		if (i == n)
+			break;
+		kl = fb_keyword(o, s + i, n - i, msg, &len_at);
+		if (kl == 0) {
+			fb_put(o, s + i, 1);
+			kl = 1;
+		}
+		i += kl;
+	}
+	if (len_at == SIZE_MAX)
+		return;
+	hdr_end = fb_find(o->p, o->n, "\r\n\r\n", 4);
+	body = hdr_end ? o->n - (size_t)(hdr_end + 4 - o->p) : 0;
+	k = snprintf(num, sizeof(num), "%zu", body);
+	if (o->n + (size_t)k > FB_MAX_MSG)
+		return;
+	memmove(o->p + len_at + k, o->p + len_at, o->n - len_at);
+	memcpy(o->p + len_at, num, (size_t)k);
+	o->n += (size_t)k;
+}
+
+/* ---- one input ------------------------------------------------------- */
+
+static void
+fb_on_sip_closed(void *arg)
+{
+	((struct fb_run *)arg)->sip_closed = true;
+}
+
+/* The stack as main.c configures it, on loopback listeners of port 0
+ * that nothing sends to: every byte comes through sip__recv(). */
+static void
+fb_sip_config(struct sip_config *sc)
+{
+	static const char *const listen[] = {"udp:127.0.0.1",
+	    "tcp:127.0.0.1", "udp:[::1]"};
+
+	memset(sc, 0, sizeof(*sc));
+	for (size_t i = 0; i < ARRAY_SIZE(listen); i++) {
+		struct net_endpoint *e = &sc->listen[sc->n_listen++];
+
+		fb_must(net_endpoint_parse(listen[i], 5060, e), listen[i]);
+		/* Port 0: the kernel's pick, never a collision. */
+		if (e->addr.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&e->addr)->sin6_port = 0;
+		else
+			((struct sockaddr_in *)&e->addr)->sin_port = 0;
+	}
+	sc->max_transactions = 64;	/* the overload 503 is in reach */
+	sc->rate_limit = 20;
+	fb_must(net_cidr_parse("127.0.0.2/32", &sc->rate_exempt[0]), "cidr");
+	fb_must(net_cidr_parse("127.0.0.3/32", &sc->rate_exempt[1]), "cidr");
+	sc->n_rate_exempt = 2;
+	sc->answer_options = true;
+}
+
+static void
+fb_b2b_settings(struct b2b_settings *bs)
+{
+	memset(bs, 0, sizeof(*bs));
+	fb_must(net_endpoint_parse("udp:127.0.0.3:5070", 0, &bs->core[0]),
+	    "core");
+	bs->n_core = 1;
+	fb_must(net_cidr_parse("127.0.0.2/32", &bs->trusted[0]), "trusted");
+	fb_must(net_cidr_parse("::1/128", &bs->trusted[1]), "trusted");
+	bs->n_trusted = 2;
+	bs->max_calls = 8;	/* the calls' 503 is in reach */
+}
+
+static void
+fb_begin(struct fb_run *r)
+{
+	struct store_config stc = {.map_size = 4u << 20};
+	struct b2b_settings bs;
+	struct sip_config sc;
+	struct sip_tu tu;
+	char from[128], to[128];
+
+	memset(r, 0, sizeof(*r));
+	snprintf(from, sizeof(from), "%s/data.mdb", fb.tmpl);
+	snprintf(to, sizeof(to), "%s/data.mdb", fb.work);
+	fb_copy_file(from, to);
+	ll_strlcpy(stc.dir, fb.work, sizeof(stc.dir));
+	fb_must(store_open(&r->store, &stc), "store");
+	fb_b2b_settings(&bs);
+	fb_must(b2b_new(&r->b2b, &fb.loop, r->store, &bs), "b2b");
+	b2b_sip_tu(r->b2b, &tu);
+	fb_sip_config(&sc);
+	fb_must(sip_stack_new(&r->sip, &fb.loop, &sc, &tu), "sip");
+	r->sip->send_hook = fb_on_send;
+	r->sip->send_hook_arg = r;
+	sip__clock_set(r->sip, FB_T0);
+	b2b_start(r->b2b, r->sip);
+	/* The sweep runs on our time instead (fb_advance). */
+	uv_timer_stop(&r->b2b->sweep);
+	r->mono0 = ll_now_ms();
+	r->wall0 = b2b__wall_ms();
+}
+
+/* Lets the loop run what is ready, and waits for feature codes' PIN
+ * work (thread pool) to come back, so that an input replays the same. */
+static void
+fb_settle(struct fb_run *r)
+{
+	uv_run(&fb.loop, UV_RUN_NOWAIT);
+	while (r->b2b->works > 0)
+		uv_run(&fb.loop, UV_RUN_ONCE);
+	if (store_pending(r->store) > 0)
+		store_flush(r->store);
+}
+
+static void
+fb_advance(struct fb_run *r, uint32_t ms)
+{
+	if (ms == 0)
+		return;
+	r->elapsed += ms;
+	sip__clock_set(r->sip, FB_T0 + r->elapsed);
+	b2b__calls_sweep(r->b2b, r->mono0 + r->elapsed);
+	b2b__bindings_sweep(r->b2b, r->wall0 + r->elapsed);
+	b2b__locks_poll(r->b2b);
+	fb_settle(r);
+}
+
+/* The source of a message from peer p: its address, our listener of
+ * that family and transport, a flow of its own on TCP. */
+static void
+fb_source(const struct fb_run *r, unsigned p, bool tcp,
+    struct sip_source *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->transport = tcp ? NET_TCP : NET_UDP;
+	src->remote = fb.addr[p];
+	for (unsigned i = 0; i < r->sip->n_lst; i++) {
+		const struct sip__listener *l = r->sip->lst[i];
+
+		if (l->ep.transport == src->transport &&
+		    l->ep.addr.ss_family == src->remote.ss_family) {
+			src->local = l->ep.addr;
+			break;
+		}
+	}
+	src->flow = tcp ? 1000u + p : 0;
+}
+
+static void
+fb_segment(struct fb_run *r, const uint8_t *seg, size_t n, char *out)
+{
+	uint8_t ctl = seg[0];
+	unsigned p = ctl & 7u;
+	bool is_resp = n > 8 && memcmp(seg + 1, "SIP/2.0 ", 8) == 0;
+	const char *ref = is_resp ? r->last_req[p] : r->last_resp[p];
+	struct fb_buf o = {out, 0};
+	struct sip_source src;
+
+	fb_advance(r, fb_advance_ms[(ctl >> 4) & 7u]);
+	if (ctl & 0x80u)
+		fb_put(&o, (const char *)seg + 1, n - 1);
+	else
+		fb_expand(&o, (const char *)seg + 1, n - 1, ref);
+	/* The transports never hand over an empty message. */
+	if (o.n == 0)
+		return;
+	fb_source(r, p, ctl & 8u, &src);
+	if (fb.trace)
+		fprintf(stderr, "<<< from peer %u:\n%.*s\n", p, (int)o.n, o.p);
+	sip__recv(r->sip, o.p, o.n, &src);
+	fb_settle(r);
+}
+
+static void
+fb_end(struct fb_run *r)
+{
+	/* main.c's order: the B2BUA (its last BYEs need the stack), then
+	 * the stack, then the loop runs dry, then the storage. */
+	b2b_free(r->b2b);
+	sip_stack_close(r->sip, fb_on_sip_closed, r);
+	uv_run(&fb.loop, UV_RUN_DEFAULT);
+	assert(r->sip_closed);
+	store_close(r->store);
+	for (unsigned i = 0; i < FB_PEERS; i++) {
+		free(r->last_req[i]);
+		free(r->last_resp[i]);
+	}
+	memset(r, 0, sizeof(*r));
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data, *end = data + size;
+	char *out;
+
+	if (size == 0 || size > 4 * FB_MAX_MSG)
+		return 0;
+	if (!fb.init)
+		fb_init();
+	out = malloc(FB_MAX_MSG);
+	assert(out);
+	fb_begin(&fb.run);
+	for (int i = 0; i < FB_MAX_SEGS && p < end; i++) {
+		const uint8_t *sep = fb_find(p, (size_t)(end - p), FB_SEP, 3);
+		const uint8_t *e = sep ? sep : end;
+
+		if (e > p)
+			fb_segment(&fb.run, p, (size_t)(e - p), out);
+		p = sep ? sep + 3 : end;
+	}
+	fb_end(&fb.run);
+	free(out);
+	return 0;
+}
+
+void
+fuzz_teardown(void)
+{
+	char path[128];
+
+	if (!fb.init)
+		return;
+	uv_loop_close(&fb.loop);
+	snprintf(path, sizeof(path), "%s", fb.work);
+	fb_rm_dir(path);
+	fb_rm_dir(fb.tmpl);
+	rmdir(fb.dir);
+	log_close();
+	fb.init = false;
+}

@@ -93,6 +93,7 @@ struct sip_stack {
 	struct sip__htab conn_addr;	/* struct sip__conn by peer addr */
 	struct sip__htab conn_ip;	/* accepted connections per IP */
 	struct sip__htab rates;		/* struct sip__rate by source IP */
+	struct sip__htab bans;		/* struct sip__ban by address */
 	struct sip__timer sweep_timer;	/* rate buckets, heap trim */
 	uint32_t txn_peak;		/* most transactions since a trim */
 	uint64_t next_flow;
@@ -314,6 +315,10 @@ bool	sip__rate_admit(struct sip_stack *s, const struct sip_source *src);
  * malloc_trim() after a burst of transactions receded. */
 void	sip__on_sweep_timer(struct sip__timer *tm);
 void	sip__rate_free(struct sip_stack *s);
+
+/* Bans (ban.c): true when addr is banned; the caller drops what came
+ * from it without an answer (counted here). */
+bool	sip__ban_drops(struct sip_stack *s, const struct sockaddr *addr);
 
 /* Stateless answer to a request we will not keep a transaction for
  * (400, 503, 481, local OPTIONS). */

@@ -77,6 +77,8 @@ struct sip_config {
 	 * user part, or Max-Forwards 0) with 200, Allow, Accept,
 	 * Supported, without bothering the TU. */
 	bool answer_options;
+	/* Banned addresses kept at most (sip_ban_add()); 0: 4096. */
+	uint32_t max_bans;
 };
 
 /* Where a received message came from. Borrowed for the callback that
@@ -171,6 +173,9 @@ struct sip_stats {
 	uint64_t rejected_overload;	/* 503: max_transactions reached */
 	uint64_t rejected_rate;		/* 503: a source over rate_limit */
 	uint64_t send_errors;
+	/* Datagrams, TCP/TLS messages and connections from banned
+	 * addresses, dropped unanswered (sip_ban_add()). */
+	uint64_t dropped_banned;
 };
 
 /* Called once when the stack has closed every handle and freed itself. */
@@ -226,6 +231,30 @@ int	sip_stack_contact_host(const struct sip_stack *s,
 
 /* True while the TCP/TLS connection with this id is open. */
 bool	sip_flow_is_alive(const struct sip_stack *s, uint64_t flow);
+
+/* Address bans */
+
+/* Bans addr's host (any port; a v4-mapped IPv6 address is its IPv4 one)
+ * for `seconds` from now (0: until sip_ban_del()), or moves the end of
+ * its ban. From then on its datagrams and TCP/TLS messages are dropped
+ * before parsing and its connections closed at accept, all without an
+ * answer, counted in dropped_banned. The lookup is O(1); an expired
+ * entry goes at its next lookup. -EINVAL (not IPv4/IPv6), -ENOSPC
+ * (max_bans unexpired entries held), -ENOMEM. */
+int	sip_ban_add(struct sip_stack *s, const struct sockaddr *addr,
+	    uint32_t seconds);
+
+/* Lifts a ban: 0, -ENOENT (not banned), -EINVAL. */
+int	sip_ban_del(struct sip_stack *s, const struct sockaddr *addr);
+
+/* Lifts every ban (before the TU loads its list again). */
+void	sip_ban_clear(struct sip_stack *s);
+
+/* True while addr's host is banned. */
+bool	sip_ban_is_banned(struct sip_stack *s, const struct sockaddr *addr);
+
+/* Bans in force now (expired entries are dropped first: O(table)). */
+unsigned	sip_ban_count(struct sip_stack *s);
 
 /* Server transactions */
 

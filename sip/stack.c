@@ -109,6 +109,7 @@ sip__handle_release(struct sip_stack *s)
 	sip__htab_free(&s->conn_addr);
 	sip__htab_free(&s->conn_ip);
 	sip__htab_free(&s->rates);
+	sip__htab_free(&s->bans);
 	free(s->heap.v);
 	sip__tls_ctx_free(s);
 	if (s->closed_cb)
@@ -147,7 +148,8 @@ sip_stack_new(struct sip_stack **out, uv_loop_t *loop,
 	    sip__htab_init(&s->flows, 64) < 0 ||
 	    sip__htab_init(&s->conn_addr, 64) < 0 ||
 	    sip__htab_init(&s->conn_ip, 64) < 0 ||
-	    sip__htab_init(&s->rates, 64) < 0) {
+	    sip__htab_init(&s->rates, 64) < 0 ||
+	    sip__htab_init(&s->bans, 64) < 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -173,6 +175,7 @@ fail:
 	sip__htab_free(&s->conn_addr);
 	sip__htab_free(&s->conn_ip);
 	sip__htab_free(&s->rates);
+	sip__htab_free(&s->bans);
 	free(s);
 	return rc;
 }
@@ -205,6 +208,7 @@ sip_stack_close(struct sip_stack *s, sip_closed_cb cb, void *arg)
 	sip__txn_close_all(s);
 	sip__timer_stop(s, &s->drain_timer);
 	sip__rate_free(s);
+	sip_ban_clear(s);
 	sip__conns_close_all(s);
 	for (unsigned i = 0; i < s->n_lst; i++)
 		sip__listener_close(s->lst[i]);
@@ -239,7 +243,7 @@ sip_stack_stats_log(const struct sip_stack *s)
 	log_info("sip: counters requests_in=%llu responses_in=%llu "
 		 "retransmissions_in=%llu parse_errors=%llu msgs_out=%llu "
 		 "send_errors=%llu rejected_overload=%llu rejected_rate=%llu "
-		 "connections=%u "
+		 "dropped_banned=%llu connections=%u "
 		 "txn_open=%u/%u/%u/%u acks_pending=%u",
 	    (unsigned long long)st->requests_in,
 	    (unsigned long long)st->responses_in,
@@ -248,7 +252,8 @@ sip_stack_stats_log(const struct sip_stack *s)
 	    (unsigned long long)st->msgs_out,
 	    (unsigned long long)st->send_errors,
 	    (unsigned long long)st->rejected_overload,
-	    (unsigned long long)st->rejected_rate, st->connections,
+	    (unsigned long long)st->rejected_rate,
+	    (unsigned long long)st->dropped_banned, st->connections,
 	    st->txn_open[SIP_TXN_SERVER_INVITE], st->txn_open[SIP_TXN_SERVER],
 	    st->txn_open[SIP_TXN_CLIENT_INVITE], st->txn_open[SIP_TXN_CLIENT],
 	    st->acks_pending);
@@ -372,6 +377,10 @@ sip__recv(struct sip_stack *s, const char *buf, size_t len,
 	struct sip__parse_err err = {0, NULL};
 
 	if (s->closing)
+		return;
+	/* DESIGN rule 1: a banned source is dropped, no response, before
+	 * a byte of it is parsed. */
+	if (sip__ban_drops(s, (const struct sockaddr *)&src->remote))
 		return;
 	if (sip__parse(&m, buf, len, src->transport != NET_UDP, &err) < 0) {
 		recv_error(s, m, src, &err);

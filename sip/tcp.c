@@ -567,6 +567,10 @@ listener_on_conn(uv_stream_t *ls, int status)
 		conn_close(c, "accept failed");
 		return;
 	}
+	if (sip__ban_drops(l->s, (const struct sockaddr *)&c->peer)) {
+		conn_close(c, "address banned");
+		return;
+	}
 	if (conn_ip_take(c) < 0) {
 		conn_limit_log(l->s, l->ep.transport, true);
 		conn_close(c, "per-address limit");

@@ -28,6 +28,7 @@ enum store__db {
 	STORE_DB_TOKENS,	/* name -> token record (with SHA-256) */
 	STORE_DB_THROTTLE,	/* key -> throttle record */
 	STORE_DB_AUTHCODES,	/* HMAC-SHA256(code) -> authcode record */
+	STORE_DB_BANS,		/* family u8 + address -> ban record */
 	STORE_DB_COUNT
 };
 
@@ -38,6 +39,9 @@ struct store {
 	uint32_t cdr_max;
 	uint32_t audit_max;
 	bool read_only;
+	bool have_bans;		/* "bans" table present (read-only opens of
+				 * an environment no daemon has written
+				 * since bans came may lack it) */
 	bool have_authkey;	/* authkey loaded from authcode.key */
 	uint8_t authkey[32];	/* secret: wiped by store_close() */
 	char dir[256];
@@ -244,6 +248,8 @@ int	store__cdr_decode(const MDB_val *k, const MDB_val *v,
 	    struct store_cdr *out);
 int	store__audit_decode(const MDB_val *k, const MDB_val *v,
 	    struct store_audit *out);
+int	store__ban_decode(const MDB_val *k, const MDB_val *v,
+	    struct store_ban *out);
 int	store__admin_decode(const MDB_val *k, const MDB_val *v,
 	    struct store_admin *out);
 

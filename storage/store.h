@@ -847,4 +847,53 @@ int	store_throttle_reset(struct store *st, const char *key);
 int	store_throttle_expire(struct store *st, int64_t now,
 	    uint32_t window_s);
 
+/* ---- address bans (the guard's, ban.c) ------------------------------ */
+
+#define STORE_BAN_REASON_MAX	64
+
+/* One banned host. Kept after its ban ran out (strikes count repeat
+ * offences) until store_ban_expire() forgets it. */
+struct store_ban {
+	struct sockaddr_storage addr;	/* AF_INET or AF_INET6, port 0 */
+	int64_t since;			/* unix seconds of the last ban */
+	int64_t until;			/* unix seconds; 0: until lifted */
+	uint32_t strikes;		/* bans of this host so far */
+	char reason[STORE_BAN_REASON_MAX];	/* "scanner User-Agent" */
+	char actor[STORE_ACTOR_MAX];	/* who banned: "guard", "cli:root" */
+};
+
+/* True while b is in force at `now` (unix seconds). */
+bool	store_ban_is_active(const struct store_ban *b, int64_t now);
+
+/* Bans addr's host (any port; v4-mapped IPv6 is its IPv4) from `now` for
+ * `seconds` (0: until store_ban_del()), counting one more strike on the
+ * host's record. Audited "ban.add" (subject the address, new value
+ * "SECONDSs: reason"); bumps the ban generation. *out (may be NULL) gets
+ * the record written. -EINVAL (not an IP address, reason too long),
+ * -EROFS, -ENOSPC. */
+int	store_ban_put(struct store *st, const struct sockaddr *addr,
+	    int64_t now, uint32_t seconds, const char *reason,
+	    const struct store_actor *actor, struct store_ban *out);
+
+/* Lifts the ban and forgets the host's strikes. Audited "ban.del".
+ * -ENOENT (no record), -EINVAL, -EROFS. */
+int	store_ban_del(struct store *st, const struct sockaddr *addr,
+	    const struct store_actor *actor);
+
+/* The host's record, active or not. -ENOENT, -EINVAL. */
+int	store_ban_get(struct store *st, struct store_ban *out,
+	    const struct sockaddr *addr);
+
+/* Every record (active or run out) in address order, up to max. Count. */
+int	store_ban_list(struct store *st, struct store_ban *out, size_t max);
+
+/* Changes with every put and delete, from any process: poll it to see
+ * bans made elsewhere (linelockctl). 0 before the first ban. */
+int	store_ban_generation(struct store *st, uint64_t *out);
+
+/* Forgets records whose ban ended more than keep_s seconds before now
+ * (their strikes with them). Not audited: no one changed a ban. Returns
+ * how many went, or a negative errno. */
+int	store_ban_expire(struct store *st, int64_t now, uint32_t keep_s);
+
 #endif

@@ -287,4 +287,44 @@ int	pol_decide(const struct pol_facts *f, const struct pol_snapshot *s,
 /* Wipes the PINs in v (mbedtls_platform_zeroize). */
 void	pol_verdict_wipe(struct pol_verdict *v);
 
+/* ---- guard rules (guard.c, CONFIG_GUARD) ---------------------------
+ * When a source address has misbehaved often enough to be banned, and
+ * for how long. The B2BUA counts offences per address and acts; these
+ * are the pure rules, on times the caller passes in. */
+
+#define POL_GUARD_UA_MAX 32	/* one scanner User-Agent pattern, NUL in */
+
+struct pol_guard_rule {
+	uint32_t threshold;	/* offences within window_s: ban; >= 1 */
+	uint32_t window_s;	/* seconds; >= 1 */
+	uint32_t ban_s;		/* a first ban, seconds; >= 1 */
+	uint32_t ban_max_s;	/* cap of the doubling for repeat offenders */
+};
+
+/* One address's offences in its current window. Owned by the caller;
+ * zeroed means none yet. */
+struct pol_guard_count {
+	int64_t window_start_ms;
+	uint32_t n;
+};
+
+/* Adds `weight` offences at now_ms to c. A window opens with the first
+ * offence and lasts r->window_s; a later offence opens a new one. True
+ * when the count reached r->threshold within the window: the caller bans
+ * and c starts over. */
+bool	pol_guard_offend(struct pol_guard_count *c,
+	    const struct pol_guard_rule *r, uint32_t weight, int64_t now_ms);
+
+/* The length of an address's strikes-th ban (1: its first): ban_s,
+ * doubled for each earlier one, at most ban_max_s (fail2ban's
+ * bantime.increment, APIBAN's repeat listing). */
+uint32_t	pol_guard_ban_seconds(const struct pol_guard_rule *r,
+	    uint32_t strikes);
+
+/* True when ua holds one of the n patterns, ignoring case (substring:
+ * "friendly-scanner" matches "friendly-scanner 0.2"). An empty or NULL
+ * ua matches nothing; empty patterns are skipped. */
+bool	pol_guard_ua_is_scanner(const char *ua,
+	    const char (*patterns)[POL_GUARD_UA_MAX], size_t n);
+
 #endif

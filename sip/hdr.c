@@ -268,16 +268,19 @@ sip__header_add_text(osip_message_t *m, const char *name, const char *value)
 {
 	const struct hdr_name *hn = hdr_lookup(name);
 	char lname[128];
+	struct sip__arena *prev;
 	int rc;
 
 	if (ll_strlcpy(lname, name, sizeof(lname)) >= sizeof(lname))
 		return -EINVAL;
+	prev = sip__arena_enter(m);	/* the new header joins m's arena */
 	if (!hn || hn->id == HDR_PLAIN)
 		rc = osip_message_set_header(m, lname, value);
 	else if (hn->id == HDR_ALLOW)
 		rc = osip_message_set_allow(m, value);
 	else
 		rc = osip_message_set_multiple_header(m, lname, (char *)value);
+	sip__arena_leave(prev);
 	m->message_property = 2;
 	return rc == 0 ? 0 : -EINVAL;
 }

@@ -213,6 +213,27 @@ int	sip__parse(osip_message_t **out, const char *buf, size_t len,
  * stream framing: >= 0, -ENOENT none, -EBADMSG negative/conflicting. */
 long	sip__content_length(const char *hdr, size_t len);
 
+/* libosip2's blocks in per-message arenas (arena.c). push: until the
+ * matching pop, osip_malloc() cuts blocks from a new arena, which lives
+ * on until its last block is freed (so push, osip_message_init(), build,
+ * pop makes a message whose osip_message_free() releases the arena).
+ * enter: the arena of an existing block (say a message being modified)
+ * takes the new blocks until leave; a heap block's "arena" is malloc.
+ * Both return what was current, to hand back to pop/leave; strictly
+ * nested. Out of memory or CONFIG_SIP_ARENA=n: plain malloc. */
+struct sip__arena;
+struct sip__arena *sip__arena_push(void);
+void	sip__arena_pop(struct sip__arena *prev);
+struct sip__arena *sip__arena_enter(const void *block);
+void	sip__arena_leave(struct sip__arena *prev);
+/* Counts since start, for tests and benchmarks. */
+struct sip__arena_stats {
+	uint64_t arenas;	/* pushed */
+	uint64_t chunks;	/* malloc'd, first ones included */
+	uint64_t released;	/* arenas given back */
+};
+void	sip__arena_stats_get(struct sip__arena_stats *out);
+
 /* Adds one header as text (hdr.c); the name may be a literal. */
 int	sip__header_add_text(osip_message_t *m, const char *name,
 	    const char *value);

@@ -504,12 +504,14 @@ static int
 parse_osip(osip_message_t **out, const char *buf, size_t len)
 {
 	osip_message_t *m = NULL;
+	struct sip__arena *prev = sip__arena_push();
+	int rc = osip_message_init(&m) != 0 ? -ENOMEM :
+	    osip_message_parse(m, buf, len) != 0 ? -EBADMSG : 0;
 
-	if (osip_message_init(&m) != 0)
-		return -ENOMEM;
-	if (osip_message_parse(m, buf, len) != 0) {
+	sip__arena_pop(prev);
+	if (rc < 0) {
 		osip_message_free(m);
-		return -EBADMSG;
+		return rc;
 	}
 	/* libosip2 keeps a copy of the raw text for osip_message_to_str();
 	 * we always print from the parsed fields (property 2), so the copy

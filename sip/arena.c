@@ -1,0 +1,304 @@
+/* libosip2's allocator (osip_set_allocators): per-message arenas.
+ *
+ * libosip2 allocates every header, URI, parameter and string of a message
+ * separately, and osip_message_free() frees them one by one: malloc and
+ * free were a quarter of a relayed call's instructions (callgrind). While
+ * a message is parsed or built, its blocks are instead cut from chunks of
+ * the message's arena (a pointer bump); freeing one only counts it, and
+ * the arena's chunks go back to malloc when its last block is freed and
+ * no caller still has it current. Every block, arena or heap, carries a
+ * 16-byte header naming its arena (NULL: malloc), so a block allocated
+ * in one arena and freed or reallocated anywhere later is recognised,
+ * and a message modified after it was parsed stays correct whichever
+ * allocator its new parts came from.
+ *
+ * Checkers still see real bugs: under memcheck the arenas are off at run
+ * time (every block is its own malloc); under ASan a freed arena block
+ * and every header are poisoned. CONFIG_SIP_ARENA=n installs nothing. */
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/internal.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN
+#endif
+#endif
+
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define ARENA_VALGRIND
+#endif
+#endif
+
+#define ARENA_ALIGN 16u
+#define ARENA_CHUNK 4032u	/* malloc'd per chunk: a page with slack */
+#define ARENA_BIG 512u		/* larger blocks always come from malloc */
+#define ARENA_MAGIC 0x5a1b0c0du
+
+/* Before every block libosip2 gets from us. */
+struct arena_hdr {
+	struct sip__arena *arena;	/* NULL: the block is its own malloc */
+	uint32_t size;			/* as asked */
+	uint32_t magic;
+};
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	uint64_t pad;			/* keeps blocks 16-byte aligned */
+};
+
+/* Lives at the start of its first chunk; owned by its blocks: freed with
+ * its chunks once `live` and `pins` are both 0. */
+struct sip__arena {
+	unsigned char *next, *end;	/* free part of the newest chunk */
+	struct arena_chunk *chunks;	/* newest first */
+	uint32_t live;			/* blocks not yet freed */
+	uint32_t pins;			/* push/enter not yet popped/left */
+};
+
+#define ARENA_HEAD_SIZE \
+	((sizeof(struct sip__arena) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+
+static_assert(sizeof(struct arena_hdr) == ARENA_ALIGN, "header size");
+static_assert(sizeof(struct arena_chunk) == ARENA_ALIGN, "chunk size");
+
+static struct sip__arena *cur;	/* where osip_malloc() goes; NULL: malloc */
+static bool arena_on;		/* allocators installed, arenas usable */
+static struct sip__arena_stats stats;
+
+static struct arena_hdr *
+hdr_of(void *p)
+{
+	struct arena_hdr *h = (struct arena_hdr *)p - 1;
+
+	UNPOISON(h, sizeof(*h));
+	assert(h->magic == ARENA_MAGIC);
+	return h;
+}
+
+static void *
+hdr_seal(struct arena_hdr *h, struct sip__arena *a, size_t n)
+{
+	h->arena = a;
+	h->size = (uint32_t)n;
+	h->magic = ARENA_MAGIC;
+	POISON(h, sizeof(*h));
+	return h + 1;
+}
+
+static void *
+heap_alloc(size_t n)
+{
+	struct arena_hdr *h;
+
+	if (n > UINT32_MAX - ARENA_ALIGN)
+		return NULL;
+	h = malloc(sizeof(*h) + n);
+	return h ? hdr_seal(h, NULL, n) : NULL;
+}
+
+static void
+arena_release(struct sip__arena *a)
+{
+	struct arena_chunk *c = a->chunks, *next;
+
+	stats.released++;
+	for (; c; c = next) {
+		next = c->next;
+		UNPOISON(c, ARENA_CHUNK);
+		free(c);
+	}
+}
+
+/* A new chunk for a; false when out of memory. */
+static bool
+arena_grow(struct sip__arena *a)
+{
+	struct arena_chunk *c = malloc(ARENA_CHUNK);
+
+	if (!c)
+		return false;
+	stats.chunks++;
+	c->next = a->chunks;
+	a->chunks = c;
+	a->next = (unsigned char *)(c + 1);
+	a->end = (unsigned char *)c + ARENA_CHUNK;
+	POISON(a->next, (size_t)(a->end - a->next));
+	return true;
+}
+
+static void *
+arena_alloc(size_t n)
+{
+	struct sip__arena *a = cur;
+	size_t need = sizeof(struct arena_hdr) +
+	    ((n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
+	struct arena_hdr *h;
+
+	if (!a || n > ARENA_BIG)
+		return heap_alloc(n);
+	if ((size_t)(a->end - a->next) < need && !arena_grow(a))
+		return NULL;
+	h = (struct arena_hdr *)a->next;
+	a->next += need;
+	a->live++;
+	UNPOISON(h, need);
+	return hdr_seal(h, a, n);
+}
+
+static void
+arena_free(void *p)
+{
+	struct arena_hdr *h;
+	struct sip__arena *a;
+
+	if (!p)
+		return;
+	h = hdr_of(p);
+	a = h->arena;
+	if (!a) {
+		free(h);
+		return;
+	}
+	POISON(h, sizeof(*h) + h->size);
+	assert(a->live > 0);
+	if (--a->live == 0 && a->pins == 0)
+		arena_release(a);
+}
+
+static void *
+arena_realloc(void *p, size_t n)
+{
+	struct arena_hdr *h;
+	void *q;
+
+	if (!p)
+		return arena_alloc(n);
+	h = hdr_of(p);
+	if (!h->arena) {
+		if (n > UINT32_MAX - ARENA_ALIGN)
+			return NULL;
+		h = realloc(h, sizeof(*h) + n);
+		return h ? hdr_seal(h, NULL, n) : NULL;
+	}
+	/* An arena block moves: the old one is counted free. */
+	q = arena_alloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, MIN(n, (size_t)h->size));
+	arena_free(p);
+	return q;
+}
+
+struct sip__arena *
+sip__arena_push(void)
+{
+	struct sip__arena *prev = cur, *a;
+	struct arena_chunk *c;
+
+	if (!arena_on)
+		return prev;
+	c = malloc(ARENA_CHUNK);
+	if (!c) {
+		cur = NULL;	/* plain malloc: slower, still correct */
+		return prev;
+	}
+	stats.arenas++;
+	stats.chunks++;
+	c->next = NULL;
+	a = (struct sip__arena *)(c + 1);
+	a->chunks = c;
+	a->next = (unsigned char *)a + ARENA_HEAD_SIZE;
+	a->end = (unsigned char *)c + ARENA_CHUNK;
+	a->live = 0;
+	a->pins = 1;
+	POISON(a->next, (size_t)(a->end - a->next));
+	cur = a;
+	return prev;
+}
+
+static void
+arena_unpin(struct sip__arena *a)
+{
+	if (a && --a->pins == 0 && a->live == 0)
+		arena_release(a);
+}
+
+void
+sip__arena_pop(struct sip__arena *prev)
+{
+	if (!arena_on)
+		return;
+	arena_unpin(cur);
+	cur = prev;
+}
+
+struct sip__arena *
+sip__arena_enter(const void *block)
+{
+	struct sip__arena *prev = cur;
+
+	if (!arena_on)
+		return prev;
+	cur = NULL;
+	if (block) {
+		cur = hdr_of((void *)block)->arena;
+		POISON((const struct arena_hdr *)block - 1,
+		    sizeof(struct arena_hdr));
+	}
+	if (cur)
+		cur->pins++;
+	return prev;
+}
+
+void
+sip__arena_leave(struct sip__arena *prev)
+{
+	sip__arena_pop(prev);
+}
+
+void
+sip__arena_stats_get(struct sip__arena_stats *out)
+{
+	*out = stats;
+}
+
+/* Installed before main() so that no block libosip2 hands out predates
+ * the headers. Only binaries that use sip/'s parser link this file; in
+ * the others libosip2 keeps plain malloc throughout. */
+__attribute__((constructor)) static void
+arena_install(void)
+{
+	if (!IS_ENABLED(CONFIG_SIP_ARENA))
+		return;
+	osip_set_allocators(arena_alloc, arena_realloc, arena_free);
+	arena_on = true;
+#ifdef ARENA_VALGRIND
+	{
+		/* Under memcheck (only it answers -1; callgrind, which
+		 * measures the arenas, answers 0) every block is its own
+		 * malloc, so each misuse is seen. */
+		int probe = 0;
+
+		if ((long)VALGRIND_MAKE_MEM_DEFINED(&probe, sizeof(probe)) == -1)
+			arena_on = false;
+	}
+#endif
+}

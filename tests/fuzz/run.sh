@@ -34,6 +34,9 @@ seed_files() {
 
 seed() {
 	local name=$1 dir=$2 f h
+	# fuzz_b2b plays the integration tests' SIPp scenarios against each
+	# other: its seeds are made from them afresh.
+	[ "$name" = b2b ] && python3 "$FUZZ/b2b_seeds.py" "$dir" >/dev/null
 	for f in $(seed_files "$name"); do
 		h=$(sha1sum "$f" | cut -c1-40)
 		[ -e "$dir/$h" ] || cp "$f" "$dir/$h"

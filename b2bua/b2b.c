@@ -183,18 +183,22 @@ static void
 b2b__on_server_gone(void *arg, struct sip_txn *st, void *st_arg)
 {
 	struct b2b *b = arg;
-	struct b2b_call *c = b2b__arg_call(b, st_arg);
+	struct b2b_call *c;
 
-	if (c) {
-		if (c->a_st == st)
-			c->a_st = NULL;
-		if (c->reinvite_st == st)
-			c->reinvite_st = NULL;
-	} else if (st_arg) {
-		struct b2b_relay *r = st_arg;
-
-		r->st = NULL;
+	/* sip_stack_close() comes after b2b_free(): the calls, their
+	 * tables and the relays are gone already, nothing to forget. */
+	if (b->closing || !st_arg)
+		return;
+	if (!((uintptr_t)st_arg & 1u)) {
+		((struct b2b_relay *)st_arg)->st = NULL;
+		return;
 	}
+	/* An odd arg names a call, which may have ended: never a relay. */
+	c = b2b__arg_call(b, st_arg);
+	if (c && c->a_st == st)
+		c->a_st = NULL;
+	if (c && c->reinvite_st == st)
+		c->reinvite_st = NULL;
 }
 
 static void

@@ -159,6 +159,28 @@ b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
 	return 0;
 }
 
+/* RFC 2046 5.1: libosip2 splits a multipart body into its parts, each
+ * with its own headers, and prints them back between boundaries. The
+ * first part alone (sip_msg_body_get()) is not the body: copy them all. */
+static int
+msg__copy_parts(osip_message_t *dst, const osip_message_t *src)
+{
+	osip_body_t *b;
+
+	while ((b = osip_list_get(&dst->bodies, 0))) {
+		osip_list_remove(&dst->bodies, 0);
+		osip_body_free(b);
+	}
+	for (int i = 0; (b = osip_list_get(&src->bodies, i)); i++) {
+		osip_body_t *c = NULL;
+
+		if (osip_body_clone(b, &c) != 0)
+			return -ENOMEM;
+		osip_list_add(&dst->bodies, c, -1);
+	}
+	return 0;
+}
+
 int
 b2b__copy_body(osip_message_t *dst, const osip_message_t *src)
 {
@@ -166,6 +188,7 @@ b2b__copy_body(osip_message_t *dst, const osip_message_t *src)
 	const char *body = sip_msg_body_get(src, &len);
 	osip_content_type_t *ct;
 	char type[128];
+	int rc;
 
 	if (!body || len == 0)
 		return 0;
@@ -185,7 +208,10 @@ b2b__copy_body(osip_message_t *dst, const osip_message_t *src)
 	} else {
 		ll_strlcpy(type, "application/octet-stream", sizeof(type));
 	}
-	return sip_msg_body_set(dst, type, body, len);
+	rc = sip_msg_body_set(dst, type, body, len);
+	if (rc == 0 && ct && ct->type && !strcasecmp(ct->type, "multipart"))
+		rc = msg__copy_parts(dst, src);
+	return rc;
 }
 
 int

@@ -258,8 +258,11 @@ reg__parse(struct b2b_binding *nb, const osip_message_t *req,
 	    p->gvalue)
 		exp = (uint32_t)strtoul(p->gvalue, NULL, 10);
 	p = NULL;
+	/* RFC 5626 4.1: an instance id is one quoted URN. Cut short it is
+	 * an unterminated string in our Contact (and another device's id):
+	 * one that does not fit is left out. */
 	if (osip_contact_param_get_byname(ct, "+sip.instance", &p) >= 0 && p &&
-	    p->gvalue)
+	    p->gvalue && strlen(p->gvalue) < sizeof(nb->instance))
 		ll_strlcpy(nb->instance, p->gvalue, sizeof(nb->instance));
 	reg__mac(nb->mac, sip_msg_header_get(req, "User-Agent", 0));
 	if (!nb->mac[0])

@@ -321,6 +321,11 @@ b2b__target_from_contact(char *buf, size_t len, const osip_message_t *m)
 
 	if (osip_message_get_contact(m, 0, &ct) < 0 || !ct || !ct->url)
 		return -ENOENT;
+	/* RFC 3261 8.1.1.8, 12.1.1: a dialog's remote target is a SIP or
+	 * SIPS URI; we would send its requests to nowhere else. */
+	if (!ct->url->scheme || (strcasecmp(ct->url->scheme, "sip") != 0 &&
+	    strcasecmp(ct->url->scheme, "sips") != 0))
+		return -EPROTO;
 	return sip_uri_print(buf, len, ct->url);
 }
 

@@ -275,17 +275,25 @@ ack_build(osip_message_t **out, const osip_message_t *invite,
 {
 	osip_message_t *a = NULL;
 	osip_contact_t *ct = osip_list_get(&resp2xx->contacts, 0);
+	const osip_uri_t *target;
 	char cs[32];
 
 	if (!invite || !resp2xx || !invite->cseq || !resp2xx->to ||
 	    !resp2xx->from || !resp2xx->call_id || !ct || !ct->url)
 		return -EINVAL;
+	/* RFC 3261 12.1.2: the remote target is the 2xx's Contact, which
+	 * 8.1.1.8 wants a SIP or SIPS URI. Another scheme names nothing we
+	 * can send to: the ACK goes where the INVITE went. */
+	target = ct->url;
+	if ((!target->scheme || (strcasecmp(target->scheme, "sip") != 0 &&
+	    strcasecmp(target->scheme, "sips") != 0)) && invite->req_uri)
+		target = invite->req_uri;
 	if (osip_message_init(&a) != 0)
 		return -ENOMEM;
 	osip_message_set_method(a, osip_strdup("ACK"));
 	osip_message_set_version(a, osip_strdup("SIP/2.0"));
 	snprintf(cs, sizeof(cs), "%s ACK", invite->cseq->number);
-	if (osip_uri_clone(ct->url, &a->req_uri) != 0 ||
+	if (osip_uri_clone(target, &a->req_uri) != 0 ||
 	    osip_from_clone(resp2xx->from, &a->from) != 0 ||
 	    osip_to_clone(resp2xx->to, &a->to) != 0 ||
 	    osip_call_id_clone(resp2xx->call_id, &a->call_id) != 0 ||

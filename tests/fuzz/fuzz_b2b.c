@@ -79,6 +79,7 @@ struct fb_run {
 	char *last_resp[FB_PEERS];
 	unsigned sent;
 	bool sip_closed;
+	bool in_malformed;		/* sip__recv() of what sip/ refuses */
 };
 
 /* What lives for the process: the loop, the template environment. */
@@ -268,23 +269,18 @@ fb_peer_of(const struct sockaddr_storage *a)
 
 /* sip/ answers a malformed request with a stateless 4xx built from what
  * could be salvaged (parse.c's parse_reduced(), RFC 3261 8.2.6): without
- * the From or To libosip2 refused, or echoing the out-of-range CSeq it
- * complains about (RFC 4475 3.1.2.3 wants that 400). sip__parse() would
- * refuse such a response; it must still be a message libosip2 reads,
- * with a Via to route it and an error status. */
+ * the From or To libosip2 refused, or echoing the out-of-range CSeq or
+ * the odd From it complains about (RFC 4475 3.1.2.3 wants that 400).
+ * sip__parse() may refuse such an answer; while a message sip/ refused
+ * is being received, its answer need only be a 4xx (or 505) with a
+ * Via. */
 static bool
-fb_is_salvaged_answer(const char *buf, size_t len)
+fb_is_salvaged_answer(const struct fb_run *r, const char *buf, size_t len)
 {
-	osip_message_t *m = NULL;
-	bool ok;
-
-	if (osip_message_init(&m) != 0)
-		return false;
-	ok = osip_message_parse(m, buf, len) == 0 && MSG_IS_RESPONSE(m) &&
-	    m->status_code >= 400 && m->status_code <= 599 &&
-	    osip_list_size(&m->vias) > 0;
-	osip_message_free(m);
-	return ok;
+	return r->in_malformed && len > 12 &&
+	    (memcmp(buf, "SIP/2.0 4", 9) == 0 ||
+	    memcmp(buf, "SIP/2.0 505", 11) == 0) &&
+	    fb_find(buf, len, "\r\nVia: ", 7) != NULL;
 }
 
 static int
@@ -301,7 +297,7 @@ fb_on_send(void *arg, const struct sip_dest *d, const char *buf,
 	 * take ourselves. */
 	assert(len > 0 && len <= FB_MAX_MSG);
 	rc = sip__parse(&m, buf, len, true, &err);
-	if (rc < 0 && !fb_is_salvaged_answer(buf, len)) {
+	if (rc < 0 && !fb_is_salvaged_answer(r, buf, len)) {
 		fprintf(stderr, "fuzz_b2b: sent a message that does not "
 		    "parse (%d %s):\n%.*s\n", err.code,
 		    err.reason ? err.reason : "", (int)len, buf);
@@ -689,6 +685,18 @@ fb_source(const struct fb_run *r, unsigned p, bool tcp,
 	src->flow = tcp ? 1000u + p : 0;
 }
 
+/* Whether sip/ will refuse these bytes (and maybe answer 400). */
+static bool
+fb_is_malformed(const char *buf, size_t len, bool stream)
+{
+	struct sip__parse_err err = {0, NULL};
+	osip_message_t *m = NULL;
+	int rc = sip__parse(&m, buf, len, stream, &err);
+
+	osip_message_free(m);
+	return rc < 0;
+}
+
 static void
 fb_segment(struct fb_run *r, const uint8_t *seg, size_t n, char *out)
 {
@@ -712,7 +720,9 @@ fb_segment(struct fb_run *r, const uint8_t *seg, size_t n, char *out)
 	fb_source(r, p, ctl & 8u, &src);
 	if (fb.trace)
 		fprintf(stderr, "<<< from peer %u:\n%.*s\n", p, (int)o.n, o.p);
+	r->in_malformed = fb_is_malformed(o.p, o.n, ctl & 8u);
 	sip__recv(r->sip, o.p, o.n, &src);
+	r->in_malformed = false;
 	fb_settle(r);
 }
 

@@ -340,6 +340,89 @@ p_web_tls(struct conf_ctx *ctx, const char *v, const char **why)
 	return 0;
 }
 
+U32_PARSER(p_guard_threshold, guard_threshold, 1, 1000000,
+    "must be a number from 1 to 1000000")
+U32_PARSER(p_guard_window, guard_window, 1, 86400,
+    "must be seconds from 1 to 86400")
+U32_PARSER(p_guard_ban_time, guard_ban_time, 1, 31536000,
+    "must be seconds from 1 to 31536000")
+U32_PARSER(p_guard_ban_time_max, guard_ban_time_max, 1, 31536000,
+    "must be seconds from 1 to 31536000")
+U32_PARSER(p_guard_max_bans, guard_max_bans, 16, 1000000,
+    "must be a number from 16 to 1000000")
+
+static int
+p_guard_enabled(struct conf_ctx *ctx, const char *v, const char **why)
+{
+	if (parse_bool(v, &ctx->conf->guard_enabled) < 0) {
+		*why = "must be on or off";
+		return -EINVAL;
+	}
+	if (ctx->conf->guard_enabled && !IS_ENABLED(CONFIG_GUARD)) {
+		*why = "the guard is not built in (CONFIG_GUARD)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+p_guard_scanner_ban(struct conf_ctx *ctx, const char *v, const char **why)
+{
+	if (parse_bool(v, &ctx->conf->guard_scanner_ban) < 0) {
+		*why = "must be on or off";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+guard_ua_item(struct conf_ctx *ctx, const char *item, const char **why)
+{
+	struct conf *c = ctx->conf;
+
+	if (c->n_guard_scanners >= CONF_GUARD_UA_N) {
+		*why = "too many patterns (at most 24)";
+		return -EINVAL;
+	}
+	if (ll_strlcpy(c->guard_scanners[c->n_guard_scanners], item,
+	    CONF_GUARD_UA_LEN) >= CONF_GUARD_UA_LEN) {
+		*why = "is longer than 31 characters";
+		return -EINVAL;
+	}
+	c->n_guard_scanners++;
+	return 0;
+}
+
+static int
+p_guard_scanners(struct conf_ctx *ctx, const char *v, const char **why)
+{
+	ctx->conf->n_guard_scanners = 0;	/* the file's list replaces ours */
+	return parse_list(ctx, v, why, guard_ua_item);
+}
+
+static int
+guard_never_item(struct conf_ctx *ctx, const char *item, const char **why)
+{
+	struct conf *c = ctx->conf;
+
+	if (c->n_guard_never >= CONF_GUARD_NEVER_N) {
+		*why = "too many ranges (at most 32)";
+		return -EINVAL;
+	}
+	if (net_cidr_parse(item, &c->guard_never[c->n_guard_never]) < 0) {
+		*why = "is not an address or CIDR";
+		return -EINVAL;
+	}
+	c->n_guard_never++;
+	return 0;
+}
+
+static int
+p_guard_never(struct conf_ctx *ctx, const char *v, const char **why)
+{
+	return parse_list(ctx, v, why, guard_never_item);
+}
+
 static int
 p_log_level(struct conf_ctx *ctx, const char *v, const char **why)
 {
@@ -386,6 +469,15 @@ static const struct conf_key conf_keys[] = {
 	{"web", "tls", p_web_tls, false},
 	{"web", "tls_cert", p_web_tls_cert, false},
 	{"web", "tls_key", p_web_tls_key, false},
+	{"guard", "enabled", p_guard_enabled, false},
+	{"guard", "threshold", p_guard_threshold, false},
+	{"guard", "window", p_guard_window, false},
+	{"guard", "ban_time", p_guard_ban_time, false},
+	{"guard", "ban_time_max", p_guard_ban_time_max, false},
+	{"guard", "max_bans", p_guard_max_bans, false},
+	{"guard", "scanner_ban", p_guard_scanner_ban, false},
+	{"guard", "scanner_user_agents", p_guard_scanners, false},
+	{"guard", "never_ban", p_guard_never, false},
 	{"log", "level", p_log_level, false},
 	{"log", "syslog", p_log_syslog, false},
 };
@@ -453,6 +545,29 @@ conf_read_line(char *str, int num, void *stream)
 	return r;
 }
 
+/* fail2ban's and Kamailio pike's usual figures: 10 offences in a minute
+ * earn an hour, doubling for repeat offenders up to a week; the
+ * User-Agents of the well-known SIP scanners (APIBAN's list). */
+static void
+conf_guard_defaults(struct conf *c)
+{
+	static const char *const scanners[] = {"friendly-scanner",
+	    "sipvicious", "sipcli", "VaxSIPUserAgent", "pplsip", "sundayddr",
+	    "iWar", "sip-scan", "SIPScan"};
+
+	c->guard_enabled = IS_ENABLED(CONFIG_GUARD);
+	c->guard_scanner_ban = true;
+	c->guard_threshold = 10;
+	c->guard_window = 60;
+	c->guard_ban_time = 3600;
+	c->guard_ban_time_max = 604800;
+	c->guard_max_bans = 1024;
+	for (size_t i = 0; i < ARRAY_SIZE(scanners); i++)
+		ll_strlcpy(c->guard_scanners[i], scanners[i],
+		    sizeof(c->guard_scanners[i]));
+	c->n_guard_scanners = ARRAY_SIZE(scanners);
+}
+
 void
 conf_defaults(struct conf *c)
 {
@@ -470,6 +585,7 @@ conf_defaults(struct conf *c)
 	c->shutdown_grace = 5;
 	c->map_size = (uint64_t)64 << 20;
 	c->log_level = LOG_LVL_INFO;
+	conf_guard_defaults(c);
 }
 
 static void
@@ -490,6 +606,9 @@ conf_check_whole(struct conf_ctx *ctx)
 	if (!!c->web_tls_cert[0] != !!c->web_tls_key[0])
 		conf_error(ctx, 0, "web", "tls_cert",
 		    "tls_cert and tls_key go together");
+	if (c->guard_ban_time_max < c->guard_ban_time)
+		conf_error(ctx, 0, "guard", "ban_time_max",
+		    "must not be below ban_time (%u)", c->guard_ban_time);
 }
 
 int

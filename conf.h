@@ -14,6 +14,9 @@
 #define CONF_MAX_ENDPOINTS 8
 #define CONF_MAX_CIDRS 64
 #define CONF_PATH_MAX 256
+#define CONF_GUARD_UA_N 24	/* scanner User-Agent patterns */
+#define CONF_GUARD_UA_LEN 32	/* one pattern, NUL included */
+#define CONF_GUARD_NEVER_N 32	/* never_ban ranges */
 
 struct conf {
 	/* [sip] */
@@ -50,6 +53,19 @@ struct conf {
 	bool web_tls;
 	char web_tls_cert[CONF_PATH_MAX];	/* empty: self-signed in dir */
 	char web_tls_key[CONF_PATH_MAX];
+
+	/* [guard] (CONFIG_GUARD) */
+	bool guard_enabled;
+	bool guard_scanner_ban;		/* scanner User-Agent: ban at once */
+	uint32_t guard_threshold;	/* offences within window: ban */
+	uint32_t guard_window;		/* seconds */
+	uint32_t guard_ban_time;	/* seconds, first ban */
+	uint32_t guard_ban_time_max;	/* seconds, doubling cap */
+	uint32_t guard_max_bans;	/* banned (and tracked) addresses */
+	char guard_scanners[CONF_GUARD_UA_N][CONF_GUARD_UA_LEN];
+	unsigned n_guard_scanners;
+	struct net_cidr guard_never[CONF_GUARD_NEVER_N];
+	unsigned n_guard_never;
 
 	/* [log] */
 	enum log_level log_level;

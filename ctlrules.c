@@ -1,7 +1,8 @@
 /* linelockctl's commands for the restrictions besides the lock: the
  * inbound block list, after hours (list and weekly schedule), classes of
- * restriction, authorization codes and call budgets. Every change goes
- * through storage/, which audit-logs it as cli:<unix user>. */
+ * restriction, authorization codes, call budgets and address bans. Every
+ * change goes through storage/, which audit-logs it as cli:<unix user>. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <mbedtls/platform_util.h>
 #include <stdio.h>
@@ -391,4 +392,124 @@ ctl_cmd_budget(struct ctl *c)
 	printf("line %s/%s budget: %s%s\n", l.partition, l.ext, text,
 	       l.lock == STORE_LOCK_BUDGET ? " (spent: locked)" : "");
 	return 0;
+}
+
+/* ---- ban list|add|del: the guard's address bans --------------------- */
+
+static int
+ban_addr(struct sockaddr_storage *out, const char *text)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
+
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, text, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+struct ban_print {
+	struct ctl *c;
+	cJSON *items;
+	int64_t now;
+};
+
+static int
+ban_print_one(const struct store_ban *b, void *arg)
+{
+	struct ban_print *p = arg;
+	char host[NET_ADDRSTRLEN], since[32], until[32];
+	cJSON *o;
+
+	if (!store_ban_is_active(b, p->now))
+		return 0;
+	net_host_str((const struct sockaddr *)&b->addr, host, sizeof(host));
+	if (!p->items) {
+		ctl_time(since, sizeof(since), b->since);
+		if (b->until)
+			ctl_time(until, sizeof(until), b->until);
+		else
+			ll_strlcpy(until, "lifted", sizeof(until));
+		printf("%-39s until %-19s ban %u by %s: %s\n", host, until,
+		       b->strikes, b->actor, b->reason);
+		return 0;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "ip", host);
+	cJSON_AddNumberToObject(o, "since", (double)b->since);
+	cJSON_AddNumberToObject(o, "until", (double)b->until);
+	cJSON_AddNumberToObject(o, "strikes", b->strikes);
+	cJSON_AddStringToObject(o, "reason", b->reason);
+	cJSON_AddStringToObject(o, "actor", b->actor);
+	cJSON_AddItemToArray(p->items, o);
+	return 0;
+}
+
+static int
+ban_list(struct ctl *c)
+{
+	struct ban_print p = {c, NULL, (int64_t)time(NULL)};
+	cJSON *doc = NULL;
+	int rc;
+
+	if (c->json) {
+		doc = cJSON_CreateObject();
+		p.items = cJSON_AddArrayToObject(doc, "bans");
+	}
+	rc = store_ban_each(c->st, ban_print_one, &p);
+	if (rc < 0) {
+		cJSON_Delete(doc);
+		return ctl_fail(rc, "ban list", "");
+	}
+	return doc ? ctl_json_print(doc) : 0;
+}
+
+static int
+ban_add(struct ctl *c)
+{
+	struct sockaddr_storage sa;
+	unsigned long secs = 3600;
+	char *end;
+	int rc;
+
+	if (ban_addr(&sa, c->args[1]) < 0)
+		return ctl_fail(-EINVAL, "ban add", c->args[1]);
+	if (c->nargs == 3) {
+		secs = strtoul(c->args[2], &end, 10);
+		if (c->args[2][0] < '0' || c->args[2][0] > '9' || *end ||
+		    secs > 31536000)
+			return ctl_fail(-EINVAL, "ban add", c->args[2]);
+	}
+	rc = store_ban_put(c->st, (struct sockaddr *)&sa, (int64_t)time(NULL),
+	                   (uint32_t)secs, "banned by an administrator",
+	                   &c->actor, NULL);
+	return rc < 0 ? ctl_fail(rc, "ban add", c->args[1]) : 0;
+}
+
+int
+ctl_cmd_ban(struct ctl *c)
+{
+	const char *op = c->args[0];
+	struct sockaddr_storage sa;
+	int rc;
+
+	if (strcmp(op, "list") == 0 && c->nargs == 1)
+		return ban_list(c);
+	if (strcmp(op, "add") == 0 && c->nargs >= 2) {
+		ctl_note_disabled(IS_ENABLED(CONFIG_GUARD), "IP bans");
+		return ban_add(c);
+	}
+	if (strcmp(op, "del") == 0 && c->nargs == 2) {
+		if (ban_addr(&sa, c->args[1]) < 0)
+			return ctl_fail(-EINVAL, "ban del", c->args[1]);
+		rc = store_ban_del(c->st, (struct sockaddr *)&sa, &c->actor);
+		return rc < 0 ? ctl_fail(rc, "ban del", c->args[1]) : 0;
+	}
+	return ctl_usage(stderr);
 }

@@ -58,6 +58,7 @@ ctl_usage(FILE *out)
 	    "  audit [--limit N] [--json] | cdr [--limit N] [--json]\n"
 	    "  passwd ADMIN              set a console password (stdin)\n"
 	    "  token create NAME | token list | token revoke NAME\n"
+	    "  ban list [--json] | ban add IP [SECONDS] | ban del IP\n"
 	    "  check                     schema version and record check\n"
 	    "options: -d DIR (default " CTL_DEFAULT_DIR " or $LINELOCK_DIR),\n"
 	    "  -p/--partition P, --admin, --json, --pin PIN, --limit N,\n"
@@ -619,6 +620,7 @@ static const struct ctl_cmd cmds[] = {
     {"cdr", 0, false, cmd_cdr},
     {"passwd", 1, true, cmd_passwd},
     {"token", -1, true, cmd_token},
+    {"ban", -1, true, ctl_cmd_ban},
     {"check", 0, false, cmd_check},
 };
 

@@ -62,5 +62,6 @@ int	ctl_cmd_afterhours(struct ctl *c);
 int	ctl_cmd_class(struct ctl *c);
 int	ctl_cmd_authcode(struct ctl *c);
 int	ctl_cmd_budget(struct ctl *c);
+int	ctl_cmd_ban(struct ctl *c);
 
 #endif

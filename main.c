@@ -84,8 +84,29 @@ daemon_sip_config(const struct conf *c, struct sip_config *sc)
 	sc->max_transactions = c->max_transactions;
 	sc->rate_limit = c->rate_limit;
 	sc->rate_burst = c->rate_burst;
+	sc->max_bans = c->guard_max_bans;
 	daemon_rate_exempt(c, sc);
 	sc->answer_options = true;
+}
+
+/* b2bua/ wiring: the guard's settings from [guard]. */
+static void
+daemon_b2b_guard(const struct conf *c, struct b2b_guard_settings *g)
+{
+	_Static_assert(CONF_GUARD_UA_LEN == B2B_GUARD_UA_LEN,
+	    "[guard] patterns fit b2bua/'s");
+	g->enabled = c->guard_enabled;
+	g->scanner_ban = c->guard_scanner_ban;
+	g->threshold = c->guard_threshold;
+	g->window = c->guard_window;
+	g->ban_time = c->guard_ban_time;
+	g->ban_time_max = c->guard_ban_time_max;
+	g->max_bans = c->guard_max_bans;
+	g->n_scanners = MIN(c->n_guard_scanners, (unsigned)B2B_GUARD_UA_N);
+	memcpy(g->scanners, c->guard_scanners,
+	    g->n_scanners * sizeof(g->scanners[0]));
+	g->n_never = MIN(c->n_guard_never, (unsigned)B2B_GUARD_NEVER_N);
+	memcpy(g->never, c->guard_never, g->n_never * sizeof(g->never[0]));
 }
 
 /* b2bua/ wiring: the room's settings from [sip]. */
@@ -100,6 +121,7 @@ daemon_b2b_settings(const struct conf *c, struct b2b_settings *bs)
 	bs->max_calls = c->max_calls;
 	bs->call_timeout = c->call_timeout;
 	bs->ring_timeout = c->ring_timeout;
+	daemon_b2b_guard(c, &bs->guard);
 }
 
 static void
@@ -246,6 +268,9 @@ daemon_web_stats(struct web_stats *out, void *arg)
 	    sizeof(out->latency_buckets));
 	out->latency_count = bs.decide_count;
 	out->latency_sum_us = (double)bs.decide_sum_ns / 1e3;
+	out->bans_active = d->sip ? sip_ban_count(d->sip) : 0;
+	out->dropped_banned = ss.dropped_banned;
+	out->guard_bans = bs.guard_bans;
 }
 
 /* web/ hook: one JSON object per call in progress. */
@@ -290,6 +315,17 @@ daemon_on_web_line(const char *partition, const char *ext, bool locked,
 		b2b_locks_changed(d->b2b);
 }
 
+/* web/ hook: a ban made or lifted through the API; the B2BUA loads the
+ * bans into sip/ at once (linelockctl's within its one-second sweep). */
+static void
+daemon_on_web_bans(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->b2b)
+		b2b_bans_changed(d->b2b);
+}
+
 /* b2bua/ -> web/: calls and registrations onto the console's live feed
  * (lock changes get there through the audit log). */
 static void
@@ -329,7 +365,8 @@ daemon_web_start(struct daemon *d)
 	struct web_config wc = {0};
 	struct web_hooks hooks = {.stats = daemon_web_stats,
 	    .active_calls = daemon_web_calls,
-	    .line_changed = daemon_on_web_line, .arg = d};
+	    .line_changed = daemon_on_web_line,
+	    .bans_changed = daemon_on_web_bans, .arg = d};
 	int rc;
 
 	if (!d->conf.web_enabled)

@@ -93,6 +93,8 @@ b2b__on_request(void *arg, struct sip_txn *st, const osip_message_t *req,
 		sip_txn_reply(st, 503, NULL, NULL, 0);
 		return;
 	}
+	if (b2b__guard_request(b, st, req, src))
+		return;
 	if (sip_msg_is_method(req, "REGISTER")) {
 		if (b2b__is_core(b, src))
 			sip_txn_reply(st, 403, "Not From The Core", NULL, 0);
@@ -214,6 +216,7 @@ b2b__on_sweep(uv_timer_t *t)
 	    store_budget_rollover(b->store, (int64_t)time(NULL)) < 0)
 		log_warn("b2b: budget rollover failed");
 	b2b__locks_poll(b);
+	b2b__guard_poll(b);
 }
 
 int
@@ -250,12 +253,15 @@ b2b_new(struct b2b **out, uv_loop_t *loop, struct store *store,
 		rc = b2b__locks_init(b);
 	if (rc < 0)
 		goto fail_tables;
-	rc = uv_timer_init(loop, &b->sweep);
+	rc = b2b__guard_init(b);
+	if (rc == 0)
+		rc = uv_timer_init(loop, &b->sweep);
 	if (rc < 0)
 		goto fail_bindings;
 	*out = b;
 	return 0;
 fail_bindings:
+	b2b__guard_free(b);
 	b2b__bindings_free(b);
 fail_tables:
 	store_snapshot_free(b->snap);
@@ -281,6 +287,7 @@ void
 b2b_start(struct b2b *b, struct sip_stack *sip)
 {
 	b->sip = sip;
+	b2b__guard_start(b);
 	uv_timer_start(&b->sweep, b2b__on_sweep, B2B_SWEEP_MS, B2B_SWEEP_MS);
 	log_info("b2b: started, %u bindings restored, max %u calls",
 	         b->stats.registrations, b->cfg.max_calls);
@@ -309,6 +316,7 @@ b2b_free(struct b2b *b)
 	b2b__relays_free(b);
 	b2b__tables_free(b);
 	b2b__bindings_free(b);
+	b2b__guard_free(b);
 	pol_lists_clear(&b->lists);
 	store_snapshot_free(b->snap);
 	b->snap = NULL;
@@ -412,4 +420,10 @@ void
 b2b_locks_changed(struct b2b *b)
 {
 	b2b__locks_poll(b);
+}
+
+void
+b2b_bans_changed(struct b2b *b)
+{
+	b2b__guard_poll(b);
 }

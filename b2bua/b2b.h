@@ -23,6 +23,26 @@ struct b2b;
 
 #define B2B_MAX_CORE 8
 #define B2B_MAX_TRUSTED 64
+#define B2B_GUARD_UA_N 24     /* scanner User-Agent patterns */
+#define B2B_GUARD_UA_LEN 32   /* one pattern, NUL included */
+#define B2B_GUARD_NEVER_N 32  /* never_ban CIDRs */
+
+/* The guard (CONFIG_GUARD), from [guard]: offences per source address
+ * in a window earn a ban (sip_ban_add()), kept in storage. Trusted
+ * access peers, core hosts and never_ban are never banned. */
+struct b2b_guard_settings {
+	bool enabled;
+	bool scanner_ban;       /* a scanner User-Agent: banned at once */
+	uint32_t threshold;     /* offences within window: ban */
+	uint32_t window;        /* seconds */
+	uint32_t ban_time;      /* seconds, a first ban */
+	uint32_t ban_time_max;  /* cap of the doubling for repeat offenders */
+	uint32_t max_bans;      /* addresses banned and tracked, each */
+	char scanners[B2B_GUARD_UA_N][B2B_GUARD_UA_LEN];
+	unsigned n_scanners;
+	struct net_cidr never[B2B_GUARD_NEVER_N];
+	unsigned n_never;
+};
 
 /* What main.c gives the room, translated from [sip] of the INI file. */
 struct b2b_settings {
@@ -33,6 +53,7 @@ struct b2b_settings {
 	uint32_t max_calls;    /* beyond: 503 + Retry-After */
 	uint32_t call_timeout; /* seconds an answered call may last; 0: 4 h */
 	uint32_t ring_timeout; /* seconds a call may go unanswered; 0: 180 */
+	struct b2b_guard_settings guard;
 };
 
 enum b2b_event_kind {
@@ -89,6 +110,8 @@ struct b2b_stats {
 	uint64_t calls_emergency;
 	uint64_t calls_overload; /* 503 for max_calls */
 	uint64_t calls_answered;
+	uint64_t guard_offences; /* counted against untrusted addresses */
+	uint64_t guard_bans;     /* bans the guard made */
 	/* Time of each initial INVITE's decision (snapshot, list refresh
 	 * and pol_decide()): count per bucket, not cumulative; bucket i
 	 * counts times <= bound i, the last one the others. */
@@ -152,5 +175,11 @@ void b2b_stats_log(const struct b2b *b);
  * the log on its one-second sweep; this reads it now, for a change just
  * made in this process (the web API), so its notice goes out at once. */
 void b2b_locks_changed(struct b2b *b);
+
+/* Bans: the room loads storage's bans into sip/ at b2b_start() and again
+ * whenever storage's ban generation moves (linelockctl, the API), which
+ * its one-second sweep checks; this checks now, for a change just made
+ * in this process (the web API), so the next packet sees it. */
+void b2b_bans_changed(struct b2b *b);
 
 #endif

@@ -31,6 +31,7 @@ struct feature_work {
 	char pin[POL_PIN_MAX + 1];
 	char new_pin[POL_PIN_MAX + 1];
 	struct store_actor actor;
+	struct sockaddr_storage src; /* the phone's address (guard) */
 	bool pin_ok;
 	int make_rc;
 };
@@ -92,6 +93,8 @@ feature__apply(struct b2b *b, struct feature_work *fw, struct b2b_call *c)
 	if (!fw->pin_ok) {
 		store_line_pin_fail(b->store, p, fw->ext, (int64_t)time(NULL),
 		                    NULL, &fw->actor);
+		b2b__guard_offence(b, (const struct sockaddr *)&fw->src,
+		                   B2B_OFF_PIN);
 		if (c)
 			feature__done(c, 403, "Wrong PIN");
 		return;
@@ -204,6 +207,7 @@ b2b__feature(struct b2b_call *c, struct pol_verdict *v)
 	memcpy(fw->pin, v->pin, sizeof(fw->pin));
 	memcpy(fw->new_pin, v->new_pin, sizeof(fw->new_pin));
 	feature__actor(&fw->actor, c);
+	fw->src = c->leg[B2B_LEG_A].dest.addr;
 	mbedtls_platform_zeroize(&line, sizeof(line));
 	if (uv_queue_work(b->loop, &fw->work, feature__on_work,
 	                  feature__on_after) < 0) {

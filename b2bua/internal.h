@@ -11,6 +11,7 @@
 #include "policy/pol.h"
 #include "sip/sip.h"
 #include "storage/store.h"
+#include "util.h"
 
 /* Bounded string fields: a call stays under 4 KiB (two legs). */
 #define B2B_CALLID_MAX 160
@@ -175,6 +176,7 @@ struct b2b {
 	struct pol_lists lists;      /* compiled emergency/allow lists */
 	uint64_t next_expire_ms;     /* storage binding expiry pass */
 	uint64_t audit_seq;          /* last audit entry seen (notify.c) */
+	struct b2b__guard *guard;    /* guard.c; NULL when off */
 	uint32_t sweeps;             /* sweep count: minute jobs */
 	struct b2b_stats stats;
 	uint32_t works; /* feature codes off the loop */
@@ -298,6 +300,51 @@ void b2b__feature(struct b2b_call *c, struct pol_verdict *v);
 void b2b__notify_line(struct b2b *b, const char *ext, bool locked);
 void b2b__locks_poll(struct b2b *b);
 int b2b__locks_init(struct b2b *b);
+
+/* guard.c: offences per source address, bans (CONFIG_GUARD). */
+enum b2b__offence {
+	B2B_OFF_SCANNER = 0,  /* a scanner's User-Agent */
+	B2B_OFF_UNKNOWN,      /* a call or request from nobody we know */
+	B2B_OFF_REGISTER,     /* a challenge answered, still refused */
+	B2B_OFF_PIN,          /* a wrong PIN with a feature code */
+};
+#if IS_ENABLED(CONFIG_GUARD)
+int b2b__guard_init(struct b2b *b);
+void b2b__guard_start(struct b2b *b);
+void b2b__guard_free(struct b2b *b);
+void b2b__guard_poll(struct b2b *b);
+void b2b__guard_offence(struct b2b *b, const struct sockaddr *addr,
+                        enum b2b__offence what);
+bool b2b__guard_request(struct b2b *b, struct sip_txn *st,
+                        const osip_message_t *req,
+                        const struct sip_source *src);
+void b2b__guard_register_failed(struct b2b *b, const osip_message_t *req,
+                                int code, const struct sockaddr *addr);
+#else
+static inline int b2b__guard_init(struct b2b *b) { (void)b; return 0; }
+static inline void b2b__guard_start(struct b2b *b) { (void)b; }
+static inline void b2b__guard_free(struct b2b *b) { (void)b; }
+static inline void b2b__guard_poll(struct b2b *b) { (void)b; }
+static inline void
+b2b__guard_offence(struct b2b *b, const struct sockaddr *addr,
+                   enum b2b__offence what)
+{
+	(void)b, (void)addr, (void)what;
+}
+static inline bool
+b2b__guard_request(struct b2b *b, struct sip_txn *st,
+                   const osip_message_t *req, const struct sip_source *src)
+{
+	(void)b, (void)st, (void)req, (void)src;
+	return false;
+}
+static inline void
+b2b__guard_register_failed(struct b2b *b, const osip_message_t *req,
+                           int code, const struct sockaddr *addr)
+{
+	(void)b, (void)req, (void)code, (void)addr;
+}
+#endif
 
 /* cdr.c: call records and events. */
 void b2b__cdr(struct b2b_call *c);

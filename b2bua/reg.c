@@ -185,6 +185,10 @@ reg__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	(void)src;
 	if (code < 200)
 		return;
+	if (r->st)
+		b2b__guard_register_failed(
+		    b, sip_txn_request(r->st), code,
+		    (const struct sockaddr *)&nb->dest.addr);
 	if (code < 300) {
 		struct b2b_binding *old = b2b__binding_by_token(b, nb->token);
 

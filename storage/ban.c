@@ -260,6 +260,37 @@ store_ban_list(struct store *st, struct store_ban *out, size_t max)
 }
 
 int
+store_ban_each(struct store *st, store_ban_cb cb, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	struct store_ban b;
+	int rc, stop = 0;
+
+	if (!st->have_bans)
+		return 0;
+	rc = store__read_begin(st, &txn);
+	if (rc < 0)
+		return rc;
+	rc = mdb_cursor_open(txn, st->dbi[STORE_DB_BANS], &cur);
+	if (rc != MDB_SUCCESS) {
+		mdb_txn_abort(txn);
+		return store__err(rc);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	     rc == MDB_SUCCESS && stop == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if (ban_decode(&k, &v, &b) == 0)
+			stop = cb(&b, arg);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (stop)
+		return stop;
+	return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? 0 : store__err(rc);
+}
+
+int
 store_ban_generation(struct store *st, uint64_t *out)
 {
 	MDB_val k = {sizeof(bangen_key) - 1, (void *)bangen_key}, v;

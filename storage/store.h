@@ -887,6 +887,13 @@ int	store_ban_get(struct store *st, struct store_ban *out,
 /* Every record (active or run out) in address order, up to max. Count. */
 int	store_ban_list(struct store *st, struct store_ban *out, size_t max);
 
+/* Calls cb once per record (active or run out), in address order, inside
+ * one read transaction; cb returns 0 to go on, anything else stops the
+ * walk and is returned. cb must not call into the store. Record borrowed
+ * for the call. 0 or a negative errno. */
+typedef int (*store_ban_cb)(const struct store_ban *b, void *arg);
+int	store_ban_each(struct store *st, store_ban_cb cb, void *arg);
+
 /* Changes with every put and delete, from any process: poll it to see
  * bans made elsewhere (linelockctl). 0 before the first ban. */
 int	store_ban_generation(struct store *st, uint64_t *out);

@@ -291,6 +291,9 @@ const char *web__pin_strerror(int err);
 /* Handlers (one file per group). */
 void	web__h_static(struct web_conn *c, struct web_req *r);
 void	web__h_healthz(struct web_conn *c, struct web_req *r);
+void	web__h_bans_list(struct web_conn *c, struct web_req *r);
+void	web__h_ban_add(struct web_conn *c, struct web_req *r);
+void	web__h_ban_del(struct web_conn *c, struct web_req *r);
 void	web__h_metrics(struct web_conn *c, struct web_req *r);
 void	web__h_version(struct web_conn *c, struct web_req *r);
 void	web__h_system(struct web_conn *c, struct web_req *r);

@@ -40,6 +40,13 @@ metrics_calls(struct web_buf *b, const struct web_stats *s)
 	    "Registered device bindings.", s->registrations);
 	metric_u64(b, "linelock_sip_transactions", "gauge",
 	    "Open SIP transactions.", s->open_transactions);
+	metric_u64(b, "linelock_bans_active", "gauge",
+	    "Source addresses banned now.", s->bans_active);
+	metric_u64(b, "linelock_banned_dropped_total", "counter",
+	    "Packets and connections from banned addresses, dropped "
+	    "unanswered.", s->dropped_banned);
+	metric_u64(b, "linelock_guard_bans_total", "counter",
+	    "Bans the guard made since start.", s->guard_bans);
 }
 
 static void

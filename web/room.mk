@@ -19,6 +19,7 @@ web-y += server.c http.c reply.c buf.c route.c json.c auth.c api_lines.c
 web-y += api_lists.c api_rules.c api_logs.c events.c metrics.c pin.c phone.c
 web-y += static.c assets.c llhttp/llhttp.c llhttp/api.c llhttp/http.c
 web-$(CONFIG_TLS) += tls.c
+web-$(CONFIG_GUARD) += api_bans.c
 
 WEB_ASSETS := $(sort $(wildcard web/static/*))
 

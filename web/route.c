@@ -43,6 +43,11 @@ static const struct web_route routes[] = {
 	{HTTP_GET, "/api/v1/authcodes", web__h_authcodes_list, 0},
 	{HTTP_POST, "/api/v1/authcodes", web__h_authcode_add, 0},
 	{HTTP_DELETE, "/api/v1/authcodes/{}", web__h_authcode_del, 0},
+#if IS_ENABLED(CONFIG_GUARD)
+	{HTTP_GET, "/api/v1/bans", web__h_bans_list, 0},
+	{HTTP_POST, "/api/v1/bans", web__h_ban_add, 0},
+	{HTTP_DELETE, "/api/v1/bans/{}", web__h_ban_del, 0},
+#endif
 	{HTTP_GET, "/api/v1/devices", web__h_devices, 0},
 	{HTTP_GET, "/api/v1/registrations", web__h_registrations, 0},
 	{HTTP_GET, "/api/v1/calls/active", web__h_calls_active, 0},

@@ -38,6 +38,9 @@ struct web_stats {
 	uint64_t latency_buckets[WEB_LATENCY_BUCKETS];
 	uint64_t latency_count;
 	double latency_sum_us;
+	uint64_t bans_active;		/* addresses banned now */
+	uint64_t dropped_banned;	/* their packets and connections */
+	uint64_t guard_bans;		/* bans the guard made, since start */
 };
 
 /* Fills *out (zeroed by the caller). Runs on the loop; must not block. */
@@ -57,11 +60,15 @@ typedef void (*web_line_cb)(const char *partition, const char *ext,
 
 /* Hooks main.c wires to the other rooms. Any may be NULL (without
  * `registrations`, the unexpired device bindings in LMDB are shown). */
+/* A ban was made or lifted through the API, already stored. */
+typedef void (*web_bans_cb)(void *arg);
+
 struct web_hooks {
 	web_stats_cb stats;
 	web_list_cb registrations;
 	web_list_cb active_calls;
 	web_line_cb line_changed;
+	web_bans_cb bans_changed;
 	void *arg;			/* passed to every hook */
 };
 

@@ -134,29 +134,21 @@ int
 b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
                   const char *const *names)
 {
-	for (; *names; names++) {
-		size_t k = 0;
+	for (const char *const *n = names; *n; n++) {
+		for (size_t k = 0; k < ARRAY_SIZE(msg__structured); k++) {
+			const char *sn = msg__structured[k].name;
 
-		while (k < ARRAY_SIZE(msg__structured) &&
-		       strcasecmp(msg__structured[k].name, *names) != 0)
-			k++;
-		if (k < ARRAY_SIZE(msg__structured)) {
+			/* The first letter rules out nearly all pairs. */
+			if ((sn[0] | 0x20) != ((*n)[0] | 0x20) ||
+			    strcasecmp(sn, *n) != 0)
+				continue;
 			if (msg__copy_list(dst, src, k) < 0)
 				return -ENOMEM;
-			continue;
-		}
-		for (int i = 0; i < 16; i++) {
-			const char *v = sip_msg_header_get(src, *names, i);
-			int rc;
-
-			if (!v)
-				break;
-			rc = sip_msg_header_add(dst, *names, v);
-			if (rc < 0)
-				return rc;
+			break;
 		}
 	}
-	return 0;
+	/* The rest are text headers: one pass over src's. */
+	return sip_msg_header_copy(dst, src, names);
 }
 
 /* RFC 2046 5.1: libosip2 splits a multipart body into its parts, each

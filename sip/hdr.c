@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -205,6 +206,75 @@ sip_msg_header_get(const osip_message_t *m, const char *name, int idx)
 			return h->hvalue ? h->hvalue : "";
 	}
 	return NULL;
+}
+
+/* The full name of a one-letter compact form, else name itself. */
+static const char *
+hdr_full(const char *name)
+{
+	if (name[0] == '\0' || name[1] != '\0')
+		return name;
+	for (size_t i = 0; i < ARRAY_SIZE(hdr_names); i++) {
+		const char *c = hdr_names[i].compact;
+
+		if (c && tolower((unsigned char)name[0]) == c[0])
+			return hdr_names[i].name;
+	}
+	return name;
+}
+
+/* Index in names of the entry naming header hname, or -1. */
+static int
+hdr_name_index(const char *hname, const char *const *names, size_t n)
+{
+	const char *full = hdr_full(hname);
+	int c = tolower((unsigned char)full[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *e = hdr_full(names[i]);
+
+		if (c == tolower((unsigned char)e[0]) &&
+		    strcasecmp(full, e) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* One walk over src's text headers, each name looked up once: getting
+ * each listed name in turn cost 89 lookups and list walks per relayed
+ * call (callgrind: 9% of it with the strcasecmps). */
+int
+sip_msg_header_copy(osip_message_t *dst, const osip_message_t *src,
+    const char *const *names)
+{
+	uint8_t seen[SIP_HDR_COPY_MAX] = {0};
+	struct sip__arena *prev;
+	size_t n = 0;
+	int rc = 0;
+
+	while (names[n])
+		if (++n > SIP_HDR_COPY_MAX)
+			return -EINVAL;
+	prev = sip__arena_enter(dst);
+	for (int i = 0; rc == 0 && i < osip_list_size(&src->headers); i++) {
+		const osip_header_t *h = osip_list_get(&src->headers, i);
+		const char *v = h && h->hvalue ? h->hvalue : "";
+		char lname[128];
+		int k;
+
+		if (!h || !h->hname ||
+		    (k = hdr_name_index(h->hname, names, n)) < 0 ||
+		    seen[k]++ >= 16)
+			continue;
+		if (strpbrk(v, "\r\n") ||
+		    ll_strlcpy(lname, names[k], sizeof(lname)) >= sizeof(lname))
+			rc = -EINVAL;
+		else if (osip_message_set_header(dst, lname, v) != 0)
+			rc = -ENOMEM;
+	}
+	sip__arena_leave(prev);
+	dst->message_property = 2;
+	return rc;
 }
 
 int

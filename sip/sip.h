@@ -403,6 +403,16 @@ int	sip_msg_header_add(osip_message_t *m, const char *name,
 	    const char *value);
 int	sip_msg_header_remove(osip_message_t *m, const char *name);
 
+/* Appends to dst a copy of each header of src that libosip2 keeps as
+ * text (not Via, From, To, Contact, Route, Record-Route, Call-ID, CSeq,
+ * Content-*, Accept, Allow, authentication headers) and whose name is in
+ * the NULL-terminated list names (at most SIP_HDR_COPY_MAX, compact forms
+ * match), written with the list's spelling, in src's order, at most 16
+ * per name. 0, -EINVAL (value with CR/LF, list too long), -ENOMEM. */
+#define SIP_HDR_COPY_MAX 64
+int	sip_msg_header_copy(osip_message_t *dst, const osip_message_t *src,
+	    const char *const *names);
+
 /* Replaces the body (len bytes, any octets) and its Content-Type; a
  * NULL or empty type with len 0 removes both. 0, -EINVAL, -ENOMEM. */
 int	sip_msg_body_set(osip_message_t *m, const char *content_type,

@@ -63,6 +63,9 @@ static const struct fb_peer fb_peers[8] = {
     {"127.0.0.12:5062", NULL},	/* a phone that has not registered */
     {"[::1]:5060", NULL},	/* trusted access peer over IPv6 */
 };
+/* Without CONFIG_IPV6 the last peer is the trusted one from another
+ * port, and no IPv6 listener or CIDR is set up. */
+static const char fb_peer7_v4[] = "127.0.0.2:5071";
 #define FB_PEERS 8
 
 static const uint32_t fb_advance_ms[8] = {0, 100, 600, 2100, 4500, 33000,
@@ -93,6 +96,13 @@ static struct {
 	struct sockaddr_storage addr[FB_PEERS];
 	struct fb_run run;
 } fb;
+
+static const char *
+fb_peer_addr(unsigned i)
+{
+	return i == 7 && !IS_ENABLED(CONFIG_IPV6) ? fb_peer7_v4
+						  : fb_peers[i].addr;
+}
 
 static void
 fb_must(int rc, const char *what)
@@ -177,7 +187,7 @@ fb_tmpl_bindings(struct store *st, const struct store_actor *a)
 		sb.source.transport = NET_UDP;
 		sb.source.addr = fb.addr[i];
 		snprintf(sb.contact, sizeof(sb.contact), "sip:%s@%s",
-		    fb_peers[i].ext, fb_peers[i].addr);
+		    fb_peers[i].ext, fb_peer_addr(i));
 		sb.registered_at = (int64_t)time(NULL);
 		sb.expires_at = sb.registered_at + 365 * 86400;
 		fb_must(store_binding_put(st, &sb, a), "binding");
@@ -240,8 +250,8 @@ fb_init(void)
 	sip__parser_init();
 	log_open(false, level);
 	for (unsigned i = 0; i < FB_PEERS; i++)
-		fb_must(net_addr_parse(fb_peers[i].addr, 0, &fb.addr[i]),
-		    fb_peers[i].addr);
+		fb_must(net_addr_parse(fb_peer_addr(i), 0, &fb.addr[i]),
+		    fb_peer_addr(i));
 	snprintf(fb.dir, sizeof(fb.dir), "%s/ll-fuzzb2b-XXXXXX", base);
 	if (!mkdtemp(fb.dir))
 		fb_must(-errno, "mkdtemp");
@@ -579,7 +589,11 @@ fb_sip_config(struct sip_config *sc)
 
 	memset(sc, 0, sizeof(*sc));
 	for (size_t i = 0; i < ARRAY_SIZE(listen); i++) {
-		struct net_endpoint *e = &sc->listen[sc->n_listen++];
+		struct net_endpoint *e = &sc->listen[sc->n_listen];
+
+		if (!IS_ENABLED(CONFIG_IPV6) && strchr(listen[i], '['))
+			continue;
+		sc->n_listen++;
 
 		fb_must(net_endpoint_parse(listen[i], 5060, e), listen[i]);
 		/* Port 0: the kernel's pick, never a collision. */
@@ -604,8 +618,10 @@ fb_b2b_settings(struct b2b_settings *bs)
 	    "core");
 	bs->n_core = 1;
 	fb_must(net_cidr_parse("127.0.0.2/32", &bs->trusted[0]), "trusted");
-	fb_must(net_cidr_parse("::1/128", &bs->trusted[1]), "trusted");
-	bs->n_trusted = 2;
+	bs->n_trusted = 1;
+	if (IS_ENABLED(CONFIG_IPV6))
+		fb_must(net_cidr_parse("::1/128", &bs->trusted[bs->n_trusted++]),
+		    "trusted");
 	bs->max_calls = 8;	/* the calls' 503 is in reach */
 }
 

@@ -545,6 +545,61 @@
       tr.appendChild(el('td', x.expires));
       return tr;
     }));
+    await loadBans();
+  }
+
+  // ---- banned addresses (the guard) ----------------------------------
+  function banRow(b) {
+    const tr = el('tr');
+    tr.appendChild(el('td', b.ip));
+    tr.appendChild(el('td', b.until === null ? 'lifted by hand'
+      : when(b.until)));
+    tr.appendChild(el('td', String(b.strikes)));
+    tr.appendChild(el('td', b.actor));
+    tr.appendChild(el('td', b.reason));
+    const td = el('td', null, 'actions');
+    const u = el('button', 'Unban', 'plain');
+    u.type = 'button';
+    u.setAttribute('aria-label', 'Unban ' + b.ip);
+    u.addEventListener('click', async () => {
+      try {
+        await api('DELETE', '/api/v1/bans/' + encodeURIComponent(b.ip));
+        say(b.ip + ' unbanned.');
+        await loadBans();
+      } catch (e) {
+        say(e.message, true);
+      }
+    });
+    td.appendChild(u);
+    tr.appendChild(td);
+    return tr;
+  }
+
+  async function loadBans() {
+    let j;
+    try {
+      j = await api('GET', '/api/v1/bans');
+    } catch (e) {
+      $('bans-table').tBodies[0].replaceChildren(
+        emptyRow('IP bans are not available: ' + e.message, 6));
+      return;
+    }
+    $('bans-table').tBodies[0].replaceChildren(...(j.bans.length
+      ? j.bans.map(banRow) : [emptyRow('No address is banned.', 6)]));
+  }
+
+  async function addBan(ev) {
+    ev.preventDefault();
+    const body = { ip: $('ban-ip').value.trim(),
+      duration: Number($('ban-secs').value) };
+    try {
+      const b = await api('POST', '/api/v1/bans', body);
+      $('ban-ip').value = '';
+      say(b.ip + ' banned.');
+      await loadBans();
+    } catch (e) {
+      say(e.message, true);
+    }
   }
 
   // ---- live events ---------------------------------------------------
@@ -637,6 +692,7 @@
       loadList('class' + $('class-pick').value, 'class-list')
         .catch((e) => say(e.message, true)));
     $('authcode-form').addEventListener('submit', addAuthcode);
+    $('ban-form').addEventListener('submit', addBan);
     $('rules-form').addEventListener('submit', rulesSubmit);
     $('rules-cancel').addEventListener('click', () =>
       $('rules-dialog').close());

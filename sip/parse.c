@@ -204,13 +204,14 @@ is_uri_mark(unsigned char c)
 }
 
 /* From, To, Contact, Route, Record-Route: a display name before '<'
- * is a quoted string or tokens (RFC 3261 25.1 name-addr), an addr-spec
- * in <> has no whitespace, an addr-spec without <> carries no '?'
- * headers (RFC 3261 20.10), and no parameter is empty. */
+ * is a quoted string or tokens (RFC 3261 25.1 name-addr; no ':', so
+ * "tel: <sip:a@b>" is neither form), an addr-spec in <> has no
+ * whitespace, an addr-spec without <> carries no '?' headers (RFC 3261
+ * 20.10), and no parameter is empty. */
 static bool
 nameaddr_ok(const char *v, size_t n, bool list)
 {
-	bool quoted = false, angle = false, seen_angle = false;
+	bool quoted = false, angle = false, seen_angle = false, mark = false;
 	char prev = ',';
 
 	for (size_t i = 0; i < n; i++) {
@@ -233,11 +234,15 @@ nameaddr_ok(const char *v, size_t n, bool list)
 		}
 		switch (c) {
 		case '"': quoted = true; break;
-		case '<': angle = seen_angle = true; break;
+		case '<':
+			if (mark)
+				return false;
+			angle = seen_angle = true;
+			break;
 		case ',':
 			if (!list)
 				return false;
-			seen_angle = false;
+			seen_angle = mark = false;
 			/* FALLTHROUGH */
 		case ';':
 			if (prev == ';' || (c == ';' && prev == ','))
@@ -251,6 +256,7 @@ nameaddr_ok(const char *v, size_t n, bool list)
 			if (!seen_angle && !is_token_char(c) && !isspace(c) &&
 			    !is_uri_mark(c))
 				return false;
+			mark = mark || (!seen_angle && is_uri_mark(c));
 		}
 		if (!isspace(c))
 			prev = (char)c;

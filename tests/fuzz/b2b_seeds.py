@@ -268,6 +268,9 @@ def variant_seeds(outdir, scen):
         (LOCKED, '5551234'), (LOCKED, '*724321'), (LOCKED, '*721111'),
         (TRUSTED, '5551000'), (TRUSTED, '203'), (STRANGER, '5551000'),
         (UNREG, '5551000'), (TRUSTED6, '5551000'), (CORE_ALT, '201'),
+        (TRUSTED, '*754242*203'), (TRUSTED, '*759999*203'),
+        (TRUSTED, '5551999'), (PHONE, '0044123456'), (PHONE, '9001234'),
+        (LOCKED, '*741234'), (PHONE, 'anonymous'),
     ]
     for peer, num in calls:
         for tcp in (False, True):

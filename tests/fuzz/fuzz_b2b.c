@@ -68,6 +68,10 @@ static const struct fb_peer fb_peers[8] = {
 static const char fb_peer7_v4[] = "127.0.0.2:5071";
 #define FB_PEERS 8
 
+/* A storage directory's files that make its state (lock.mdb is not):
+ * the template's are copied for every input. */
+static const char *const fb_store_files[] = {"data.mdb", "authcode.key"};
+
 static const uint32_t fb_advance_ms[8] = {0, 100, 600, 2100, 4500, 33000,
     200000, 4 * 3600 * 1000 + 1000};
 
@@ -80,7 +84,7 @@ struct fb_run {
 	uint64_t mono0, wall0;		/* the B2BUA's clocks at the start */
 	char *last_req[FB_PEERS];	/* sent to each peer, NUL-ended */
 	char *last_resp[FB_PEERS];
-	unsigned sent;
+	unsigned sent, events;
 	bool sip_closed;
 	bool in_malformed;		/* sip__recv() of what sip/ refuses */
 };
@@ -154,6 +158,33 @@ fb_tmpl_lines(struct store *st, const struct store_actor *a)
 	fb_must(store_list_add(st, STORE_LIST_BLOCK, "666X.", a), "block");
 }
 
+/* Restrictions of the optional policies (-ENOTSUP, -ENOENT when built
+ * without them): the trusted peer's line 300 is in class 1 (it may dial
+ * 5551XXX only, or use the auth code 4242), lines 201 and 204 have
+ * budgets (204 one call a day), the week is closed after hours for the
+ * numbers of the afterhours list (*74 with the PIN opens 201). */
+static void
+fb_tmpl_restrictions(struct store *st, const struct store_actor *a)
+{
+	static const char *const days[] = {"hours_sun", "hours_mon",
+	    "hours_tue", "hours_wed", "hours_thu", "hours_fri", "hours_sat"};
+	const char *closed[ARRAY_SIZE(days)];
+	char err[128];
+	const char *p = STORE_PARTITION_DEFAULT;
+
+	for (size_t i = 0; i < ARRAY_SIZE(days); i++)
+		closed[i] = "closed";
+	store_settings_set(st, days, closed, ARRAY_SIZE(days), a, err,
+	    sizeof(err));
+	store_list_add(st, STORE_LIST_AFTERHOURS, "00X.", a);
+	store_list_add(st, STORE_LIST_AFTERHOURS, "900XXXX", a);
+	store_list_add(st, STORE_LIST_CLASS1, "5551XXX", a);
+	store_line_class_set(st, p, "300", 1, a);
+	store_authcode_add(st, "ops", STORE_CLASS_NONE, "4242", a);
+	store_line_budget_set(st, p, "201", 1000, STORE_PERIOD_DAY, 600, a);
+	store_line_budget_set(st, p, "204", 1, STORE_PERIOD_DAY, 0, a);
+}
+
 static void
 fb_tmpl_settings(struct store *st, const struct store_actor *a)
 {
@@ -205,6 +236,7 @@ fb_tmpl_make(void)
 	fb_must(store_open(&st, &sc), "template store");
 	fb_tmpl_lines(st, &a);
 	fb_tmpl_settings(st, &a);
+	fb_tmpl_restrictions(st, &a);
 	fb_tmpl_bindings(st, &a);
 	store_close(st);
 }
@@ -230,11 +262,24 @@ fb_rm_dir(const char *dir)
 {
 	char path[160];
 
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	unlink(path);
+	for (size_t i = 0; i < ARRAY_SIZE(fb_store_files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, fb_store_files[i]);
+		unlink(path);
+	}
 	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
 	unlink(path);
 	rmdir(dir);
+}
+
+static void
+fb_rm_all(void)
+{
+	if (!fb.dir[0])
+		return;
+	fb_rm_dir(fb.work);
+	fb_rm_dir(fb.tmpl);
+	rmdir(fb.dir);
+	fb.dir[0] = '\0';
 }
 
 static void
@@ -262,6 +307,9 @@ fb_init(void)
 	fb_tmpl_make();
 	fb_must(uv_loop_init(&fb.loop), "loop");
 	fb.init = true;
+	/* libFuzzer exits without fuzz_teardown(): the directory goes
+	 * anyway (a crash leaves it, with the input that made it). */
+	atexit(fb_rm_all);
 }
 
 /* ---- what sip/ sends ------------------------------------------------ */
@@ -573,6 +621,45 @@ fb_expand(struct fb_buf *o, const char *s, size_t n, const char *msg)
 
 /* ---- one input ------------------------------------------------------- */
 
+/* Every event's strings end inside their fields (web/ prints them). */
+static void
+fb_on_event(const struct b2b_event *ev, void *arg)
+{
+	struct fb_run *r = arg;
+
+	assert(ev->kind <= B2B_EV_LINE_LOCK);
+	assert(memchr(ev->caller, 0, sizeof(ev->caller)));
+	assert(memchr(ev->callee, 0, sizeof(ev->callee)));
+	assert(memchr(ev->disposition, 0, sizeof(ev->disposition)));
+	r->events++;
+}
+
+static void
+fb_on_call(const struct b2b_call_info *ci, void *arg)
+{
+	(void)arg;
+	assert(ci->state && memchr(ci->caller, 0, sizeof(ci->caller)) &&
+	    memchr(ci->callee, 0, sizeof(ci->callee)));
+}
+
+/* What /metrics, the console and SIGUSR1 read, at the end of an input:
+ * the counters agree with the calls listed. */
+static void
+fb_check_stats(struct fb_run *r)
+{
+	struct b2b_stats bs;
+	struct sip_stats ss;
+	unsigned n = b2b_calls_list(r->b2b, fb_on_call, r);
+
+	b2b_stats_get(r->b2b, &bs);
+	sip_stack_stats(r->sip, &ss);
+	assert(n <= bs.calls_active);
+	assert(bs.calls_active <= r->b2b->cfg.max_calls);
+	assert(ss.msgs_out == r->sent);
+	b2b_stats_log(r->b2b);
+	sip_stack_stats_log(r->sip);
+}
+
 static void
 fb_on_sip_closed(void *arg)
 {
@@ -635,9 +722,13 @@ fb_begin(struct fb_run *r)
 	char from[128], to[128];
 
 	memset(r, 0, sizeof(*r));
-	snprintf(from, sizeof(from), "%s/data.mdb", fb.tmpl);
-	snprintf(to, sizeof(to), "%s/data.mdb", fb.work);
-	fb_copy_file(from, to);
+	for (size_t i = 0; i < ARRAY_SIZE(fb_store_files); i++) {
+		snprintf(from, sizeof(from), "%s/%s", fb.tmpl,
+		    fb_store_files[i]);
+		snprintf(to, sizeof(to), "%s/%s", fb.work, fb_store_files[i]);
+		if (access(from, R_OK) == 0)
+			fb_copy_file(from, to);
+	}
 	ll_strlcpy(stc.dir, fb.work, sizeof(stc.dir));
 	fb_must(store_open(&r->store, &stc), "store");
 	fb_b2b_settings(&bs);
@@ -648,6 +739,7 @@ fb_begin(struct fb_run *r)
 	r->sip->send_hook = fb_on_send;
 	r->sip->send_hook_arg = r;
 	sip__clock_set(r->sip, FB_T0);
+	b2b_set_event_cb(r->b2b, fb_on_event, r);
 	b2b_start(r->b2b, r->sip);
 	/* The sweep runs on our time instead (fb_advance). */
 	uv_timer_stop(&r->b2b->sweep);
@@ -747,6 +839,7 @@ fb_end(struct fb_run *r)
 {
 	/* main.c's order: the B2BUA (its last BYEs need the stack), then
 	 * the stack, then the loop runs dry, then the storage. */
+	fb_check_stats(r);
 	b2b_free(r->b2b);
 	sip_stack_close(r->sip, fb_on_sip_closed, r);
 	uv_run(&fb.loop, UV_RUN_DEFAULT);
@@ -788,15 +881,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 void
 fuzz_teardown(void)
 {
-	char path[128];
-
 	if (!fb.init)
 		return;
 	uv_loop_close(&fb.loop);
-	snprintf(path, sizeof(path), "%s", fb.work);
-	fb_rm_dir(path);
-	fb_rm_dir(fb.tmpl);
-	rmdir(fb.dir);
+	fb_rm_all();
 	log_close();
 	fb.init = false;
 }

@@ -234,6 +234,21 @@ struct sip__arena_stats {
 };
 void	sip__arena_stats_get(struct sip__arena_stats *out);
 
+/* Printing (print.c) into a growing buffer, or with `fixed` into the
+ * caller's p[cap] (then oom means it did not fit). */
+struct sip__sbuf {
+	char *p;
+	size_t len, cap;
+	bool fixed;
+	bool oom;
+};
+/* m's wire text, same as osip_message_to_str() writes, in a buffer sip/
+ * owns until the next call. -ENOTSUP: a shape left to libosip2 (MIME);
+ * -EINVAL: a field missing; -ENOMEM. */
+int	sip__print(const osip_message_t *m, const char **out, size_t *len);
+int	sip__print_uri(struct sip__sbuf *b, const osip_uri_t *u);
+int	sip__print_nameaddr(struct sip__sbuf *b, const osip_from_t *na);
+
 /* Adds one header as text (hdr.c); the name may be a literal. */
 int	sip__header_add_text(osip_message_t *m, const char *name,
 	    const char *value);

@@ -87,10 +87,25 @@ sip__msg_print(const osip_message_t *m, char **out, size_t *len)
 {
 	osip_message_t *mm = (osip_message_t *)m;
 	char *text = NULL, *shrunk;
+	const char *fast;
 	size_t n = 0;
 	struct sip__arena *prev;
-	int rc;
+	int rc = sip__print(m, &fast, &n);
 
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc == 0) {
+		/* Kept by transactions up to 32 s: an exact heap copy. */
+		prev = sip__arena_enter(NULL);
+		text = osip_malloc(n + 1);
+		sip__arena_leave(prev);
+		if (!text)
+			return -ENOMEM;
+		memcpy(text, fast, n + 1);
+		*out = text;
+		*len = n;
+		return 0;
+	}
 	/* The pieces libosip2 prints and frees one by one are cut from a
 	 * scratch arena, gone once the cached copy below is freed. */
 	prev = sip__arena_push();
@@ -442,26 +457,14 @@ sip_uri_parse(osip_uri_t **out, const char *text)
 	return 0;
 }
 
-static int
-copy_out(char *buf, size_t len, char *text)
-{
-	size_t n = strlen(text);
-	int rc = n < len ? 0 : -ENOSPC;
-
-	if (rc == 0)
-		memcpy(buf, text, n + 1);
-	osip_free(text);
-	return rc;
-}
-
 int
 sip_uri_print(char *buf, size_t len, const osip_uri_t *uri)
 {
-	char *text = NULL;
+	struct sip__sbuf b = {.p = buf, .cap = len, .fixed = true};
 
-	if (!uri || osip_uri_to_str(uri, &text) != 0 || !text)
+	if (!uri || len == 0 || sip__print_uri(&b, uri) < 0)
 		return -EINVAL;
-	return copy_out(buf, len, text);
+	return b.oom ? -ENOSPC : 0;
 }
 
 int
@@ -482,9 +485,9 @@ sip_nameaddr_parse(osip_from_t **out, const char *text)
 int
 sip_nameaddr_print(char *buf, size_t len, const osip_from_t *na)
 {
-	char *text = NULL;
+	struct sip__sbuf b = {.p = buf, .cap = len, .fixed = true};
 
-	if (!na || osip_from_to_str(na, &text) != 0 || !text)
+	if (!na || len == 0 || sip__print_nameaddr(&b, na) < 0)
 		return -EINVAL;
-	return copy_out(buf, len, text);
+	return b.oom ? -ENOSPC : 0;
 }

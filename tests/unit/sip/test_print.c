@@ -1,0 +1,182 @@
+/* sip/print.c writes what libosip2's osip_message_to_str() writes: every
+ * message of the SIP fuzz corpus and crashers (RFC 4475 torture messages
+ * among them) and a table of shapes (IPv6 hosts, escapes, parameters
+ * without values, display names, URI headers, tel URIs, Contact *,
+ * bodies) is parsed, then printed by both and compared byte for byte.
+ * Also the fixed-buffer printers behind sip_uri_print(). */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sip/internal.h"
+
+static const char *const shapes[] = {
+    "INVITE sip:%41lice;x@[2001:db8::1]:5070;transport=udp;lr SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bK1;rport\r\n"
+    "Via: SIP/2.0/TCP 192.0.2.1;branch=z9hG4bK2;received=192.0.2.2\r\n"
+    "Record-Route: <sip:p1.example.com;lr>, \"Proxy\" <sip:p2@x;lr;ftag=a>\r\n"
+    "Route: <sip:r1.example.com;lr>\r\n"
+    "From: \"A b\" <sip:a:pw@example.com;user=phone>;tag=1;x\r\n"
+    "To: <tel:+15551234;phone-context=example.com>\r\n"
+    "Call-ID: 123\r\n"
+    "CSeq: 7 INVITE\r\n"
+    "Contact: <sip:a@192.0.2.1;ob?subject=a%20b&h=1>;expires=60;"
+    "+sip.instance=\"<urn:x>\"\r\n"
+    "Max-Forwards: 70\r\n"
+    "Allow: INVITE, ACK\r\n"
+    "Accept: application/sdp\r\n"
+    "Supported: timer\r\n"
+    "zed: lower\r\n"
+    "Authorization: Digest username=\"a\", realm=\"r\", nonce=\"n\", "
+    "uri=\"sip:x\", response=\"0123\"\r\n"
+    "Content-Type: application/sdp;charset=utf-8\r\n"
+    "Content-Length: 13\r\n\r\n"
+    "v=0\r\no=x 1 1\r\n",
+    "REGISTER sip:example.com SIP/2.0\r\n"
+    "v: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK3\r\n"
+    "f: <sip:a@example.com>;tag=2\r\n"
+    "t: <sip:a@example.com>\r\n"
+    "i: abc@192.0.2.1\r\n"
+    "CSeq: 1 REGISTER\r\n"
+    "m: *\r\n"
+    "Expires: 0\r\n"
+    "allow-events: talk\r\n"
+    "l: 0\r\n\r\n",
+    "SIP/2.0 180 Ringing\r\n"
+    "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK4\r\n"
+    "From: <sip:a@example.com>;tag=3\r\n"
+    "To: <sip:b@example.com>;tag=4\r\n"
+    "Call-ID: r@x\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "Contact: \"B\" <sip:b@192.0.2.5:5062>\r\n"
+    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\"\r\n"
+    "Content-Length: 0\r\n\r\n",
+};
+
+static unsigned compared;	/* messages both printed */
+
+/* Both printers on one parsed message: same result, same text. */
+static void
+compare(const char *text, size_t len)
+{
+	osip_message_t *m = NULL;
+	struct sip__parse_err err;
+	const char *ours;
+	char *theirs = NULL;
+	size_t n_ours = 0, n_theirs = 0;
+	int rc, orc;
+
+	(void)sip__parse(&m, text, len, false, &err);
+	if (!m)
+		return;
+	rc = sip__print(m, &ours, &n_ours);
+	orc = osip_message_to_str(m, &theirs, &n_theirs);
+	if (rc != -ENOTSUP) {
+		if ((rc == 0) != (orc == 0 && theirs != NULL))
+			fail_msg("print %d, libosip2 %d for:\n%.*s", rc, orc,
+			    (int)len, text);
+		if (rc == 0 && (n_ours != n_theirs ||
+		    memcmp(ours, theirs, n_ours) != 0)) {
+			size_t i = 0, from;
+
+			while (i < n_ours && i < n_theirs &&
+			    ours[i] == theirs[i])
+				i++;
+			from = i > 40 ? i - 40 : 0;
+			fail_msg("differ at %zu:\nours: %.*s\nlibosip2: %.*s", i,
+			    (int)MIN(80, n_ours - from), ours + from,
+			    (int)MIN(80, n_theirs - from), theirs + from);
+		}
+		compared += rc == 0;
+	}
+	osip_free(theirs);
+	osip_message_free(m);
+}
+
+static void
+compare_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512], *buf;
+	long len;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		f = fopen(path, "rb");
+		if (!f)
+			continue;
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		buf = malloc(len > 0 ? (size_t)len : 1);
+		assert_non_null(buf);
+		if (len > 0 && fread(buf, 1, (size_t)len, f) == (size_t)len)
+			compare(buf, (size_t)len);
+		free(buf);
+		fclose(f);
+	}
+	closedir(d);
+}
+
+static void
+test_print_matches_libosip2_shapes(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++) {
+		unsigned before = compared;
+
+		compare(shapes[i], strlen(shapes[i]));
+		assert_int_equal(compared, before + 1);
+	}
+}
+
+static void
+test_print_matches_libosip2_corpus(void **state)
+{
+	unsigned before = compared;
+
+	(void)state;
+	compare_dir("tests/fuzz/corpus/sip");
+	compare_dir("tests/fuzz/crashers/sip");
+	assert_in_range(compared - before, 30, 100000);
+}
+
+static void
+test_print_uri_fixed_buffer(void **state)
+{
+	osip_uri_t *u = NULL;
+	char small[8], big[128];
+
+	(void)state;
+	assert_int_equal(sip_uri_parse(&u, "sip:a%20b@example.com;lr"), 0);
+	assert_int_equal(sip_uri_print(big, sizeof(big), u), 0);
+	assert_string_equal(big, "sip:a%20b@example.com;lr");
+	assert_int_equal(sip_uri_print(small, sizeof(small), u), -ENOSPC);
+	osip_uri_free(u);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_print_matches_libosip2_shapes),
+	    cmocka_unit_test(test_print_matches_libosip2_corpus),
+	    cmocka_unit_test(test_print_uri_fixed_buffer),
+	};
+
+	sip__parser_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -380,7 +380,9 @@ b2b__guard_request(struct b2b *b, struct sip_txn *st,
 	const struct b2b_guard_settings *g = &b->cfg.guard;
 	const struct sockaddr *sa = (const struct sockaddr *)&src->remote;
 
-	if (!b->guard)
+	/* Scanners send requests out of dialog; in-dialog ones cost no
+	 * header scan. */
+	if (!b->guard || sip_msg_to_tag(req))
 		return false;
 	if (pol_guard_ua_is_scanner(sip_msg_header_get(req, "User-Agent", 0),
 	                            g->scanners, g->n_scanners) &&

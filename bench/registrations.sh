@@ -62,6 +62,34 @@ b_uas_start reg_uas || exit 1
 b_ll_start || exit 1
 core=$B_PBX_PORT
 idle=$(rss_kib "$B_SUT_PID")
+# B_REG_MEM="PHONES CALLS" (say "1000 100", DESIGN's memory target): just
+# that state's VmRSS and VmHWM, then stop.
+if [ -n "${B_REG_MEM:-}" ]; then
+	set -- $B_REG_MEM
+	r=$(register "$1" 1000)
+	m=$(rss_kib "$B_SUT_PID")
+	# The REGISTER transactions linger 32 s (RFC 3261 Timer J, K);
+	# B_REG_SETTLE_S later only the bindings remain, as in service.
+	sleep "${B_REG_SETTLE_S:-0}"
+	s=$(rss_kib "$B_SUT_PID")
+	b_stop "$B_UAS_PID"
+	b_uas_start uas "$core" || exit 1
+	a=$(active_calls "$2" 100)
+	echo "| state | VmRSS KiB | VmHWM KiB | ok |"
+	echo "|---|---|---|---|"
+	echo "| idle | $idle | | |"
+	echo "| $1 phones | $m | | $(cut -f3 <<<"$r") of $1 |"
+	echo "| $1 phones, ${B_REG_SETTLE_S:-0} s later | $s | | |"
+	echo "| $1 phones, $2 active calls | ${a% *} |" \
+		"$(hwm_kib "$B_SUT_PID") | ${a#* } of $2 |"
+	echo
+	echo "After the calls: $(grep -E '^Rss(Anon|File)' \
+		"/proc/$B_SUT_PID/status" | tr -s ' \t\n' ' ')," \
+		"of which [heap] $(awk '/\[heap\]/ { h = 1; next }
+			h && /^Rss:/ { print $2; exit }' \
+			"/proc/$B_SUT_PID/smaps") kB"
+	exit 0
+fi
 r1=$(register 1000 1000)
 m1=$(rss_kib "$B_SUT_PID")
 r10=$(register 10000 2000)

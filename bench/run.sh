@@ -161,7 +161,9 @@ for run in $(seq "$B_RUNS"); do
 	done
 done
 
-for run in $(seq "$B_RUNS"); do
+# B_RAMP_ONLY=1: the capacity ramp alone (a quick before/after check).
+[ -z "${B_RAMP_ONLY:-}" ] || B_RUNS_MIXED=0
+for run in $(seq "${B_RUNS_MIXED:-$B_RUNS}"); do
 	for sys in $systems; do
 		[ "$sys" != sipp ] || continue
 		[ "$(b_time_left)" -gt 30 ] || break
@@ -170,6 +172,7 @@ for run in $(seq "$B_RUNS"); do
 done
 
 for part in registrations micro callgrind; do
+	[ -z "${B_RAMP_ONLY:-}" ] || break
 	if [ -x "bench/$part.sh" ] && [ "$(b_time_left)" -gt 30 ]; then
 		B_SYSTEMS_OK="$systems" bench/"$part".sh >"$B_OUT/$part.md" \
 			2>"$B_OUT/$part.log" || b_log "$part: failed (see $part.log)"

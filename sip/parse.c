@@ -607,6 +607,26 @@ parse_osip(osip_message_t **out, const char *buf, size_t len)
 	return 0;
 }
 
+/* RFC 2045 5.1: a media type's parameter is attribute=value. libosip2
+ * takes one without a value, but cannot print it again: its
+ * osip_message_to_str() then writes "Content-Type: " and nothing, and
+ * the next header runs into it (seen relaying an INVITE). */
+static bool
+content_type_ok(const osip_message_t *m)
+{
+	const osip_content_type_t *ct = m->content_type;
+	osip_generic_param_t *p;
+
+	if (!ct)
+		return true;
+	if (!ct->type || !ct->subtype)
+		return false;
+	for (int i = 0; (p = osip_list_get(&ct->gen_params, i)); i++)
+		if (!p->gname || !p->gvalue)
+			return false;
+	return true;
+}
+
 /* libosip2 refused the message. To still say why (RFC 3261 8.2.6: a
  * 400 needs only the Via and what can be copied), parse a copy that
  * keeps the start line, every Via and the first From, To, Call-ID and
@@ -709,6 +729,8 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 	}
 	if (!is_resp)
 		check_request(&sc, m);
+	if (!content_type_ok(m))
+		set_err(&sc, 400, "Malformed Content-Type");
 	*out = m;
 	if (sc.err.reason || sc.err.code) {
 		if (is_resp)

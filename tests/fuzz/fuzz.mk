@@ -23,6 +23,7 @@ FUZZ_ROOMS_conf := core
 FUZZ_ROOMS_sip := sip core
 FUZZ_ROOMS_pattern := policy storage core
 FUZZ_ROOMS_http := web policy storage core
+FUZZ_ROOMS_b2b := b2bua policy storage sip core
 fuzz_libs = $(filter $(patsubst %,$(BUILD)/lib%.a,$(or \
 	$(FUZZ_ROOMS_$(1)),$(ROOMS) core)),$(LINK_LIBS))
 

@@ -179,6 +179,7 @@ b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
 	rc = sip_request_send(&c->b_ct, b->sip, m, dst, call__on_b_response, b);
 	if (rc < 0)
 		return rc;
+	sip_txn_set_arg(c->b_ct, b2b__call_arg(c));
 	c->state = B2B_CALL_TRYING;
 	return 0;
 }
@@ -204,6 +205,7 @@ b2b__call_fork(struct b2b_call *c, const osip_message_t *req,
 	                      c->b2b);
 	if (rc < 0)
 		return rc;
+	sip_txn_set_arg(f->ct, b2b__call_arg(c));
 	f->dest = *dst;
 	c->n_forks++;
 	return 0;
@@ -498,6 +500,12 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	}
 	if (l && l->id == B2B_LEG_B)
 		c = b2b__leg_call(l);
+	/* RFC 3261 17.1.3 matched the response by its branch: the Call-ID
+	 * and From tag are the peer's to get wrong. The transaction names
+	 * its call, which must see the final: else the call would keep a
+	 * transaction sip/ frees after this returns. */
+	if (!c && (c = b2b__arg_call(b, sip_txn_get_arg(ct))))
+		l = &c->leg[B2B_LEG_B];
 	if (c && c->b_final && code >= 200 && code < 300) {
 		const char *tag = sip_msg_to_tag(resp);
 

@@ -83,7 +83,10 @@ static struct sip__arena *cur;	/* where osip_malloc() goes; NULL: malloc */
 static bool arena_on;		/* allocators installed, arenas usable */
 static struct sip__arena_stats stats;
 
-static struct arena_hdr *
+/* Inlined by hand (-Os would not): they run for every libosip2 block. */
+#define ARENA_HOT static inline __attribute__((always_inline))
+
+ARENA_HOT struct arena_hdr *
 hdr_of(void *p)
 {
 	struct arena_hdr *h = (struct arena_hdr *)p - 1;
@@ -93,7 +96,7 @@ hdr_of(void *p)
 	return h;
 }
 
-static void *
+ARENA_HOT void *
 hdr_seal(struct arena_hdr *h, struct sip__arena *a, size_t n)
 {
 	h->arena = a;

@@ -206,12 +206,15 @@ is_uri_mark(unsigned char c)
 /* From, To, Contact, Route, Record-Route: a display name before '<'
  * is a quoted string or tokens (RFC 3261 25.1 name-addr; no ':', so
  * "tel: <sip:a@b>" is neither form), an addr-spec in <> has no
- * whitespace, an addr-spec without <> carries no '?' headers (RFC 3261
- * 20.10), and no parameter is empty. */
+ * whitespace, nor has one without <> before its parameters ("sip:a@b c"
+ * is neither form either), an addr-spec without <> carries no '?'
+ * headers (RFC 3261 20.10), and no parameter is empty. */
 static bool
 nameaddr_ok(const char *v, size_t n, bool list)
 {
 	bool quoted = false, angle = false, seen_angle = false, mark = false;
+	bool in_word = false, params = false;
+	unsigned words = 0;	/* before '<' or the first ';' */
 	char prev = ',';
 
 	for (size_t i = 0; i < n; i++) {
@@ -232,8 +235,15 @@ nameaddr_ok(const char *v, size_t n, bool list)
 				return false;
 			continue;
 		}
+		if (!seen_angle && !params && (c == ';' || c == ',') &&
+		    words > 1)
+			return false;	/* an addr-spec with a space */
 		switch (c) {
-		case '"': quoted = true; break;
+		case '"':
+			quoted = true;
+			words++;
+			in_word = false;
+			break;
 		case '<':
 			if (mark)
 				return false;
@@ -242,11 +252,13 @@ nameaddr_ok(const char *v, size_t n, bool list)
 		case ',':
 			if (!list)
 				return false;
-			seen_angle = mark = false;
+			seen_angle = mark = in_word = params = false;
+			words = 0;
 			/* FALLTHROUGH */
 		case ';':
 			if (prev == ';' || (c == ';' && prev == ','))
 				return false;
+			params = params || c == ';';
 			break;
 		case '?':
 			if (!seen_angle)
@@ -257,10 +269,18 @@ nameaddr_ok(const char *v, size_t n, bool list)
 			    !is_uri_mark(c))
 				return false;
 			mark = mark || (!seen_angle && is_uri_mark(c));
+			if (isspace(c)) {
+				in_word = false;
+			} else if (!in_word && !seen_angle && !params) {
+				in_word = true;
+				words++;
+			}
 		}
 		if (!isspace(c))
 			prev = (char)c;
 	}
+	if (!seen_angle && !params && words > 1)
+		return false;
 	return !quoted && !angle && prev != ';';
 }
 

@@ -376,6 +376,16 @@ p_guard_scanner_ban(struct conf_ctx *ctx, const char *v, const char **why)
 }
 
 static int
+p_guard_device_learn(struct conf_ctx *ctx, const char *v, const char **why)
+{
+	if (parse_bool(v, &ctx->conf->guard_device_learn) < 0) {
+		*why = "must be on or off";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
 guard_ua_item(struct conf_ctx *ctx, const char *item, const char **why)
 {
 	struct conf *c = ctx->conf;
@@ -478,6 +488,7 @@ static const struct conf_key conf_keys[] = {
 	{"guard", "scanner_ban", p_guard_scanner_ban, false},
 	{"guard", "scanner_user_agents", p_guard_scanners, false},
 	{"guard", "never_ban", p_guard_never, false},
+	{"guard", "device_learn", p_guard_device_learn, false},
 	{"log", "level", p_log_level, false},
 	{"log", "syslog", p_log_syslog, false},
 };

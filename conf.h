@@ -57,6 +57,7 @@ struct conf {
 	/* [guard] (CONFIG_GUARD) */
 	bool guard_enabled;
 	bool guard_scanner_ban;		/* scanner User-Agent: ban at once */
+	bool guard_device_learn;	/* pin devices to their first address */
 	uint32_t guard_threshold;	/* offences within window: ban */
 	uint32_t guard_window;		/* seconds */
 	uint32_t guard_ban_time;	/* seconds, first ban */

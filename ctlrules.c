@@ -513,3 +513,77 @@ ctl_cmd_ban(struct ctl *c)
 	}
 	return ctl_usage(stderr);
 }
+
+/* ---- device list|pin|unlock|unpin: device-to-IP pins ---------------- */
+
+#define CTL_DEVPIN_MAX 4096
+
+static int
+device_list(struct ctl *c)
+{
+	struct store_devpin *p = calloc(CTL_DEVPIN_MAX, sizeof(*p));
+	char net[64], when[32];
+	cJSON *doc = NULL, *items = NULL;
+	int n;
+
+	if (!p)
+		return ctl_fail(-ENOMEM, "device list", "");
+	n = store_devpin_list(c->st, p, CTL_DEVPIN_MAX);
+	if (n < 0) {
+		free(p);
+		return ctl_fail(n, "device list", "");
+	}
+	if (c->json) {
+		doc = cJSON_CreateObject();
+		items = cJSON_AddArrayToObject(doc, "items");
+	}
+	for (int i = 0; i < n; i++) {
+		store_cidr_str(&p[i].allowed, net, sizeof(net));
+		if (!items) {
+			ctl_time(when, sizeof(when), p[i].locked_at);
+			printf("%s %s %s%s%s%s\n", p[i].id, net,
+			       p[i].locked ? "LOCKED since " : "ok",
+			       p[i].locked ? when : "",
+			       p[i].locked ? " from " : "",
+			       p[i].locked ? p[i].seen : "");
+			continue;
+		}
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", p[i].id);
+		cJSON_AddStringToObject(o, "allowed", net);
+		cJSON_AddBoolToObject(o, "locked", p[i].locked);
+		cJSON_AddNumberToObject(o, "locked_at", (double)p[i].locked_at);
+		cJSON_AddStringToObject(o, "seen", p[i].seen);
+		cJSON_AddStringToObject(o, "by", p[i].by);
+		cJSON_AddItemToArray(items, o);
+	}
+	free(p);
+	return doc ? ctl_json_print(doc) : 0;
+}
+
+int
+ctl_cmd_device(struct ctl *c)
+{
+	const char *op = c->args[0];
+	struct net_cidr cidr;
+	int rc;
+
+	if (strcmp(op, "list") == 0 && c->nargs == 1)
+		return device_list(c);
+	if (c->nargs < 2)
+		return ctl_usage(stderr);
+	ctl_note_disabled(IS_ENABLED(CONFIG_GUARD), "device-to-IP binding");
+	if (strcmp(op, "pin") == 0 && c->nargs == 3) {
+		if (net_cidr_parse(c->args[2], &cidr) < 0)
+			return ctl_fail(-EINVAL, "device pin", c->args[2]);
+		rc = store_devpin_set(c->st, c->args[1], &cidr, &c->actor);
+	} else if (strcmp(op, "unlock") == 0 && c->nargs == 2) {
+		rc = store_devpin_unlock(c->st, c->args[1], &c->actor);
+	} else if (strcmp(op, "unpin") == 0 && c->nargs == 2) {
+		rc = store_devpin_del(c->st, c->args[1], &c->actor);
+	} else {
+		return ctl_usage(stderr);
+	}
+	return rc < 0 ? ctl_fail(rc, op, c->args[1]) : 0;
+}

@@ -59,6 +59,8 @@ ctl_usage(FILE *out)
 	    "  passwd ADMIN              set a console password (stdin)\n"
 	    "  token create NAME | token list | token revoke NAME\n"
 	    "  ban list [--json] | ban add IP [SECONDS] | ban del IP\n"
+	    "  device list [--json] | device pin ID ADDR[/PREFIX] |\n"
+	    "         device unlock ID | device unpin ID\n"
 	    "  check                     schema version and record check\n"
 	    "options: -d DIR (default " CTL_DEFAULT_DIR " or $LINELOCK_DIR),\n"
 	    "  -p/--partition P, --admin, --json, --pin PIN, --limit N,\n"
@@ -621,6 +623,7 @@ static const struct ctl_cmd cmds[] = {
     {"passwd", 1, true, cmd_passwd},
     {"token", -1, true, cmd_token},
     {"ban", -1, true, ctl_cmd_ban},
+    {"device", -1, true, ctl_cmd_device},
     {"check", 0, false, cmd_check},
 };
 

@@ -63,5 +63,6 @@ int	ctl_cmd_class(struct ctl *c);
 int	ctl_cmd_authcode(struct ctl *c);
 int	ctl_cmd_budget(struct ctl *c);
 int	ctl_cmd_ban(struct ctl *c);
+int	ctl_cmd_device(struct ctl *c);
 
 #endif

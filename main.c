@@ -97,6 +97,7 @@ daemon_b2b_guard(const struct conf *c, struct b2b_guard_settings *g)
 	    "[guard] patterns fit b2bua/'s");
 	g->enabled = c->guard_enabled;
 	g->scanner_ban = c->guard_scanner_ban;
+	g->device_learn = c->guard_device_learn;
 	g->threshold = c->guard_threshold;
 	g->window = c->guard_window;
 	g->ban_time = c->guard_ban_time;

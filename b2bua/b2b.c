@@ -93,7 +93,8 @@ b2b__on_request(void *arg, struct sip_txn *st, const osip_message_t *req,
 		sip_txn_reply(st, 503, NULL, NULL, 0);
 		return;
 	}
-	if (b2b__guard_request(b, st, req, src))
+	if (b2b__guard_request(b, st, req, src) ||
+	    b2b__devpin_call(b, st, req, src))
 		return;
 	if (sip_msg_is_method(req, "REGISTER")) {
 		if (b2b__is_core(b, src))
@@ -317,6 +318,7 @@ b2b_free(struct b2b *b)
 	b2b__tables_free(b);
 	b2b__bindings_free(b);
 	b2b__guard_free(b);
+	b2b__devpin_free(b);
 	pol_lists_clear(&b->lists);
 	store_snapshot_free(b->snap);
 	b->snap = NULL;

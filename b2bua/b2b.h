@@ -33,6 +33,7 @@ struct b2b;
 struct b2b_guard_settings {
 	bool enabled;
 	bool scanner_ban;       /* a scanner User-Agent: banned at once */
+	bool device_learn;      /* pin a device to its first address */
 	uint32_t threshold;     /* offences within window: ban */
 	uint32_t window;        /* seconds */
 	uint32_t ban_time;      /* seconds, a first ban */

@@ -243,6 +243,7 @@ b2b__guard_start(struct b2b *b)
 	if (!b->guard)
 		return;
 	guard_reload(b);
+	b2b__devpin_poll(b);
 	log_info("b2b: guard on: %u offences in %u s ban for %u s (at most "
 	         "%u s), %u bans in force",
 	         b->guard->rule.threshold, b->guard->rule.window_s,
@@ -258,6 +259,7 @@ b2b__guard_poll(struct b2b *b)
 	if (!gd)
 		return;
 	guard_reload(b);
+	b2b__devpin_poll(b);
 	gd->sweeps++;
 	if (gd->sweeps % GUARD_IDLE_SWEEPS == 0)
 		guard_counters_free(gd, true, (int64_t)ll_now_ms());

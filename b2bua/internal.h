@@ -177,6 +177,12 @@ struct b2b {
 	uint64_t next_expire_ms;     /* storage binding expiry pass */
 	uint64_t audit_seq;          /* last audit entry seen (notify.c) */
 	struct b2b__guard *guard;    /* guard.c; NULL when off */
+	/* devpin.c: ids of locked devices (STORE_DEVID_MAX each), as of
+	 * storage's pin generation devgen. */
+	char (*dev_locked)[STORE_DEVID_MAX];
+	unsigned n_dev_locked;
+	uint64_t devgen;
+	bool devgen_loaded;
 	uint32_t sweeps;             /* sweep count: minute jobs */
 	struct b2b_stats stats;
 	uint32_t works; /* feature codes off the loop */
@@ -320,7 +326,41 @@ bool b2b__guard_request(struct b2b *b, struct sip_txn *st,
                         const struct sip_source *src);
 void b2b__guard_register_failed(struct b2b *b, const osip_message_t *req,
                                 int code, const struct sockaddr *addr);
+/* devpin.c: device-to-IP binding. register/call: true when they
+ * answered st (403 Device Moved). */
+void b2b__devpin_poll(struct b2b *b);
+void b2b__devpin_free(struct b2b *b);
+bool b2b__devpin_register(struct b2b *b, struct sip_txn *st,
+                          const struct b2b_binding *nb);
+/* A 2xx from the registrar for nb: true when the device registered from
+ * outside its pin (now locked): the phone gets 403, nb is not kept. */
+bool b2b__devpin_accepted(struct b2b *b, const struct b2b_binding *nb);
+bool b2b__devpin_call(struct b2b *b, struct sip_txn *st,
+                      const osip_message_t *req,
+                      const struct sip_source *src);
 #else
+static inline void b2b__devpin_poll(struct b2b *b) { (void)b; }
+static inline void b2b__devpin_free(struct b2b *b) { (void)b; }
+static inline bool
+b2b__devpin_register(struct b2b *b, struct sip_txn *st,
+                     const struct b2b_binding *nb)
+{
+	(void)b, (void)st, (void)nb;
+	return false;
+}
+static inline bool
+b2b__devpin_accepted(struct b2b *b, const struct b2b_binding *nb)
+{
+	(void)b, (void)nb;
+	return false;
+}
+static inline bool
+b2b__devpin_call(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
+                 const struct sip_source *src)
+{
+	(void)b, (void)st, (void)req, (void)src;
+	return false;
+}
 static inline int b2b__guard_init(struct b2b *b) { (void)b; return 0; }
 static inline void b2b__guard_start(struct b2b *b) { (void)b; }
 static inline void b2b__guard_free(struct b2b *b) { (void)b; }

@@ -189,6 +189,17 @@ reg__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 		b2b__guard_register_failed(
 		    b, sip_txn_request(r->st), code,
 		    (const struct sockaddr *)&nb->dest.addr);
+	if (code < 300 && nb->expires_ms && b2b__devpin_accepted(b, nb)) {
+		/* The core keeps our Contact until it expires; calls to
+		 * it find no binding. */
+		if (r->st) {
+			sip_txn_reply(r->st, 403, "Device Moved", NULL, 0);
+			sip_txn_set_arg(r->st, NULL);
+			r->st = NULL;
+		}
+		b2b__relay_free(r);
+		return;
+	}
 	if (code < 300) {
 		struct b2b_binding *old = b2b__binding_by_token(b, nb->token);
 
@@ -363,6 +374,10 @@ b2b__register(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	if (rc < 0) {
 		/* A query (no Contact) is answered here: bindings are ours. */
 		sip_txn_reply(st, rc == -ENODATA ? 200 : 400, NULL, NULL, 0);
+		free(nb);
+		return;
+	}
+	if (b2b__devpin_register(b, st, nb)) {
 		free(nb);
 		return;
 	}

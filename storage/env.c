@@ -34,8 +34,9 @@ static const struct {
     [STORE_DB_THROTTLE] = {"throttle", 0},
     [STORE_DB_AUTHCODES] = {"authcodes", 0},
     /* Added after schema 3 without a migration: a writable open creates
-     * it, and it starts empty. */
+     * them, and they start empty. */
     [STORE_DB_BANS] = {"bans", 0},
+    [STORE_DB_DEVPINS] = {"devpins", 0},
 };
 
 /* Schema migrations, each from version `from` to from + 1, run in order
@@ -226,10 +227,12 @@ store__dbis_open(struct store *st, MDB_txn *txn)
 		if (!st->read_only)
 			fl |= MDB_CREATE;
 		rc = mdb_dbi_open(txn, store__tables[i].name, fl, &st->dbi[i]);
-		if (i == STORE_DB_BANS && rc == MDB_NOTFOUND)
+		if (i >= STORE_DB_BANS && rc == MDB_NOTFOUND)
 			continue;	/* read-only, older environment */
 		if (i == STORE_DB_BANS && rc == MDB_SUCCESS)
 			st->have_bans = true;
+		if (i == STORE_DB_DEVPINS && rc == MDB_SUCCESS)
+			st->have_devpins = true;
 		if (rc != MDB_SUCCESS)
 			return store__err(rc);
 	}

@@ -29,6 +29,7 @@ enum store__db {
 	STORE_DB_THROTTLE,	/* key -> throttle record */
 	STORE_DB_AUTHCODES,	/* HMAC-SHA256(code) -> authcode record */
 	STORE_DB_BANS,		/* family u8 + address -> ban record */
+	STORE_DB_DEVPINS,	/* device id -> device pin record */
 	STORE_DB_COUNT
 };
 
@@ -42,6 +43,7 @@ struct store {
 	bool have_bans;		/* "bans" table present (read-only opens of
 				 * an environment no daemon has written
 				 * since bans came may lack it) */
+	bool have_devpins;	/* "devpins" table present (the same) */
 	bool have_authkey;	/* authkey loaded from authcode.key */
 	uint8_t authkey[32];	/* secret: wiped by store_close() */
 	char dir[256];
@@ -250,6 +252,8 @@ int	store__audit_decode(const MDB_val *k, const MDB_val *v,
 	    struct store_audit *out);
 int	store__ban_decode(const MDB_val *k, const MDB_val *v,
 	    struct store_ban *out);
+int	store__devpin_decode(const MDB_val *k, const MDB_val *v,
+	    struct store_devpin *out);
 int	store__admin_decode(const MDB_val *k, const MDB_val *v,
 	    struct store_admin *out);
 

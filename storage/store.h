@@ -903,4 +903,54 @@ int	store_ban_generation(struct store *st, uint64_t *out);
  * how many went, or a negative errno. */
 int	store_ban_expire(struct store *st, int64_t now, uint32_t keep_s);
 
+/* ---- device-to-IP pins (the guard's, devpin.c) ---------------------- */
+
+#define STORE_DEVID_MAX		96
+
+/* A device pinned to a network. A REGISTER of the device from outside
+ * `allowed` locks it: its calls and registrations are refused until an
+ * administrator unlocks it (store_devpin_unlock()) or pins it anew. */
+struct store_devpin {
+	char id[STORE_DEVID_MAX];	/* +sip.instance without <>, or the
+					 * MAC as 12 lower-case hex digits */
+	struct net_cidr allowed;
+	bool locked;
+	int64_t locked_at;		/* unix seconds; 0 when not locked */
+	char seen[STORE_SOURCE_MAX];	/* where it came from when locked */
+	char by[STORE_ACTOR_MAX];	/* who pinned it ("guard": learned) */
+};
+
+/* Printable ASCII without blanks, '/', '%', quotes, <>, and the like (the
+ * id goes into URL paths), 1..95 characters. */
+bool	store_devid_is_valid(const char *id);
+
+/* "192.0.2.0/24", "2001:db8::/32" into buf. */
+void	store_cidr_str(const struct net_cidr *c, char *buf, size_t len);
+
+/* Pins a device (creating or replacing its record, unlocked). Audited
+ * "device.pin". -EINVAL (bad id or network), -EROFS, -ENOSPC. */
+int	store_devpin_set(struct store *st, const char *id,
+	    const struct net_cidr *allowed, const struct store_actor *actor);
+
+/* Locks a pinned device seen at `seen`. Audited "device.lock". Returns 1
+ * when it locked it, 0 when it was locked already; -ENOENT (not
+ * pinned), -EINVAL. */
+int	store_devpin_lock(struct store *st, const char *id, const char *seen,
+	    int64_t now, const struct store_actor *actor);
+
+/* Unlocks (audited "device.unlock"; 0 also when it was not locked) or
+ * removes the pin (audited "device.unpin"). -ENOENT, -EINVAL. */
+int	store_devpin_unlock(struct store *st, const char *id,
+	    const struct store_actor *actor);
+int	store_devpin_del(struct store *st, const char *id,
+	    const struct store_actor *actor);
+
+int	store_devpin_get(struct store *st, struct store_devpin *out,
+	    const char *id);
+/* Every pin in id order, up to max. Count or a negative errno. */
+int	store_devpin_list(struct store *st, struct store_devpin *out,
+	    size_t max);
+/* Changes with every pin change from any process (0 before the first). */
+int	store_devpin_generation(struct store *st, uint64_t *out);
+
 #endif

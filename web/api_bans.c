@@ -1,9 +1,11 @@
-/* /api/v1/bans: the guard's address bans (CONFIG_GUARD). List, ban by
- * hand, lift. Bans are storage's records; a change made here reaches
- * sip/ through hooks.bans_changed at once. */
+/* The guard's API (CONFIG_GUARD): /api/v1/bans, address bans (list, ban
+ * by hand, lift), and /api/v1/devices/pins, device-to-IP pins (list, pin,
+ * unlock, unpin). Both are storage's records; a change made here reaches
+ * the B2BUA and sip/ through hooks.bans_changed at once. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -170,6 +172,139 @@ web__h_ban_del(struct web_conn *c, struct web_req *r)
 	}
 	log_info("web: %s: ban of %s lifted by %s", c->peer_host,
 	    r->params[0], a.name);
+	bans_changed(c->srv);
+	web__reply(c, 204, "text/plain", "Cache-Control: no-store\r\n", "",
+	    0);
+}
+
+/* ---- device pins: /api/v1/devices/pins ------------------------------ */
+
+static cJSON *
+devpin_json(const struct store_devpin *p)
+{
+	cJSON *j = cJSON_CreateObject();
+	char net[64];
+
+	store_cidr_str(&p->allowed, net, sizeof(net));
+	cJSON_AddStringToObject(j, "id", p->id);
+	cJSON_AddStringToObject(j, "allowed", net);
+	cJSON_AddBoolToObject(j, "locked", p->locked);
+	if (p->locked) {
+		cJSON_AddNumberToObject(j, "locked_at", (double)p->locked_at);
+		cJSON_AddStringToObject(j, "seen", p->seen);
+	}
+	cJSON_AddStringToObject(j, "by", p->by);
+	return j;
+}
+
+#define DEVPIN_PAGE_MAX 1000
+
+/* GET /api/v1/devices/pins: every pinned device, in id order. */
+void
+web__h_devpins_list(struct web_conn *c, struct web_req *r)
+{
+	struct store_devpin *p = calloc(DEVPIN_PAGE_MAX, sizeof(*p));
+	cJSON *j, *items;
+	int n;
+
+	(void)r;
+	if (!p) {
+		web__reply_error(c, 503, "no_memory", "out of memory");
+		return;
+	}
+	n = store_devpin_list(c->srv->cfg.store, p, DEVPIN_PAGE_MAX);
+	if (n < 0) {
+		free(p);
+		web__reply_errno(c, n, "device pins");
+		return;
+	}
+	j = cJSON_CreateObject();
+	items = cJSON_AddArrayToObject(j, "items");
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(items, devpin_json(&p[i]));
+	free(p);
+	web__reply_json(c, 200, j, NULL);
+}
+
+static void
+devpin_reply(struct web_conn *c, const char *id, int code)
+{
+	struct store_devpin p;
+	int rc = store_devpin_get(c->srv->cfg.store, &p, id);
+
+	if (rc < 0) {
+		web__reply_errno(c, rc, "device pin");
+		return;
+	}
+	bans_changed(c->srv);
+	web__reply_json(c, code, devpin_json(&p), NULL);
+}
+
+/* PUT /api/v1/devices/pins/ID {"allowed": "ADDR[/PREFIX]"}: pins the
+ * device (unlocked). 200 with the pin. */
+void
+web__h_devpin_put(struct web_conn *c, struct web_req *r)
+{
+	static const char *const fields[] = {"allowed", NULL};
+	const char *net = NULL;
+	struct net_cidr cidr;
+	struct store_actor a;
+	cJSON *body = web__json_body(c, r, fields);
+	int rc;
+
+	if (!body)
+		return;
+	if (!web__json_str(c, body, "allowed", true, &net))
+		goto out;
+	if (net_cidr_parse(net, &cidr) < 0) {
+		web__reply_error(c, 400, "invalid", "\"allowed\" must be an "
+						   "address or CIDR");
+		goto out;
+	}
+	web__actor(&a, c, r);
+	rc = store_devpin_set(c->srv->cfg.store, r->params[0], &cidr, &a);
+	if (rc < 0) {
+		web__reply_errno(c, rc, "device pin");
+		goto out;
+	}
+	log_info("web: %s: device %s pinned to %s by %s", c->peer_host,
+	    r->params[0], net, a.name);
+	devpin_reply(c, r->params[0], 200);
+out:
+	cJSON_Delete(body);
+}
+
+/* POST /api/v1/devices/pins/ID/unlock: 200 with the pin. */
+void
+web__h_devpin_unlock(struct web_conn *c, struct web_req *r)
+{
+	struct store_actor a;
+	int rc;
+
+	web__actor(&a, c, r);
+	rc = store_devpin_unlock(c->srv->cfg.store, r->params[0], &a);
+	if (rc < 0) {
+		web__reply_errno(c, rc, "device pin");
+		return;
+	}
+	log_info("web: %s: device %s unlocked by %s", c->peer_host,
+	    r->params[0], a.name);
+	devpin_reply(c, r->params[0], 200);
+}
+
+/* DELETE /api/v1/devices/pins/ID: 204. */
+void
+web__h_devpin_del(struct web_conn *c, struct web_req *r)
+{
+	struct store_actor a;
+	int rc;
+
+	web__actor(&a, c, r);
+	rc = store_devpin_del(c->srv->cfg.store, r->params[0], &a);
+	if (rc < 0) {
+		web__reply_errno(c, rc, "device pin");
+		return;
+	}
 	bans_changed(c->srv);
 	web__reply(c, 204, "text/plain", "Cache-Control: no-store\r\n", "",
 	    0);

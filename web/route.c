@@ -47,6 +47,10 @@ static const struct web_route routes[] = {
 	{HTTP_GET, "/api/v1/bans", web__h_bans_list, 0},
 	{HTTP_POST, "/api/v1/bans", web__h_ban_add, 0},
 	{HTTP_DELETE, "/api/v1/bans/{}", web__h_ban_del, 0},
+	{HTTP_GET, "/api/v1/devices/pins", web__h_devpins_list, 0},
+	{HTTP_PUT, "/api/v1/devices/pins/{}", web__h_devpin_put, 0},
+	{HTTP_POST, "/api/v1/devices/pins/{}/unlock", web__h_devpin_unlock, 0},
+	{HTTP_DELETE, "/api/v1/devices/pins/{}", web__h_devpin_del, 0},
 #endif
 	{HTTP_GET, "/api/v1/devices", web__h_devices, 0},
 	{HTTP_GET, "/api/v1/registrations", web__h_registrations, 0},

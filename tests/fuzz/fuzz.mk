@@ -24,6 +24,8 @@ FUZZ_ROOMS_sip := sip core
 FUZZ_ROOMS_pattern := policy storage core
 FUZZ_ROOMS_http := web policy storage core
 FUZZ_ROOMS_b2b := b2bua policy storage sip core
+# More sources of a target (tests/fuzz/, not fuzz_*.c): none by default.
+FUZZ_EXTRA_b2b := $(FUZZ_DIR)/b2b_sipp.c
 fuzz_libs = $(filter $(patsubst %,$(BUILD)/lib%.a,$(or \
 	$(FUZZ_ROOMS_$(1)),$(ROOMS) core)),$(LINK_LIBS))
 
@@ -32,19 +34,22 @@ unit: $(FUZZ_REPLAY_BINS)
 define fuzz_rules
 $(BUILD)/tests/fuzz/test_fuzz_$(1): $(FUZZ_DIR)/fuzz_$(1).c \
     $(FUZZ_DIR)/replay.c $(FUZZ_DIR)/fuzz.h $(call fuzz_libs,$(1)) \
-    $(AUTOCONF) $(OBJ)/conf.o
+    $(FUZZ_EXTRA_$(1)) $(wildcard $(FUZZ_DIR)/*.h) $(AUTOCONF) \
+    $(OBJ)/conf.o
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) $$(call fuzz_cppflags,$(1)) $$(CFLAGS) \
 	    -Wno-missing-prototypes -o $$@ $(FUZZ_DIR)/replay.c \
-	    $(FUZZ_DIR)/fuzz_$(1).c $$(OBJ)/conf.o $(call fuzz_libs,$(1)) \
-	    $$(LDLIBS) $$(TEST_LDLIBS)
+	    $(FUZZ_DIR)/fuzz_$(1).c $(FUZZ_EXTRA_$(1)) $$(OBJ)/conf.o \
+	    $(call fuzz_libs,$(1)) $$(LDLIBS) $$(TEST_LDLIBS)
 
 $(BUILD)/fuzzers/fuzz_$(1): $(FUZZ_DIR)/fuzz_$(1).c $(FUZZ_DIR)/fuzz.h \
+    $(FUZZ_EXTRA_$(1)) $(wildcard $(FUZZ_DIR)/*.h) \
     $(call fuzz_libs,$(1)) $(AUTOCONF) $(OBJ)/conf.o
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CPPFLAGS) $$(call fuzz_cppflags,$(1)) $$(CFLAGS) \
-	    -fsanitize=fuzzer -o $$@ $(FUZZ_DIR)/fuzz_$(1).c $$(OBJ)/conf.o \
-	    $(call fuzz_libs,$(1)) $$(LDLIBS)
+	    -fsanitize=fuzzer -o $$@ $(FUZZ_DIR)/fuzz_$(1).c \
+	    $(FUZZ_EXTRA_$(1)) $$(OBJ)/conf.o $(call fuzz_libs,$(1)) \
+	    $$(LDLIBS)
 endef
 fuzz_cppflags = -DLL_FUZZ_DIR='"$(CURDIR)/$(FUZZ_DIR)"' \
 	-DLL_FUZZ_NAME='"$(1)"' -I$(LLHTTP_INC)

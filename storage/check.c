@@ -66,6 +66,14 @@ check_ban(const MDB_val *k, const MDB_val *v)
 }
 
 static int
+check_devpin(const MDB_val *k, const MDB_val *v)
+{
+	struct store_devpin p;
+
+	return store__devpin_decode(k, v, &p);
+}
+
+static int
 check_setting(const MDB_val *k, const MDB_val *v)
 {
 	struct store_settings s;
@@ -107,6 +115,7 @@ static const struct {
     {STORE_DB_ADMINS, "admins", check_admin},
     {STORE_DB_AUTHCODES, "authcodes", check_authcode},
     {STORE_DB_BANS, "bans", check_ban},
+    {STORE_DB_DEVPINS, "devpins", check_devpin},
 };
 
 /* Prints a key as text when it is printable, else as hex. */
@@ -130,8 +139,9 @@ check_table(struct store *st, MDB_txn *txn, size_t i, FILE *report)
 	MDB_val k, v;
 	int rc, bad = 0;
 
-	if (checks[i].db == STORE_DB_BANS && !st->have_bans)
-		return 0;	/* read-only, an environment from before bans */
+	if ((checks[i].db == STORE_DB_BANS && !st->have_bans) ||
+	    (checks[i].db == STORE_DB_DEVPINS && !st->have_devpins))
+		return 0;	/* read-only, an environment from before them */
 	rc = mdb_cursor_open(txn, st->dbi[checks[i].db], &cur);
 	if (rc != MDB_SUCCESS)
 		return store__err(rc);

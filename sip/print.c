@@ -19,29 +19,35 @@
 /* The loop's print buffer: grows to the largest message, then stays. */
 static struct sip__sbuf pbuf;
 
-static void
+/* Makes room for n more bytes and the NUL; false (and oom) if it cannot. */
+static bool
+sb_grow(struct sip__sbuf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 2048;
+	char *p;
+
+	if (b->oom || b->fixed) {
+		b->oom = true;
+		return false;
+	}
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+/* Inlined: it runs for every piece of every header. */
+static inline __attribute__((always_inline)) void
 sb_put(struct sip__sbuf *b, const char *s, size_t n)
 {
-	if (b->oom)
+	if (b->len + n + 1 > b->cap && !sb_grow(b, n))
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 2048;
-		char *p;
-
-		if (b->fixed) {
-			b->oom = true;
-			return;
-		}
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';

@@ -328,6 +328,44 @@ fb_is_salvaged_answer(const struct fb_run *r, const char *buf, size_t len)
 	    fb_find(buf, len, "\r\nVia: ", 7) != NULL;
 }
 
+/* DESIGN.md, outgoing rule 4: a locked line's call reaches the core
+ * only for an emergency or allowlisted number (the template's lists).
+ * The caller is the identity the B2BUA forwards (From of the B leg);
+ * the lock is read from storage as it is now (a *72 may have opened
+ * the line meanwhile). */
+static bool
+fb_number_may_pass_lock(const char *n)
+{
+	static const char *const exact[] = {"112", "911", "999", "000",
+	    "110", "118", "119", "5551234"};
+	size_t len = strlen(n);
+
+	for (size_t i = 0; i < ARRAY_SIZE(exact); i++)
+		if (strcmp(n, exact[i]) == 0)
+			return true;
+	return len == 10 && strncmp(n, "0800", 4) == 0 &&
+	    strspn(n + 4, "0123456789") == 6;
+}
+
+static void
+fb_check_lock(struct fb_run *r, const osip_message_t *m, const char *buf,
+    size_t len)
+{
+	struct store_line line;
+	const char *who = m->from && m->from->url ? m->from->url->username
+						  : NULL;
+	const char *num = m->req_uri ? m->req_uri->username : NULL;
+
+	if (!who || store_line_get(r->store, &line, STORE_PARTITION_DEFAULT,
+	    who) < 0 || line.lock == STORE_LOCK_NONE)
+		return;
+	if (num && fb_number_may_pass_lock(num))
+		return;
+	fprintf(stderr, "fuzz_b2b: locked line %s reached the core:\n"
+	    "%.*s\n", who, (int)len, buf);
+	abort();
+}
+
 static int
 fb_on_send(void *arg, const struct sip_dest *d, const char *buf,
     size_t len, uint64_t *flow_out)
@@ -358,6 +396,8 @@ fb_on_send(void *arg, const struct sip_dest *d, const char *buf,
 	peer = fb_peer_of(&d->addr);
 	if (fb.trace)
 		fprintf(stderr, ">>> to peer %d:\n%.*s\n", peer, (int)len, buf);
+	if (peer == 2 && MSG_IS_INVITE(m) && !sip_msg_to_tag(m))
+		fb_check_lock(r, m, buf, len);
 	if (peer >= 0 && (!MSG_IS_RESPONSE(m) || m->status_code > 100)) {
 		slot = MSG_IS_RESPONSE(m) ? &r->last_resp[peer]
 					  : &r->last_req[peer];

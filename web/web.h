@@ -60,7 +60,8 @@ typedef void (*web_line_cb)(const char *partition, const char *ext,
 
 /* Hooks main.c wires to the other rooms. Any may be NULL (without
  * `registrations`, the unexpired device bindings in LMDB are shown). */
-/* A ban was made or lifted through the API, already stored. */
+/* A ban or a device pin was changed through the API, already stored:
+ * main.c has the B2BUA load them now. */
 typedef void (*web_bans_cb)(void *arg);
 
 struct web_hooks {

@@ -134,11 +134,16 @@ int
 b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
                   const char *const *names)
 {
-	for (const char *const *n = names; *n; n++) {
-		for (size_t k = 0; k < ARRAY_SIZE(msg__structured); k++) {
-			const char *sn = msg__structured[k].name;
+	for (size_t k = 0; k < ARRAY_SIZE(msg__structured); k++) {
+		const char *sn = msg__structured[k].name;
+		const osip_list_t *l =
+		    (const osip_list_t *)(const void *)((const char *)src +
+		                                        msg__structured[k].off);
 
-			/* The first letter rules out nearly all pairs. */
+		/* Most of these lists are empty in most messages. */
+		if (osip_list_size(l) <= 0)
+			continue;
+		for (const char *const *n = names; *n; n++) {
 			if ((sn[0] | 0x20) != ((*n)[0] | 0x20) ||
 			    strcasecmp(sn, *n) != 0)
 				continue;
@@ -310,6 +315,8 @@ int
 b2b__target_from_contact(char *buf, size_t len, const osip_message_t *m)
 {
 	osip_contact_t *ct = NULL;
+	osip_uri_t *u = NULL;
+	int rc;
 
 	if (osip_message_get_contact(m, 0, &ct) < 0 || !ct || !ct->url)
 		return -ENOENT;
@@ -318,7 +325,13 @@ b2b__target_from_contact(char *buf, size_t len, const osip_message_t *m)
 	if (!ct->url->scheme || (strcasecmp(ct->url->scheme, "sip") != 0 &&
 	    strcasecmp(ct->url->scheme, "sips") != 0))
 		return -EPROTO;
-	return sip_uri_print(buf, len, ct->url);
+	/* It becomes Request-URIs, which carry no headers (19.1.1). */
+	if (osip_uri_clone(ct->url, &u) != 0)
+		return -ENOMEM;
+	osip_uri_header_freelist(&u->url_headers);
+	rc = sip_uri_print(buf, len, u);
+	osip_uri_free(u);
+	return rc;
 }
 
 /* Adds the leg's route set as Route headers, one per hop. */

@@ -318,6 +318,8 @@ ack_build(osip_message_t **out, const osip_message_t *invite,
 		osip_message_free(a);
 		return -EINVAL;
 	}
+	/* RFC 3261 19.1.1: a Request-URI carries no headers. */
+	osip_uri_header_freelist(&a->req_uri->url_headers);
 	*out = a;
 	return 0;
 }

@@ -142,7 +142,8 @@ call__b_invite(osip_message_t **out, struct b2b_call *c,
 
 /* Opens the B leg toward dst: a new dialog with our own Call-ID, tag,
  * CSeq, Via (sip/) and Contact. `from` is the From URI the far side
- * sees (the proven identity). */
+ * sees (the proven identity). -EBUSY when sip/ has no room for the
+ * transaction (an overload), -ENOSPC when a field is too long. */
 int
 b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
                   const struct sip_dest *dst, const char *ruri,
@@ -177,6 +178,8 @@ b2b__call_forward(struct b2b_call *c, const osip_message_t *req,
 	c->b_late_offer = osip_list_size(&m->bodies) == 0;
 	b2b__call_hash(c);
 	rc = sip_request_send(&c->b_ct, b->sip, m, dst, call__on_b_response, b);
+	if (rc == -ENOSPC)
+		return -EBUSY; /* sip/'s transaction table is full */
 	if (rc < 0)
 		return rc;
 	sip_txn_set_arg(c->b_ct, b2b__call_arg(c));
@@ -273,9 +276,12 @@ call__on_bye_done(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	(void)src;
 }
 
-/* Sends BYE on one leg, answers not awaited (the call is going). */
+/* Sends BYE on one leg, answers not awaited (the call is going). The
+ * safe headers of `cause` (the BYE that ended the other leg: Reason,
+ * RFC 3326) are copied when given. */
 static void
-call__bye(struct b2b *b, struct b2b_call *c, struct b2b_leg *l)
+call__bye(struct b2b *b, struct b2b_call *c, struct b2b_leg *l,
+          const osip_message_t *cause)
 {
 	osip_message_t *m = NULL;
 	struct sip_txn *t;
@@ -284,6 +290,10 @@ call__bye(struct b2b *b, struct b2b_call *c, struct b2b_leg *l)
 		return;
 	if (b2b__leg_request(&m, b, l, "BYE", ++l->local_cseq) < 0)
 		return;
+	if (cause && b2b__copy_headers(m, cause, b2b__req_headers) < 0) {
+		osip_message_free(m);
+		return;
+	}
 	if (sip_request_send(&t, b->sip, m, &l->dest, call__on_bye_done, NULL) <
 	    0)
 		log_warn("b2b: call %08x: BYE not sent", c->no);
@@ -303,14 +313,14 @@ call__answered(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 		if (c->b_late_offer)
 			call__ack_b(b, c, ct, resp, NULL, NULL);
 		c->state = B2B_CALL_CONFIRMED;
-		call__bye(b, c, &c->leg[B2B_LEG_B]);
+		call__bye(b, c, &c->leg[B2B_LEG_B], NULL);
 		b2b__call_finish(c);
 		return;
 	}
 	if (b2b__response_build(&r, b, c->a_st, resp) < 0) {
 		call__reply(c, 500, NULL);
 		c->state = B2B_CALL_CONFIRMED;
-		call__bye(b, c, &c->leg[B2B_LEG_B]);
+		call__bye(b, c, &c->leg[B2B_LEG_B], NULL);
 		b2b__call_finish(c);
 		return;
 	}
@@ -442,7 +452,7 @@ call__fork_loser(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 	call__leg_b_update(&lost, resp);
 	b2b__source_dest(&lost.dest, src);
 	log_info("b2b: call %08x: a second device answered, BYE to it", c->no);
-	call__bye(b, c, &lost);
+	call__bye(b, c, &lost, NULL);
 }
 
 /* A final answer on one B INVITE (code >= 200). */
@@ -582,12 +592,31 @@ b2b__call_end(struct b2b_call *c, const char *why)
 	if (!c->disposition[0])
 		ll_strlcpy(c->disposition, why, sizeof(c->disposition));
 	if (c->state == B2B_CALL_CONFIRMED) {
-		call__bye(b, c, &c->leg[B2B_LEG_A]);
-		call__bye(b, c, &c->leg[B2B_LEG_B]);
+		call__bye(b, c, &c->leg[B2B_LEG_A], NULL);
+		call__bye(b, c, &c->leg[B2B_LEG_B], NULL);
 	} else if (!c->b_final) {
 		call__cancel_pending(c);
 	}
 	call__reply(c, 408, why);
+	b2b__call_finish(c);
+}
+
+/* A BYE ended leg `from` of confirmed call c (dialog.c answered it):
+ * our BYE on the other leg, a 487 for a re-INVITE still pending (RFC
+ * 3261 15.1.2), then the record and the end. */
+void
+b2b__call_hangup(struct b2b_call *c, const struct b2b_leg *from,
+                 const osip_message_t *bye)
+{
+	struct b2b_leg *other =
+	    &c->leg[from->id == B2B_LEG_A ? B2B_LEG_B : B2B_LEG_A];
+
+	if (c->reinvite_st) {
+		sip_txn_set_arg(c->reinvite_st, NULL);
+		sip_txn_reply(c->reinvite_st, 487, NULL, NULL, 0);
+		c->reinvite_st = NULL;
+	}
+	call__bye(c->b2b, c, other, bye);
 	b2b__call_finish(c);
 }
 

@@ -169,6 +169,24 @@ decide__run(struct b2b *b, const struct pol_facts *f, struct pol_verdict *v)
 	return rc;
 }
 
+/* The B leg found sip/'s transaction table full: an overload, so 503
+ * with Retry-After (RFC 3261 21.5.4) for the phone to back off, as for
+ * max_calls, not a 500. */
+static void
+decide__busy(struct b2b_call *c)
+{
+	static const struct sip_header ra[] = {{"Retry-After", "5"}};
+
+	c->b2b->stats.calls_overload++;
+	if (c->a_st) {
+		sip_txn_reply(c->a_st, 503, NULL, ra, 1);
+		c->a_st = NULL;
+	}
+	c->status = 503;
+	ll_strlcpy(c->disposition, "overload", sizeof(c->disposition));
+	b2b__call_finish(c);
+}
+
 static void
 decide__forward(struct b2b_call *c, const osip_message_t *req,
                 struct b2b_binding *bd)
@@ -210,6 +228,10 @@ decide__forward(struct b2b_call *c, const osip_message_t *req,
 		rc = b2b__call_forward(c, req, &dst, ruri, from);
 	if (rc == 0 && c->fork_line)
 		decide__fork(c, req, bd);
+	if (rc == -EBUSY) {
+		decide__busy(c);
+		return;
+	}
 	if (rc < 0) {
 		b2b__decide_reply(c, rc == -ELOOP ? 483 : 500, NULL);
 		return;

@@ -94,9 +94,7 @@ dialog__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 		return;
 	b2b__relay_answer(r, resp);
 	c = r->call_no ? b2b__call_by_no(b, r->call_no) : NULL;
-	if (c && r->is_bye)
-		b2b__call_finish(c);
-	else if (c && c->is_subscription &&
+	if (c && c->is_subscription &&
 	         (code >= 300 || dialog__sub_over(sip_txn_request(ct))))
 		b2b__call_free(c);
 	b2b__relay_free(r);
@@ -132,17 +130,24 @@ dialog__send(struct b2b *b, struct b2b_leg *to, const osip_message_t *req,
 	return b2b__relay_send(r, m, &to->dest, dialog__on_response);
 }
 
-/* A BYE before the call is confirmed, or a second one crossing ours:
- * answered here (RFC 3261 15.1.2), the call ended by linelock. */
-static bool
-dialog__bye_local(struct b2b_call *c, struct sip_txn *st)
+/* RFC 3261 15.1.2: a BYE ends its dialog whatever the other side says,
+ * so it is answered here at once and the other leg gets our own BYE,
+ * its answer not awaited (15.1.1: the session ends when the BYE is
+ * sent). Relaying the BYE and waiting held the phone's transaction for
+ * the far side's Timer F and then Timer J (64 s on UDP) when the PBX
+ * had forgotten the call, and the call with it: after a flood hundreds
+ * of them outlived the drain (robust_overload). */
+static void
+dialog__bye(struct b2b_call *c, struct b2b_leg *from, struct sip_txn *st,
+            const osip_message_t *req)
 {
+	/* Our BYE copies req's headers: before the reply, which ends st
+	 * and frees req (sip/ keeps no finished request). */
 	if (c->state == B2B_CALL_CONFIRMED)
-		return false;
-	sip_txn_reply(st, 200, NULL, NULL, 0);
-	if (c->state != B2B_CALL_ENDING)
+		b2b__call_hangup(c, from, req);
+	else
 		b2b__call_end(c, "BYE early");
-	return true;
+	sip_txn_reply(st, 200, NULL, NULL, 0);
 }
 
 static void
@@ -190,8 +195,10 @@ b2b__in_dialog(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 		return;
 	}
 	from->remote_cseq = cseq;
-	if (sip_msg_is_method(req, "BYE") && dialog__bye_local(c, st))
+	if (sip_msg_is_method(req, "BYE")) {
+		dialog__bye(c, from, st, req);
 		return;
+	}
 	if (sip_msg_is_method(req, "INVITE")) {
 		if (c->reinvite_st || c->state != B2B_CALL_CONFIRMED) {
 			/* RFC 3261 14.2: an INVITE while one is pending. */
@@ -210,10 +217,7 @@ b2b__in_dialog(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	if (r) {
 		r->call_no = c->no;
 		r->from = from->id;
-		r->is_bye = sip_msg_is_method(req, "BYE");
 	}
-	if (r && r->is_bye)
-		c->state = B2B_CALL_ENDING;
 	if (dialog__send(b, to, req, r) < 0) {
 		log_warn("b2b: call %08x: %s not relayed", c->no,
 		         sip_msg_method(req));
@@ -221,8 +225,6 @@ b2b__in_dialog(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 			sip_txn_reply(st, 500, NULL, NULL, 0);
 			r->st = NULL;
 			b2b__relay_free(r);
-			if (c->state == B2B_CALL_ENDING)
-				b2b__call_finish(c);
 		} else {
 			c->reinvite_st = NULL;
 			sip_txn_reply(st, 500, NULL, NULL, 0);

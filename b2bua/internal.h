@@ -68,7 +68,8 @@ enum b2b__call_state {
 	B2B_CALL_TRYING,       /* B INVITE sent, nothing back yet */
 	B2B_CALL_EARLY,        /* provisional with a To-tag relayed */
 	B2B_CALL_CONFIRMED,    /* 2xx relayed */
-	B2B_CALL_ENDING,       /* BYE sent, waiting for its answer */
+	B2B_CALL_ENDING,       /* not entered (a BYE ends the call at
+	                        * once); named in b2b_calls_list() */
 };
 
 /* One more INVITE of a forked B leg: same Call-ID, From tag and CSeq as
@@ -148,7 +149,6 @@ struct b2b_relay {
 	struct sip_txn *ct;    /* the relayed request; NULL until sent */
 	uint32_t call_no;      /* 0: out of dialog */
 	enum b2b__leg_id from; /* leg st is on (in dialog) */
-	bool is_bye;
 	bool is_invite;
 	struct b2b_binding *pending; /* REGISTER: kept on its 2xx */
 };
@@ -244,6 +244,8 @@ void b2b__call_ack(struct b2b *b, struct b2b_call *c,
                    const osip_message_t *ack);
 void b2b__call_cancel(struct b2b *b, struct b2b_call *c);
 void b2b__call_end(struct b2b_call *c, const char *why);
+void b2b__call_hangup(struct b2b_call *c, const struct b2b_leg *from,
+                      const osip_message_t *bye);
 void b2b__call_finish(struct b2b_call *c);
 void b2b__calls_sweep(struct b2b *b, uint64_t now);
 int b2b__call_forward(struct b2b_call *c, const osip_message_t *req,

@@ -105,3 +105,79 @@ robust_rss_bounded() {
 	ll_log "RSS bounds not checked under ASan (quarantine holds freed memory)"
 	return 1
 }
+
+# robust_cpu_limit PID PERCENT: runs process PID (and only it) in a
+# fresh cpu cgroup with a quota of PERCENT % of one CPU, so that a case
+# can overload linelockd with the load one machine can generate (SIPp
+# drives ~3,000 calls/s on 2 cores; the unlimited daemon takes more).
+# The cgroup is named after the case's work directory and removed at
+# exit. cgroup v1 (a writable cpu controller, /sys/fs/cgroup/cpu) or v2
+# (cpu.max, at /sys/fs/cgroup or the hybrid /sys/fs/cgroup/unified, the
+# cpu controller enabled or enablable at its root). True when the limit
+# is on; false, with ROBUST_CPU_WHY saying why, when neither is
+# writable (a container, no root): the caller then runs unlimited and
+# says so.
+ROBUST_CPU_CG=
+ROBUST_CPU_WHY=
+robust_cpu_limit() {
+	local pid=$1 pct=$2 name root period=20000 quota
+	name=linelock-$(basename "$LL_WORK")
+	# A short period spreads the quota (a 100 ms one lets the daemon
+	# run 5 ms and then sleep 95 ms at 5 %); 1 ms is the kernel's least.
+	quota=$((period * pct / 100))
+	[ "$quota" -ge 1000 ] || quota=1000
+	root=/sys/fs/cgroup/cpu
+	if [ -w "$root/cgroup.procs" ] && [ -f "$root/cpu.cfs_quota_us" ] &&
+		mkdir "$root/$name" 2>/dev/null; then
+		if echo "$period" >"$root/$name/cpu.cfs_period_us" &&
+			echo "$quota" >"$root/$name/cpu.cfs_quota_us" &&
+			echo "$pid" >"$root/$name/cgroup.procs"; then
+			robust__cpu_hold "$root" "$name"
+			return 0
+		fi
+		rmdir "$root/$name" 2>/dev/null || true
+	fi
+	for root in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+		[ -f "$root/cgroup.subtree_control" ] || continue
+		grep -qw cpu "$root/cgroup.subtree_control" ||
+			echo +cpu >"$root/cgroup.subtree_control" 2>/dev/null ||
+			continue
+		mkdir "$root/$name" 2>/dev/null || continue
+		if echo "$quota $period" >"$root/$name/cpu.max" &&
+			echo "$pid" >"$root/$name/cgroup.procs"; then
+			robust__cpu_hold "$root" "$name"
+			return 0
+		fi
+		rmdir "$root/$name" 2>/dev/null || true
+	done
+	ROBUST_CPU_WHY="no writable cgroup cpu controller (v1"
+	ROBUST_CPU_WHY+=" /sys/fs/cgroup/cpu, v2 cpu.max under /sys/fs/cgroup"
+	ROBUST_CPU_WHY+=" or /sys/fs/cgroup/unified)"
+	return 1
+}
+
+# Remembers the cgroup and chains its removal in front of ll_cleanup:
+# the process goes back to the root cgroup first (a cgroup with a
+# process in it cannot be removed), then ll_cleanup stops it as usual.
+# ll_cleanup reads the case's status from $? and exits: release returns
+# that status, and under set -e a failing function may only stand left
+# of && or || (else the trap would stop before ll_cleanup and leave the
+# daemon running).
+robust__cpu_hold() {
+	ROBUST_CPU_CG=$1/$2
+	trap 'robust__cpu_release $? && ll_cleanup || ll_cleanup' EXIT
+}
+
+robust__cpu_release() {
+	local rc=$1 p
+	if [ -n "$ROBUST_CPU_CG" ] && [ -d "$ROBUST_CPU_CG" ]; then
+		for p in $(cat "$ROBUST_CPU_CG/cgroup.procs" 2>/dev/null); do
+			echo "$p" >"$(dirname "$ROBUST_CPU_CG")/cgroup.procs" \
+				2>/dev/null || true
+		done
+		rmdir "$ROBUST_CPU_CG" 2>/dev/null ||
+			ll_log "cgroup $ROBUST_CPU_CG not removed"
+	fi
+	ROBUST_CPU_CG=
+	return "$rc"
+}

@@ -525,13 +525,17 @@ number_ok(const char *v, unsigned long long max)
 }
 
 static bool
-top_via_ok(const osip_message_t *m)
+via_fields_ok(const osip_via_t *v)
 {
-	osip_via_t *v = osip_list_get(&m->vias, 0);
-
 	if (!v || !v->host || !*v->host || !v->protocol)
 		return false;
 	return !v->port || number_ok(v->port, 65535);
+}
+
+static bool
+top_via_ok(const osip_message_t *m)
+{
+	return via_fields_ok(osip_list_get(&m->vias, 0));
 }
 
 static void
@@ -551,6 +555,12 @@ check_request(struct scan *sc, const osip_message_t *m)
 	for (size_t i = 0; i < ARRAY_SIZE(dup); i++)
 		if (sc->count[i] > 1)
 			set_err(sc, 400, dup[i]);
+	/* Every Via goes back in our responses (RFC 3261 8.2.6.2): one
+	 * libosip2 half-read ("host:" with no port) prints as a Via no
+	 * parser takes. */
+	for (int i = 1; i < osip_list_size(&m->vias); i++)
+		if (!via_fields_ok(osip_list_get(&m->vias, i)))
+			set_err(sc, 400, "Malformed Via");
 	if (m->cseq && !number_ok(m->cseq->number, 4294967295ull))
 		set_err(sc, 400, "Bad CSeq number");
 	if (m->cseq && (!m->cseq->method || !m->sip_method ||

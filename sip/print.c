@@ -53,7 +53,7 @@ sb_put(struct sip__sbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void
+static inline __attribute__((always_inline)) void
 sb_str(struct sip__sbuf *b, const char *s)
 {
 	sb_put(b, s, strlen(s));

@@ -546,9 +546,16 @@
       return tr;
     }));
     await loadBans();
+    await loadPins();
   }
 
   // ---- banned addresses (the guard) ----------------------------------
+  // A path segment for an address or device id: the server takes no
+  // escapes in parameters, and IPv6 addresses and URNs hold colons.
+  function pathPart(s) {
+    return encodeURIComponent(s).replace(/%3A/gi, ':');
+  }
+
   function banRow(b) {
     const tr = el('tr');
     tr.appendChild(el('td', b.ip));
@@ -563,7 +570,7 @@
     u.setAttribute('aria-label', 'Unban ' + b.ip);
     u.addEventListener('click', async () => {
       try {
-        await api('DELETE', '/api/v1/bans/' + encodeURIComponent(b.ip));
+        await api('DELETE', '/api/v1/bans/' + pathPart(b.ip));
         say(b.ip + ' unbanned.');
         await loadBans();
       } catch (e) {
@@ -586,6 +593,49 @@
     }
     $('bans-table').tBodies[0].replaceChildren(...(j.bans.length
       ? j.bans.map(banRow) : [emptyRow('No address is banned.', 6)]));
+  }
+
+  // ---- device pins (device-to-IP binding) -----------------------------
+  function pinRow(p) {
+    const tr = el('tr');
+    tr.appendChild(el('td', p.id));
+    tr.appendChild(el('td', p.allowed));
+    tr.appendChild(el('td', p.locked
+      ? 'locked ' + when(p.locked_at) + ' (seen at ' + p.seen + ')'
+      : 'ok'));
+    tr.appendChild(el('td', p.by));
+    const td = el('td', null, 'actions');
+    if (p.locked) {
+      const u = el('button', 'Unlock', 'plain');
+      u.type = 'button';
+      u.setAttribute('aria-label', 'Unlock device ' + p.id);
+      u.addEventListener('click', async () => {
+        try {
+          await api('POST', '/api/v1/devices/pins/' + pathPart(p.id) +
+            '/unlock');
+          say('Device ' + p.id + ' unlocked.');
+          await loadPins();
+        } catch (e) {
+          say(e.message, true);
+        }
+      });
+      td.appendChild(u);
+    }
+    tr.appendChild(td);
+    return tr;
+  }
+
+  async function loadPins() {
+    let j;
+    try {
+      j = await api('GET', '/api/v1/devices/pins');
+    } catch (e) {
+      $('pins-table').tBodies[0].replaceChildren(
+        emptyRow('Device pins are not available: ' + e.message, 5));
+      return;
+    }
+    $('pins-table').tBodies[0].replaceChildren(...(j.items.length
+      ? j.items.map(pinRow) : [emptyRow('No device is pinned.', 5)]));
   }
 
   async function addBan(ev) {

@@ -49,7 +49,7 @@
 
 #define ARENA_ALIGN 16u
 #define ARENA_CHUNK 4032u	/* malloc'd per chunk: a page with slack */
-#define ARENA_BIG 512u		/* larger blocks always come from malloc */
+#define ARENA_BIG 512u		/* larger blocks come from malloc */
 #define ARENA_MAGIC 0x5a1b0c0du
 
 /* Before every block libosip2 gets from us. */
@@ -70,16 +70,18 @@ struct sip__arena {
 	unsigned char *next, *end;	/* free part of the newest chunk */
 	struct arena_chunk *chunks;	/* newest first */
 	uint32_t live;			/* blocks not yet freed */
-	uint32_t pins;			/* push/enter not yet popped/left */
+	uint32_t pins;			/* push/enter not yet undone */
 };
 
-#define ARENA_HEAD_SIZE \
-	((sizeof(struct sip__arena) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1))
+#define ARENA_HEAD_SIZE ((sizeof(struct sip__arena) + ARENA_ALIGN - 1) & \
+	~(size_t)(ARENA_ALIGN - 1))
 
 static_assert(sizeof(struct arena_hdr) == ARENA_ALIGN, "header size");
 static_assert(sizeof(struct arena_chunk) == ARENA_ALIGN, "chunk size");
 
-static struct sip__arena *cur;	/* where osip_malloc() goes; NULL: malloc */
+/* Where osip_malloc() goes; NULL: malloc. sip/ runs on the loop thread
+ * only, as does every libosip2 call. */
+static struct sip__arena *cur;
 static bool arena_on;		/* allocators installed, arenas usable */
 static struct sip__arena_stats stats;
 
@@ -299,8 +301,10 @@ arena_install(void)
 		 * measures the arenas, answers 0) every block is its own
 		 * malloc, so each misuse is seen. */
 		int probe = 0;
+		long mc = (long)VALGRIND_MAKE_MEM_DEFINED(&probe,
+		    sizeof(probe));
 
-		if ((long)VALGRIND_MAKE_MEM_DEFINED(&probe, sizeof(probe)) == -1)
+		if (mc == -1)
 			arena_on = false;
 	}
 #endif

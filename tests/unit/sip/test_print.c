@@ -90,7 +90,8 @@ compare(const char *text, size_t len)
 			    ours[i] == theirs[i])
 				i++;
 			from = i > 40 ? i - 40 : 0;
-			fail_msg("differ at %zu:\nours: %.*s\nlibosip2: %.*s", i,
+			fail_msg("differ at %zu:\nours: %.*s\nlibosip2: %.*s",
+			    i,
 			    (int)MIN(80, n_ours - from), ours + from,
 			    (int)MIN(80, n_theirs - from), theirs + from);
 		}

@@ -394,6 +394,24 @@ clen_value(const char *v, size_t n)
 	return x > INT_MAX ? -EBADMSG : x;
 }
 
+/* RFC 3261 25.1: a header field is text, folding aside: no NUL, no bare
+ * CR, no other control character. libosip2 reads C strings: a NUL cut
+ * a +sip.instance short inside its quotes, and the REGISTER relayed to
+ * the core carried an unterminated string. */
+static bool
+text_ok(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c == '\r' && i + 1 < n && v[i + 1] == '\n')
+			continue;
+		if (c != '\n' && c != '\t' && (c < 0x20 || c == 0x7f))
+			return false;
+	}
+	return true;
+}
+
 /* Walks the header section [p, end) once: counts the single-valued
  * headers, checks their shapes, finds the Content-Length. */
 static void
@@ -406,6 +424,10 @@ scan_headers(struct scan *sc, const char *p, const char *end)
 		if (bad) {
 			set_err(sc, 400, "Malformed header line");
 			bad = false;
+			continue;
+		}
+		if (!text_ok(h.name, (size_t)(h.val - h.name) + h.val_len)) {
+			set_err(sc, 400, "Control character in header");
 			continue;
 		}
 		scan_header(sc, &h);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -401,7 +402,23 @@ clen_value(const char *v, size_t n)
 static bool
 text_ok(const char *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+
+	/* Eight bytes at a time while none is below 0x20 or 0x7f (the
+	 * has-less and has-zero word tests are exact as booleans): a byte
+	 * at a time cost 5% of a relayed call. */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, v + i, 8);
+		y = x ^ 0x7f7f7f7f7f7f7f7full;
+		if (((x - 0x2020202020202020ull) & ~x &
+		    0x8080808080808080ull) ||
+		    ((y - 0x0101010101010101ull) & ~y &
+		    0x8080808080808080ull))
+			break;
+	}
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
 
 		if (c == '\r' && i + 1 < n && v[i + 1] == '\n')

@@ -443,7 +443,9 @@ scan_headers(struct scan *sc, const char *p, const char *end)
 			bad = false;
 			continue;
 		}
-		if (!text_ok(h.name, (size_t)(h.val - h.name) + h.val_len)) {
+		/* The whole field with its line end: libosip2 keeps the
+		 * trailing white space we trim ("\f" before the LF). */
+		if (!text_ok(h.name, (size_t)(p - h.name))) {
 			set_err(sc, 400, "Control character in header");
 			continue;
 		}

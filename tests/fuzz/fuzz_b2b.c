@@ -12,21 +12,28 @@
  *   bit 7     verbatim: no SIPp keyword below is expanded.
  * Messages go into sip__recv() as the transports hand them over. What
  * sip/ sends goes to fb_on_send() (struct sip_stack's send_hook), which
- * checks that it parses back as one framed message and keeps the last
- * request and the last response per peer, so the next message of that
- * peer may answer it with SIPp's keywords: [last_Via:] (any header
- * name), [peer_tag_param], [next_url], [routes], [len]. A response takes
- * them from the last request sent to its peer, a request from the last
- * response: the forwarded INVITE's random Call-ID, tags and branch can
- * be answered, and the phone can ACK and BYE our 200.
+ * keeps the last request and the last response per peer, so the next
+ * message of that peer may answer it with SIPp's keywords (b2b_sipp.c):
+ * [last_Via:] (any header name), [peer_tag_param], [next_url],
+ * [routes], [len]. A response takes them from the last request sent to
+ * its peer, a request from the last response: the forwarded INVITE's
+ * random Call-ID, tags and branch can be answered, and the phone can
+ * ACK and BYE our 200.
+ *
+ * Oracles besides ASan, UBSan and LeakSanitizer: every message sent
+ * parses back with sip__parse() as one framed message (fb_on_send());
+ * a locked line reaches the core only for an emergency or allowlisted
+ * number (fb_check_lock()); events, the call list and the counters are
+ * sane at the end of each input (fb_check_stats()).
  *
  * Every input runs against fresh rooms wired as main.c wires them: the
- * storage environment copied from a template (lines 201 with a PIN, 202
- * locked by its user, 203 locked by an admin with a redirect, emergency
- * and allow lists, settings, two stored device bindings), b2b_new(),
- * sip_stack_new() on loopback listeners that never see a datagram, then
- * b2b_free() and sip_stack_close() and the loop run dry: nothing is kept
- * between inputs but the template, so a finding replays alone. */
+ * storage environment copied from a template (lines with PINs and
+ * locks, lists, classes, an auth code, budgets, a closed week, two
+ * stored device bindings), b2b_new(), sip_stack_new() on loopback
+ * listeners that never see a datagram, then b2b_free() and
+ * sip_stack_close() and the loop run dry: nothing is kept between inputs
+ * but the template, so memory cannot grow across inputs and a finding
+ * replays alone. */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -27,6 +27,7 @@ const void *fb_find(const void *h, size_t n, const char *needle,
  * URI, [routes] a Route from its Record-Route reversed, [len] the body
  * length as it came out. A line that was only a keyword and came out
  * empty goes, as in SIPp. Unknown [words] are copied. */
-void	fb_expand(struct fb_buf *o, const char *s, size_t n, const char *msg);
+void	fb_expand(struct fb_buf *o, const char *s, size_t n,
+	    const char *msg);
 
 #endif

@@ -117,6 +117,7 @@ static int
 devpin_of(struct b2b *b, const struct b2b_binding *nb, char *id,
           struct store_devpin *p)
 {
+	id[0] = '\0';	/* the caller reads it on every return */
 	if (!b->cfg.guard.enabled || !b->store)
 		return -ENOENT;
 	devpin_id(nb, id);

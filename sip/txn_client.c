@@ -9,6 +9,12 @@
 
 #include "sip/internal.h"
 
+/* RFC 3261 17.1.1.2: Timer B runs in Calling only. A ringing INVITE
+ * waits for its TU to CANCEL it (the B2BUA's ring_timeout, Timer C of
+ * RFC 3261 16.6, at most 3600 s); then RFC 3261 9.1 gives the final
+ * 64*T1. This guard only ends one that no TU ever cancels. */
+#define SIP__PROCEEDING_GUARD_MS ((3600u + 64u) * 1000u)
+
 static bool
 is_reliable(enum net_transport t)
 {
@@ -233,6 +239,8 @@ client_invite_response(struct sip_txn *t, const osip_message_t *r,
 	if (code < 200) {
 		if (!pending)
 			return;
+		if (t->state == SIP__TRYING)	/* Timer B stops */
+			sip__timer_arm(s, &t->t_end, SIP__PROCEEDING_GUARD_MS);
 		t->state = SIP__PROCEEDING;
 		sip__txn_settle(t);
 		sip__timer_stop(s, &t->t_retx);		/* Timer A */
@@ -355,6 +363,9 @@ client_cancel_send(struct sip_txn *inv)
 	char cs[32];
 
 	inv->cancel_sent = true;
+	/* RFC 3261 9.1: no final answer 64*T1 after the CANCEL, the INVITE
+	 * is over (a 408 to the TU). */
+	sip__timer_arm(inv->s, &inv->t_end, 64u * inv->s->cfg.t1_ms);
 	osip_via_param_get_byname(v, "branch", &br);
 	if (!br || osip_message_init(&c) != 0)
 		return;

@@ -298,6 +298,56 @@ test_txn_timer_a_doubles_then_b(void **state)
 }
 
 static void
+test_txn_invite_ringing_outlives_timer_b(void **state)
+{
+	struct fx f;
+	struct sip_txn *ct;
+
+	(void)state;
+	/* Timer B ends Calling only (RFC 3261 17.1.1.2): a phone may ring
+	 * for the TU's ring_timeout (up to an hour), not 32 s. */
+	fx_open(&f, 0);
+	ct = send_request(&f, "INVITE");
+	peer_respond(&f, ct, 180);
+	assert_int_equal(f.resp_code, 180);
+	clock_at(&f, 120000);
+	assert_int_equal(f.resp_calls, 1);
+	assert_int_equal(peer_drain(&f, NULL, 0), 0);	/* no retransmission */
+	assert_int_equal(f.s->stats.txn_open[SIP_TXN_CLIENT_INVITE], 1);
+	/* Never cancelled: the guard ends it at last. */
+	clock_at(&f, (3600u + 64u) * 1000u);
+	assert_int_equal(f.resp_code, 408);
+	assert_true(f.resp_synthetic);
+	fx_close(&f);
+}
+
+static void
+test_txn_cancel_without_answer_ends_invite(void **state)
+{
+	char line[128];
+	struct fx f;
+	struct sip_txn *ct;
+
+	(void)state;
+	/* RFC 3261 9.1: no final 64*T1 after the CANCEL, the INVITE is
+	 * over: a ring_timeout's CANCEL to a PBX that forgot the call. */
+	fx_open(&f, 0);
+	ct = send_request(&f, "INVITE");
+	peer_respond(&f, ct, 180);
+	clock_at(&f, 10000);
+	assert_int_equal(sip_txn_cancel(ct), 0);
+	assert_int_equal(peer_drain(&f, line, sizeof(line)), 1);
+	assert_true(strncmp(line, "CANCEL ", 7) == 0);
+	clock_at(&f, 10000 + 31999);
+	assert_int_equal(f.resp_code, 180);
+	clock_at(&f, 10000 + 32000);
+	assert_int_equal(f.resp_code, 408);
+	assert_true(f.resp_synthetic);
+	assert_int_equal(f.s->stats.txn_open[SIP_TXN_CLIENT_INVITE], 0);
+	fx_close(&f);
+}
+
+static void
 test_txn_timer_e_after_provisional_is_t2(void **state)
 {
 	struct fx f;
@@ -733,6 +783,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_txn_timer_e_doubles_to_t2_then_f),
 	    cmocka_unit_test(test_txn_timer_a_doubles_then_b),
+	    cmocka_unit_test(test_txn_invite_ringing_outlives_timer_b),
+	    cmocka_unit_test(test_txn_cancel_without_answer_ends_invite),
 	    cmocka_unit_test(test_txn_timer_e_after_provisional_is_t2),
 	    cmocka_unit_test(test_txn_timer_k_after_final),
 	    cmocka_unit_test(test_txn_timer_d_acks_non2xx),

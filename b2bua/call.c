@@ -602,8 +602,7 @@ b2b__call_end(struct b2b_call *c, const char *why)
 }
 
 /* A BYE ended leg `from` of confirmed call c (dialog.c answered it):
- * our BYE on the other leg, a 487 for a re-INVITE still pending (RFC
- * 3261 15.1.2), then the record and the end. */
+ * our BYE on the other leg, then the record and the end. */
 void
 b2b__call_hangup(struct b2b_call *c, const struct b2b_leg *from,
                  const osip_message_t *bye)
@@ -611,19 +610,20 @@ b2b__call_hangup(struct b2b_call *c, const struct b2b_leg *from,
 	struct b2b_leg *other =
 	    &c->leg[from->id == B2B_LEG_A ? B2B_LEG_B : B2B_LEG_A];
 
+	call__bye(c->b2b, c, other, bye);
+	b2b__call_finish(c);
+}
+
+/* The call is over: record, tell, free. A re-INVITE still waiting
+ * gets 487 (RFC 3261 15.1.2): nothing else would answer it. */
+void
+b2b__call_finish(struct b2b_call *c)
+{
 	if (c->reinvite_st) {
 		sip_txn_set_arg(c->reinvite_st, NULL);
 		sip_txn_reply(c->reinvite_st, 487, NULL, NULL, 0);
 		c->reinvite_st = NULL;
 	}
-	call__bye(c->b2b, c, other, bye);
-	b2b__call_finish(c);
-}
-
-/* The call is over: record, tell, free. */
-void
-b2b__call_finish(struct b2b_call *c)
-{
 	c->end_ms = b2b__wall_ms();
 	b2b__cdr(c);
 	b2b__call_free(c);
@@ -642,6 +642,13 @@ b2b__calls_sweep(struct b2b *b, uint64_t now)
 			if (age > (uint64_t)b->cfg.ring_timeout * 1000u)
 				b2b__call_end(c, "ring timeout");
 		} else if (c->state == B2B_CALL_CONFIRMED) {
+			/* A relayed re-INVITE rings no longer than a call
+			 * may (RFC 3261 16.6 Timer C, 9.1): its answer,
+			 * 487 or 408, goes back as usual. */
+			if (c->reinvite_ct &&
+			    now - c->reinvite_ms >
+			        (uint64_t)b->cfg.ring_timeout * 1000u)
+				sip_txn_cancel(c->reinvite_ct);
 			/* RFC 4028 10: no refresh within the interval
 			 * means the session is dead. */
 			if (c->session_expires &&

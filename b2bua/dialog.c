@@ -95,21 +95,21 @@ dialog__on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	b2b__relay_answer(r, resp);
 	c = r->call_no ? b2b__call_by_no(b, r->call_no) : NULL;
 	if (c && c->is_subscription &&
-	         (code >= 300 || dialog__sub_over(sip_txn_request(ct))))
+	    (code >= 300 || dialog__sub_over(sip_txn_request(ct))))
 		b2b__call_free(c);
 	b2b__relay_free(r);
 }
 
 /* Sends req's copy on leg `to`. INVITE's answers come to the room (a 2xx
- * may be retransmitted after the relay is over), others to a relay. */
+ * may be retransmitted after the relay is over; *inv_ct is the
+ * transaction), others to a relay. */
 static int
 dialog__send(struct b2b *b, struct b2b_leg *to, const osip_message_t *req,
-             struct b2b_relay *r)
+             struct b2b_relay *r, struct sip_txn **inv_ct)
 {
 	const char *method = sip_msg_method(req);
 	bool invite = sip_msg_is_method(req, "INVITE");
 	osip_message_t *m = NULL;
-	struct sip_txn *ct;
 	int rc;
 
 	rc = b2b__leg_request(&m, b, to, method, ++to->local_cseq);
@@ -125,7 +125,7 @@ dialog__send(struct b2b *b, struct b2b_leg *to, const osip_message_t *req,
 		return rc;
 	}
 	if (invite)
-		return sip_request_send(&ct, b->sip, m, &to->dest,
+		return sip_request_send(inv_ct, b->sip, m, &to->dest,
 		                        dialog__on_reinvite_response, b);
 	return b2b__relay_send(r, m, &to->dest, dialog__on_response);
 }
@@ -218,7 +218,7 @@ b2b__in_dialog(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 		r->call_no = c->no;
 		r->from = from->id;
 	}
-	if (dialog__send(b, to, req, r) < 0) {
+	if (dialog__send(b, to, req, r, &c->reinvite_ct) < 0) {
 		log_warn("b2b: call %08x: %s not relayed", c->no,
 		         sip_msg_method(req));
 		if (r) {
@@ -229,6 +229,11 @@ b2b__in_dialog(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 			c->reinvite_st = NULL;
 			sip_txn_reply(st, 500, NULL, NULL, 0);
 		}
+	} else if (!r) {
+		/* The transaction names its call (its answer may carry a
+		 * wrong tag) and the sweep bounds its ringing. */
+		sip_txn_set_arg(c->reinvite_ct, b2b__call_arg(c));
+		c->reinvite_ms = ll_now_ms();
 	}
 }
 
@@ -262,6 +267,10 @@ dialog__on_reinvite_response(void *arg, struct sip_txn *ct,
 			b2b__target_from_contact(l->target, sizeof(l->target),
 			                         resp);
 	}
+	if (!c)
+		c = b2b__arg_call(b, sip_txn_get_arg(ct));
+	if (c && code >= 200 && c->reinvite_ct == ct)
+		c->reinvite_ct = NULL;
 	if (!c || !c->reinvite_st || code == 100)
 		return;
 	if (b2b__response_build(&r, b, c->reinvite_st, resp) == 0)

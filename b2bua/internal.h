@@ -93,6 +93,8 @@ struct b2b_call {
 	struct sip_txn *a_st;        /* A INVITE, until its final */
 	struct sip_txn *b_ct;        /* B INVITE, NULL once it has its final */
 	struct sip_txn *reinvite_st; /* in-dialog INVITE being relayed */
+	struct sip_txn *reinvite_ct; /* its copy, until its final answer */
+	uint64_t reinvite_ms;        /* monotonic: reinvite_ct sent */
 	struct b2b_fork fork[B2B_FORK_MAX]; /* more B INVITEs (forking) */
 	uint8_t n_forks;                    /* of fork[] used */
 	uint16_t fork_best; /* forking: best failure so far (16.7 step 6) */

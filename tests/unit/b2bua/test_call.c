@@ -70,15 +70,15 @@ fx_open(struct fx *f, uint32_t max_txn)
 	assert_int_equal(b2b_new(&f->b, &f->loop, NULL, &set), 0);
 
 	memset(&cfg, 0, sizeof(cfg));
-	assert_int_equal(net_endpoint_parse("udp:127.0.0.1", 5060,
-	    &cfg.listen[0]), 0);
+	assert_int_equal(
+	    net_endpoint_parse("udp:127.0.0.1", 5060, &cfg.listen[0]), 0);
 	((struct sockaddr_in *)&cfg.listen[0].addr)->sin_port = 0;
 	cfg.n_listen = 1;
 	cfg.max_transactions = max_txn;
 	b2b_sip_tu(f->b, &tu);
 	assert_int_equal(sip_stack_new(&f->s, &f->loop, &cfg, &tu), 0);
-	f->sip_port = ntohs(
-	    ((struct sockaddr_in *)&f->s->lst[0]->ep.addr)->sin_port);
+	f->sip_port =
+	    ntohs(((struct sockaddr_in *)&f->s->lst[0]->ep.addr)->sin_port);
 	b2b_start(f->b, f->s);
 }
 
@@ -107,8 +107,9 @@ send_to_sip(struct fx *f, int fd, const char *text)
 
 	a.sin_port = htons(f->sip_port);
 	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	assert_int_equal(sendto(fd, text, strlen(text), 0,
-	    (struct sockaddr *)&a, sizeof(a)), (ssize_t)strlen(text));
+	assert_int_equal(
+	    sendto(fd, text, strlen(text), 0, (struct sockaddr *)&a, sizeof(a)),
+	    (ssize_t)strlen(text));
 }
 
 /* Runs the loop until a datagram starting with `start` reaches fd
@@ -142,7 +143,7 @@ header_line(char *out, size_t len, const char *msg, const char *name)
 	for (; (p = strstr(p, "\r\n")) != NULL; p += 2) {
 		if (strncasecmp(p + 2, name, nl) == 0 && p[2 + nl] == ':') {
 			snprintf(out, len, "%.*s", (int)strcspn(p + 2, "\r"),
-			    p + 2);
+			         p + 2);
 			return;
 		}
 	}
@@ -151,42 +152,60 @@ header_line(char *out, size_t len, const char *msg, const char *name)
 
 static void
 phone_request(struct fx *f, const char *method, const char *branch,
-    const char *to, unsigned cseq)
+              const char *to, unsigned cseq)
 {
 	char m[1024];
 
 	snprintf(m, sizeof(m),
-	    "%s sip:300@127.0.0.1:%u SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 127.0.0.2:%u;branch=%s;rport\r\n"
-	    "From: <sip:201@127.0.0.1>;tag=ph1\r\n"
-	    "%s\r\n"
-	    "Call-ID: call-1@127.0.0.2\r\n"
-	    "CSeq: %u %s\r\n"
-	    "Contact: <sip:201@127.0.0.2:%u>\r\n"
-	    "Max-Forwards: 70\r\n"
-	    "Content-Length: 0\r\n\r\n",
-	    method, f->sip_port, f->phone_port, branch, to, cseq, method,
-	    f->phone_port);
+	         "%s sip:300@127.0.0.1:%u SIP/2.0\r\n"
+	         "Via: SIP/2.0/UDP 127.0.0.2:%u;branch=%s;rport\r\n"
+	         "From: <sip:201@127.0.0.1>;tag=ph1\r\n"
+	         "%s\r\n"
+	         "Call-ID: call-1@127.0.0.2\r\n"
+	         "CSeq: %u %s\r\n"
+	         "Contact: <sip:201@127.0.0.2:%u>\r\n"
+	         "Max-Forwards: 70\r\n"
+	         "Content-Length: 0\r\n\r\n",
+	         method, f->sip_port, f->phone_port, branch, to, cseq, method,
+	         f->phone_port);
 	send_to_sip(f, f->phone, m);
 }
 
-/* The PBX answers the INVITE in `inv` with 200 and a To tag. */
+/* The PBX answers request `req` with `status` ("200 OK"); its To
+ * gets the PBX's tag unless it has one. */
 static void
-pbx_answer(struct fx *f, const char *inv)
+pbx_reply(struct fx *f, const char *req, const char *status)
 {
 	char via[256], from[256], to[256], cid[256], cseq[64], m[1536];
 
-	header_line(via, sizeof(via), inv, "Via");
-	header_line(from, sizeof(from), inv, "From");
-	header_line(to, sizeof(to), inv, "To");
-	header_line(cid, sizeof(cid), inv, "Call-ID");
-	header_line(cseq, sizeof(cseq), inv, "CSeq");
+	header_line(via, sizeof(via), req, "Via");
+	header_line(from, sizeof(from), req, "From");
+	header_line(to, sizeof(to), req, "To");
+	header_line(cid, sizeof(cid), req, "Call-ID");
+	header_line(cseq, sizeof(cseq), req, "CSeq");
 	snprintf(m, sizeof(m),
-	    "SIP/2.0 200 OK\r\n%s\r\n%s\r\n%s;tag=pbx1\r\n%s\r\n%s\r\n"
-	    "Contact: <sip:pbx@127.0.0.1:%u>\r\n"
-	    "Content-Length: 0\r\n\r\n",
-	    via, from, to, cid, cseq, f->pbx_port);
+	         "SIP/2.0 %s\r\n%s\r\n%s\r\n%s%s\r\n%s\r\n%s\r\n"
+	         "Contact: <sip:pbx@127.0.0.1:%u>\r\n"
+	         "Content-Length: 0\r\n\r\n",
+	         status, via, from, to, strstr(to, "tag=") ? "" : ";tag=pbx1",
+	         cid, cseq, f->pbx_port);
 	send_to_sip(f, f->pbx, m);
+}
+
+/* A call from the phone answered by the PBX and ACKed; `to` gets the
+ * phone's To header (with linelock's tag). */
+static void
+call_up(struct fx *f, char *to, size_t len)
+{
+	char buf[4096];
+
+	phone_request(f, "INVITE", "z9hG4bK-inv1", "To: <sip:300@127.0.0.1>",
+	              1);
+	assert_true(wait_for(f, f->pbx, "INVITE ", buf, sizeof(buf)));
+	pbx_reply(f, buf, "200 OK");
+	assert_true(wait_for(f, f->phone, "SIP/2.0 200", buf, sizeof(buf)));
+	header_line(to, len, buf, "To");
+	phone_request(f, "ACK", "z9hG4bK-ack1", to, 1);
 }
 
 static void
@@ -198,13 +217,7 @@ test_call_bye_answered_at_once(void **state)
 
 	(void)state;
 	fx_open(&f, 0);
-	phone_request(&f, "INVITE", "z9hG4bK-inv1", "To: <sip:300@127.0.0.1>",
-	    1);
-	assert_true(wait_for(&f, f.pbx, "INVITE ", buf, sizeof(buf)));
-	pbx_answer(&f, buf);
-	assert_true(wait_for(&f, f.phone, "SIP/2.0 200", buf, sizeof(buf)));
-	header_line(to, sizeof(to), buf, "To");
-	phone_request(&f, "ACK", "z9hG4bK-ack1", to, 1);
+	call_up(&f, to, sizeof(to));
 	b2b_stats_get(f.b, &st);
 	assert_int_equal(st.calls_active, 1);
 
@@ -222,6 +235,43 @@ test_call_bye_answered_at_once(void **state)
 }
 
 static void
+test_call_reinvite_ringing_cancelled(void **state)
+{
+	struct fx f;
+	struct b2b_stats st;
+	char buf[4096], to[256], *cseq;
+
+	(void)state;
+	/* A re-INVITE the PBX answers 180 and then forgets: past
+	 * ring_timeout (RFC 3261 16.6 Timer C) linelock CANCELs it and
+	 * the phone gets the 487; the call goes on. Before, only Timer B
+	 * ended it, which no longer runs once ringing. */
+	fx_open(&f, 0);
+	call_up(&f, to, sizeof(to));
+	phone_request(&f, "INVITE", "z9hG4bK-reinv", to, 2);
+	assert_true(wait_for(&f, f.pbx, "INVITE ", buf, sizeof(buf)));
+	pbx_reply(&f, buf, "180 Ringing");
+	assert_true(wait_for(&f, f.phone, "SIP/2.0 180", buf, sizeof(buf)));
+	b2b__calls_sweep(f.b, ll_now_ms() + 179000);
+	uv_run(&f.loop, UV_RUN_NOWAIT);
+	assert_int_equal(recv(f.pbx, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	b2b__calls_sweep(f.b, ll_now_ms() + 181000);
+	assert_true(wait_for(&f, f.pbx, "CANCEL ", buf, sizeof(buf)));
+	pbx_reply(&f, buf, "200 OK");
+	/* The 487 to the INVITE: the CANCEL's Via, From, To and Call-ID,
+	 * its CSeq number with the method INVITE (RFC 3261 9.1). */
+	cseq = strstr(buf, " CANCEL\r\n");
+	assert_non_null(cseq);
+	memcpy(cseq, " INVITE", 7);
+	pbx_reply(&f, buf, "487 Request Terminated");
+	assert_true(wait_for(&f, f.phone, "SIP/2.0 487", buf, sizeof(buf)));
+	assert_non_null(strstr(buf, "CSeq: 2 INVITE"));
+	b2b_stats_get(f.b, &st);
+	assert_int_equal(st.calls_active, 1);
+	fx_close(&f);
+}
+
+static void
 test_call_b_leg_table_full_503(void **state)
 {
 	struct fx f;
@@ -234,7 +284,7 @@ test_call_b_leg_table_full_503(void **state)
 	 * 21.5.4) so the phone backs off, not 500. */
 	fx_open(&f, 1);
 	phone_request(&f, "INVITE", "z9hG4bK-inv2", "To: <sip:300@127.0.0.1>",
-	    1);
+	              1);
 	assert_true(wait_for(&f, f.phone, "SIP/2.0 5", buf, sizeof(buf)));
 	assert_true(strncmp(buf, "SIP/2.0 503", 11) == 0);
 	assert_non_null(strstr(buf, "Retry-After:"));
@@ -249,6 +299,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_call_bye_answered_at_once),
+	    cmocka_unit_test(test_call_reinvite_ringing_cancelled),
 	    cmocka_unit_test(test_call_b_leg_table_full_503),
 	};
 

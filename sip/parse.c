@@ -654,6 +654,37 @@ header_end(const char *buf, size_t len)
 	return len;
 }
 
+/* libosip2 keeps an absoluteURI (tel:, any scheme it does not know) as
+ * one string, with the white space RFC 3261 25.1 allows before its
+ * parameters ("tel:+1 ;tag=a"): printed back inside <>, where none may
+ * go, no parser would take it. */
+static void
+uri_trim(osip_uri_t *u)
+{
+	size_t n;
+
+	if (!u || !u->string)
+		return;
+	n = strlen(u->string);
+	while (n > 0 && isspace((unsigned char)u->string[n - 1]))
+		u->string[--n] = '\0';
+}
+
+static void
+uris_trim(osip_message_t *m)
+{
+	osip_list_t *lists[] = {&m->contacts, &m->routes, &m->record_routes};
+	osip_from_t *na;
+
+	if (m->from)
+		uri_trim(m->from->url);
+	if (m->to)
+		uri_trim(m->to->url);
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (int i = 0; (na = osip_list_get(lists[l], i)); i++)
+			uri_trim(na->url);
+}
+
 static int
 parse_osip(osip_message_t **out, const char *buf, size_t len)
 {
@@ -674,6 +705,7 @@ parse_osip(osip_message_t **out, const char *buf, size_t len)
 	m->message = NULL;
 	m->message_length = 0;
 	m->message_property = 2;
+	uris_trim(m);
 	*out = m;
 	return 0;
 }

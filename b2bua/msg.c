@@ -3,6 +3,7 @@
  * leg to the other is a safe list of headers; Via, Route, Record-Route,
  * Contact, Call-ID, tags and CSeq never do (each leg has its own). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -65,6 +66,35 @@ const char *const b2b__resp_headers[] = {
     "Content-Disposition",
     NULL,
 };
+
+/* Concatenates the strings up to NULL into buf[len] as snprintf("%s%s..")
+ * would (cut to fit, always terminated), without formatting: these run
+ * for every leg's request and response. false when cut. */
+__attribute__((sentinel)) static bool
+msg__join(char *buf, size_t len, ...)
+{
+	va_list ap;
+	size_t at = 0;
+	bool fit = true;
+	const char *s;
+
+	va_start(ap, len);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		size_t n = strlen(s);
+
+		if (at + n >= len) {
+			n = len - 1 - at;
+			fit = false;
+		}
+		memcpy(buf + at, s, n);
+		at += n;
+		if (!fit)
+			break;
+	}
+	va_end(ap);
+	buf[at] = '\0';
+	return fit;
+}
 
 static int
 msg__clone_www(const void *src, void **dst)
@@ -191,16 +221,18 @@ b2b__copy_body(osip_message_t *dst, const osip_message_t *src)
 		return 0;
 	ct = osip_message_get_content_type(src);
 	if (ct && ct->type && ct->subtype) {
-		snprintf(type, sizeof(type), "%s/%s", ct->type, ct->subtype);
+		msg__join(type, sizeof(type), ct->type, "/", ct->subtype,
+		          (char *)NULL);
 		for (int i = 0; i < osip_list_size(&ct->gen_params); i++) {
 			osip_generic_param_t *p =
 			    osip_list_get(&ct->gen_params, i);
 			size_t n = strlen(type);
 
 			if (p && p->gname)
-				snprintf(type + n, sizeof(type) - n, ";%s%s%s",
-				         p->gname, p->gvalue ? "=" : "",
-				         p->gvalue ? p->gvalue : "");
+				msg__join(type + n, sizeof(type) - n, ";",
+				          p->gname, p->gvalue ? "=" : "",
+				          p->gvalue ? p->gvalue : "",
+				          (char *)NULL);
 		}
 	} else {
 		ll_strlcpy(type, "application/octet-stream", sizeof(type));
@@ -265,18 +297,18 @@ b2b__contact_set(osip_message_t *m, struct b2b *b,
 {
 	char host[B2B_HOST_MAX];
 	char val[B2B_TARGET_MAX];
-	int rc, n;
+	int rc;
 
 	rc = sip_stack_contact_host(b->sip, toward->transport,
 	                            toward->addr.ss_family, host, sizeof(host));
 	if (rc < 0)
 		return rc;
-	n = snprintf(val, sizeof(val), "<sip:%s%s%s%s>",
-	             user && *user ? user : "", user && *user ? "@" : "", host,
-	             toward->transport == NET_UDP   ? ""
-	             : toward->transport == NET_TCP ? ";transport=tcp"
-	                                            : ";transport=tls");
-	if (n < 0 || (size_t)n >= sizeof(val))
+	if (!msg__join(val, sizeof(val), "<sip:", user && *user ? user : "",
+	               user && *user ? "@" : "", host,
+	               toward->transport == NET_UDP   ? ""
+	               : toward->transport == NET_TCP ? ";transport=tcp"
+	                                              : ";transport=tls",
+	               ">", (char *)NULL))
 		return -ENOSPC;
 	sip_msg_header_remove(m, "Contact");
 	return sip_msg_header_add(m, "Contact", val);
@@ -377,13 +409,11 @@ b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
 	osip_message_t *m = NULL;
 	int rc;
 
-	snprintf(from, sizeof(from), "<%s>;tag=%s", leg->local_uri,
-	         leg->local_tag);
-	if (leg->remote_tag[0])
-		snprintf(to, sizeof(to), "<%s>;tag=%s", leg->remote_uri,
-		         leg->remote_tag);
-	else
-		snprintf(to, sizeof(to), "<%s>", leg->remote_uri);
+	msg__join(from, sizeof(from), "<", leg->local_uri, ">;tag=",
+	          leg->local_tag, (char *)NULL);
+	msg__join(to, sizeof(to), "<", leg->remote_uri,
+	          leg->remote_tag[0] ? ">;tag=" : ">", leg->remote_tag,
+	          (char *)NULL);
 	rc = sip_msg_new_request(&m, method, leg->target, from, to,
 	                         leg->call_id, cseq);
 	if (rc < 0)

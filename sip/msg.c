@@ -139,6 +139,26 @@ sip__msg_print(const osip_message_t *m, char **out, size_t *len)
 	return 0;
 }
 
+/* "NUMBER METHOD" for a CSeq, without snprintf (every request). */
+static void
+cseq_text(char *buf, size_t len, uint32_t cseq, const char *method)
+{
+	char d[11], *p = d + sizeof(d);
+	size_t nd, nm = strlen(method);
+
+	do {
+		*--p = (char)('0' + cseq % 10);
+		cseq /= 10;
+	} while (cseq);
+	nd = (size_t)(d + sizeof(d) - p);
+	if (nd + 1 + nm >= len)
+		nm = len > nd + 2 ? len - nd - 2 : 0;
+	memcpy(buf, p, nd);
+	buf[nd] = ' ';
+	memcpy(buf + nd + 1, method, nm);
+	buf[nd + 1 + nm] = '\0';
+}
+
 static int
 request_build(osip_message_t **out, const char *method,
     const char *ruri, const char *from, const char *to, const char *call_id,
@@ -157,7 +177,7 @@ request_build(osip_message_t **out, const char *method,
 	osip_message_set_uri(m, uri);
 	osip_message_set_method(m, osip_strdup(method));
 	osip_message_set_version(m, osip_strdup("SIP/2.0"));
-	snprintf(cs, sizeof(cs), "%u %s", cseq, method);
+	cseq_text(cs, sizeof(cs), cseq, method);
 	if (osip_message_set_from(m, from) != 0 ||
 	    osip_message_set_to(m, to) != 0 ||
 	    osip_message_set_call_id(m, call_id) != 0 ||

@@ -209,7 +209,8 @@ is_uri_mark(unsigned char c)
  * "tel: <sip:a@b>" is neither form), an addr-spec in <> has no
  * whitespace, nor has one without <> before its parameters ("sip:a@b c"
  * is neither form either), an addr-spec without <> carries no '?'
- * headers (RFC 3261 20.10), and no parameter is empty. */
+ * headers (RFC 3261 20.10), no parameter is empty and none holds what
+ * no token, host or quoted string may ("tag=4Record-Route: <sip:"). */
 static bool
 nameaddr_ok(const char *v, size_t n, bool list)
 {
@@ -246,8 +247,8 @@ nameaddr_ok(const char *v, size_t n, bool list)
 			in_word = false;
 			break;
 		case '<':
-			if (mark)
-				return false;
+			if (mark || seen_angle)
+				return false;	/* a second one: no name-addr */
 			angle = seen_angle = true;
 			break;
 		case ',':
@@ -266,8 +267,9 @@ nameaddr_ok(const char *v, size_t n, bool list)
 				return false;
 			break;
 		default:
-			if (!seen_angle && !is_token_char(c) && !isspace(c) &&
-			    !is_uri_mark(c))
+			/* Parameters after '>' too: their values are tokens,
+			 * hosts or quoted strings (RFC 3261 25.1 gen-value). */
+			if (!is_token_char(c) && !isspace(c) && !is_uri_mark(c))
 				return false;
 			mark = mark || (!seen_angle && is_uri_mark(c));
 			if (isspace(c)) {

@@ -230,6 +230,10 @@ nameaddr_ok(const char *v, size_t n, bool list)
 			continue;
 		}
 		if (angle) {
+			/* No empty URI parameter either (";>", ";;"):
+			 * libosip2 prints one back outside the <>. */
+			if ((c == '>' || c == ';') && v[i - 1] == ';')
+				return false;
 			if (c == '>')
 				angle = false;
 			else if (c == ' ' || c == '\t' || c == '\r' ||

@@ -169,6 +169,15 @@ hdr_ring_keep(char *s)
 	return s;
 }
 
+void
+sip__hdr_ring_clear(void)
+{
+	for (unsigned i = 0; i < SIP__HDR_RING; i++) {
+		osip_free(hdr_ring[i]);
+		hdr_ring[i] = NULL;
+	}
+}
+
 static bool
 hdr_plain_match(const osip_header_t *h, const char *name,
     const struct hdr_name *hn)

@@ -249,6 +249,9 @@ int	sip__print(const osip_message_t *m, const char **out, size_t *len);
 int	sip__print_uri(struct sip__sbuf *b, const osip_uri_t *u);
 int	sip__print_nameaddr(struct sip__sbuf *b, const osip_from_t *na);
 
+/* Frees the texts sip_msg_header_get() keeps for its callers (hdr.c). */
+void	sip__hdr_ring_clear(void);
+
 /* Adds one header as text (hdr.c); the name may be a literal. */
 int	sip__header_add_text(osip_message_t *m, const char *name,
 	    const char *value);

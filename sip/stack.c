@@ -209,6 +209,10 @@ sip_stack_close(struct sip_stack *s, sip_closed_cb cb, void *arg)
 	sip__timer_stop(s, &s->drain_timer);
 	sip__rate_free(s);
 	sip_ban_clear(s);
+	/* Header texts handed out by sip_msg_header_get() die with the
+	 * stack: nothing may hold them past it, and leak checkers see a
+	 * clean exit. */
+	sip__hdr_ring_clear();
 	sip__conns_close_all(s);
 	for (unsigned i = 0; i < s->n_lst; i++)
 		sip__listener_close(s->lst[i]);

@@ -52,6 +52,14 @@ devpin_is_locked(const struct b2b *b, const char *id)
 	return false;
 }
 
+static bool
+devpin_stored_locked(struct b2b *b, const char *id)
+{
+	struct store_devpin p;
+
+	return store_devpin_get(b->store, &p, id) == 0 && p.locked;
+}
+
 void
 b2b__devpin_poll(struct b2b *b)
 {
@@ -78,6 +86,9 @@ b2b__devpin_poll(struct b2b *b)
 			if (pins[i].locked)
 				ll_strlcpy(b->dev_locked[b->n_dev_locked++],
 				           pins[i].id, STORE_DEVID_MAX);
+		/* A full page may have cut locked pins off: the call path
+		 * then asks storage for each device instead. */
+		b->dev_partial = n == DEVPIN_LOCKED_MAX;
 		b->devgen = gen;
 		b->devgen_loaded = true;
 	}
@@ -90,6 +101,7 @@ b2b__devpin_free(struct b2b *b)
 	free(b->dev_locked);
 	b->dev_locked = NULL;
 	b->n_dev_locked = 0;
+	b->dev_partial = false;
 }
 
 /* First registration with device_learn on: pinned to its address. */
@@ -171,14 +183,15 @@ b2b__devpin_call(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	struct b2b_binding *bd;
 	char id[STORE_DEVID_MAX];
 
-	if (b->n_dev_locked == 0 || sip_msg_to_tag(req) ||
+	if ((b->n_dev_locked == 0 && !b->dev_partial) || sip_msg_to_tag(req) ||
 	    !sip_msg_is_method(req, "INVITE"))
 		return false;
 	bd = b2b__binding_by_source(b, src);
 	if (!bd)
 		return false;
 	devpin_id(bd, id);
-	if (!id[0] || !devpin_is_locked(b, id))
+	if (!id[0] || !(b->dev_partial ? devpin_stored_locked(b, id)
+	                               : devpin_is_locked(b, id)))
 		return false;
 	log_info("b2b: call from %s refused: device %s is locked", bd->aor,
 	         id);

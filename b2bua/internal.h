@@ -183,6 +183,7 @@ struct b2b {
 	 * storage's pin generation devgen. */
 	char (*dev_locked)[STORE_DEVID_MAX];
 	unsigned n_dev_locked;
+	bool dev_partial; /* more pins than dev_locked lists: ask storage */
 	uint64_t devgen;
 	bool devgen_loaded;
 	uint32_t sweeps;             /* sweep count: minute jobs */

@@ -89,24 +89,6 @@ store__ban_decode(const MDB_val *k, const MDB_val *v, struct store_ban *out)
 	return ban_decode(k, v, out);
 }
 
-static int
-ban_gen_bump(struct store *st, MDB_txn *txn)
-{
-	MDB_val k = {sizeof(bangen_key) - 1, (void *)bangen_key}, v;
-	uint8_t b[8];
-	uint64_t gen = 0;
-	int rc = mdb_get(txn, st->dbi[STORE_DB_META], &k, &v);
-
-	if (rc == MDB_SUCCESS && v.mv_size == 8)
-		gen = store__from_be64(v.mv_data);
-	else if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-		return store__err(rc);
-	store__be64(b, gen + 1);
-	v.mv_size = sizeof(b);
-	v.mv_data = b;
-	return store__err(mdb_put(txn, st->dbi[STORE_DB_META], &k, &v, 0));
-}
-
 bool
 store_ban_is_active(const struct store_ban *b, int64_t now)
 {
@@ -161,7 +143,7 @@ ban_put_txn(struct store *st, MDB_txn *txn, void *arg)
 	v.mv_data = e.buf;
 	rc = store__err(mdb_put(txn, st->dbi[STORE_DB_BANS], &k, &v, 0));
 	if (rc == 0)
-		rc = ban_gen_bump(st, txn);
+		rc = store__meta_bump(st, txn, bangen_key);
 	net_host_str((const struct sockaddr *)&b->addr, host, sizeof(host));
 	snprintf(val, sizeof(val), "%us: %s", p->seconds, b->reason);
 	return rc < 0 ? rc : store__audit_txn(st, txn, p->actor, "ban.add",
@@ -206,7 +188,7 @@ ban_del_txn(struct store *st, MDB_txn *txn, void *arg)
 	ban_key(key, p->addr);
 	rc = store__err(mdb_del(txn, st->dbi[STORE_DB_BANS], &k, NULL));
 	if (rc == 0)
-		rc = ban_gen_bump(st, txn);
+		rc = store__meta_bump(st, txn, bangen_key);
 	if (rc < 0)
 		return rc;
 	net_host_str(p->addr, host, sizeof(host));
@@ -293,17 +275,7 @@ store_ban_each(struct store *st, store_ban_cb cb, void *arg)
 int
 store_ban_generation(struct store *st, uint64_t *out)
 {
-	MDB_val k = {sizeof(bangen_key) - 1, (void *)bangen_key}, v;
-	MDB_txn *txn;
-	int rc = store__read_begin(st, &txn);
-
-	if (rc < 0)
-		return rc;
-	rc = mdb_get(txn, st->dbi[STORE_DB_META], &k, &v);
-	*out = rc == MDB_SUCCESS && v.mv_size == 8 ?
-	    store__from_be64(v.mv_data) : 0;
-	mdb_txn_abort(txn);
-	return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? 0 : store__err(rc);
+	return store__meta_get(st, bangen_key, out);
 }
 
 /* Forgets records whose ban ran out more than keep_s ago. After

@@ -72,22 +72,6 @@ store__devpin_decode(const MDB_val *k, const MDB_val *v,
 }
 
 static int
-devpin_gen_bump(struct store *st, MDB_txn *txn)
-{
-	MDB_val k = {sizeof(devgen_key) - 1, (void *)devgen_key}, v;
-	uint64_t gen = 0;
-	uint8_t b[8];
-
-	if (mdb_get(txn, st->dbi[STORE_DB_META], &k, &v) == MDB_SUCCESS &&
-	    v.mv_size == 8)
-		gen = store__from_be64(v.mv_data);
-	store__be64(b, gen + 1);
-	v.mv_size = sizeof(b);
-	v.mv_data = b;
-	return store__err(mdb_put(txn, st->dbi[STORE_DB_META], &k, &v, 0));
-}
-
-static int
 devpin_write(struct store *st, MDB_txn *txn, const struct store_devpin *p)
 {
 	MDB_val k = {strlen(p->id), (void *)p->id}, v;
@@ -181,7 +165,7 @@ devpin_txn(struct store *st, MDB_txn *txn, void *arg)
 	    ? store__err(mdb_del(txn, st->dbi[STORE_DB_DEVPINS], &k, NULL))
 	    : devpin_write(st, txn, &p);
 	if (rc == 0)
-		rc = devpin_gen_bump(st, txn);
+		rc = store__meta_bump(st, txn, devgen_key);
 	if (rc < 0)
 		return rc;
 	op->changed = true;
@@ -277,15 +261,5 @@ store_devpin_list(struct store *st, struct store_devpin *out, size_t max)
 int
 store_devpin_generation(struct store *st, uint64_t *out)
 {
-	MDB_val k = {sizeof(devgen_key) - 1, (void *)devgen_key}, v;
-	MDB_txn *txn;
-	int rc = store__read_begin(st, &txn);
-
-	if (rc < 0)
-		return rc;
-	rc = mdb_get(txn, st->dbi[STORE_DB_META], &k, &v);
-	*out = rc == MDB_SUCCESS && v.mv_size == 8 ?
-	    store__from_be64(v.mv_data) : 0;
-	mdb_txn_abort(txn);
-	return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? 0 : store__err(rc);
+	return store__meta_get(st, devgen_key, out);
 }

@@ -168,6 +168,12 @@ typedef int (*store__decode_fn)(const MDB_val *k, const MDB_val *v,
 int	store__list(struct store *st, enum store__db db, store__decode_fn dec,
 	    void *out, size_t elem, size_t max);
 
+/* A counter in the meta table that other processes poll to see a
+ * change (ban and device-pin generations): +1 inside txn, or read. A
+ * missing counter reads 0. */
+int	store__meta_bump(struct store *st, MDB_txn *txn, const char *key);
+int	store__meta_get(struct store *st, const char *key, uint64_t *out);
+
 /* Bumps the change generation (lists and settings) in txn. */
 int	store__gen_bump(struct store *st, MDB_txn *txn);
 int	store__gen_get(struct store *st, MDB_txn *txn, uint64_t *out);

@@ -1,6 +1,7 @@
 /* Transaction shapes every record type shares: one write run to commit or
  * abort, and a whole-table listing into a caller's array. */
 #include <errno.h>
+#include <string.h>
 
 #include "storage/internal.h"
 
@@ -49,4 +50,37 @@ store__list(struct store *st, enum store__db db, store__decode_fn dec,
 	if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
 		return store__err(rc);
 	return (int)n;
+}
+
+int
+store__meta_bump(struct store *st, MDB_txn *txn, const char *key)
+{
+	MDB_val k = {strlen(key), (void *)key}, v;
+	uint64_t n = 0;
+	uint8_t b[8];
+	int rc = mdb_get(txn, st->dbi[STORE_DB_META], &k, &v);
+
+	if (rc == MDB_SUCCESS && v.mv_size == 8)
+		n = store__from_be64(v.mv_data);
+	else if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+		return store__err(rc);
+	store__be64(b, n + 1);
+	v = (MDB_val){sizeof(b), b};
+	return store__err(mdb_put(txn, st->dbi[STORE_DB_META], &k, &v, 0));
+}
+
+int
+store__meta_get(struct store *st, const char *key, uint64_t *out)
+{
+	MDB_val k = {strlen(key), (void *)key}, v;
+	MDB_txn *txn;
+	int rc = store__read_begin(st, &txn);
+
+	if (rc < 0)
+		return rc;
+	rc = mdb_get(txn, st->dbi[STORE_DB_META], &k, &v);
+	*out = rc == MDB_SUCCESS && v.mv_size == 8 ?
+	    store__from_be64(v.mv_data) : 0;
+	mdb_txn_abort(txn);
+	return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? 0 : store__err(rc);
 }

@@ -16,46 +16,11 @@
 #include <cmocka.h>
 
 #include "storage/store.h"
-#include "tests/unit/storage/tmpdir.h"
+#include "tests/unit/storage/env.h"
 #include "util.h"
 
 static const struct store_actor guard = {"guard", "local"};
 static const struct store_actor cli = {"cli:test", "local"};
-
-struct env {
-	char dir[64];
-	struct store *st;
-};
-
-static int
-env_open(struct env *e)
-{
-	struct store_config cfg = {0};
-
-	ll_strlcpy(cfg.dir, e->dir, sizeof(cfg.dir));
-	return store_open(&e->st, &cfg);
-}
-
-static int
-setup(void **state)
-{
-	static struct env e;
-
-	tmpdir_make(e.dir, sizeof(e.dir));
-	assert_int_equal(env_open(&e), 0);
-	*state = &e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-
-	store_close(e->st);
-	tmpdir_remove(e->dir);
-	return 0;
-}
 
 static struct sockaddr *
 ip(struct sockaddr_storage *ss, const char *text)
@@ -198,16 +163,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_ban_put_strikes_and_audit,
-		setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_ban_del_and_list, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_ban_expire_forgets, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_ban_survives_reopen, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_ban_refuses_bad_input, setup,
-		teardown),
+	    ENV_TEST(test_ban_put_strikes_and_audit),
+	    ENV_TEST(test_ban_del_and_list),
+	    ENV_TEST(test_ban_expire_forgets),
+	    ENV_TEST(test_ban_survives_reopen),
+	    ENV_TEST(test_ban_refuses_bad_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

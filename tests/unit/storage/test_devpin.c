@@ -13,47 +13,12 @@
 #include <cmocka.h>
 
 #include "storage/store.h"
-#include "tests/unit/storage/tmpdir.h"
+#include "tests/unit/storage/env.h"
 #include "util.h"
 
 static const struct store_actor cli = {"cli:test", "local"};
 static const struct store_actor guard = {"guard", "192.0.2.50:5060"};
 static const char id[] = "urn:uuid:00000000-0000-1000-8000-0004f220100";
-
-struct env {
-	char dir[64];
-	struct store *st;
-};
-
-static int
-env_open(struct env *e)
-{
-	struct store_config cfg = {0};
-
-	ll_strlcpy(cfg.dir, e->dir, sizeof(cfg.dir));
-	return store_open(&e->st, &cfg);
-}
-
-static int
-setup(void **state)
-{
-	static struct env e;
-
-	tmpdir_make(e.dir, sizeof(e.dir));
-	assert_int_equal(env_open(&e), 0);
-	*state = &e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-
-	store_close(e->st);
-	tmpdir_remove(e->dir);
-	return 0;
-}
 
 static void
 last_audit(struct env *e, const char *action, const char *oldv,
@@ -154,12 +119,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_devpin_lifecycle, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_devpin_ids_validated, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_devpin_survives_reopen, setup,
-	                                    teardown),
+	    ENV_TEST(test_devpin_lifecycle),
+	    ENV_TEST(test_devpin_ids_validated),
+	    ENV_TEST(test_devpin_survives_reopen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,46 +18,17 @@
 #include <cmocka.h>
 
 #include "storage/store.h"
-#include "tests/unit/storage/tmpdir.h"
+#include "tests/unit/storage/env.h"
 #include "util.h"
 
 static const struct store_actor cli = {"cli:test", "local"};
 
-struct env {
-	char dir[64];
-	struct store *st;
-};
-
-static int
-env_open(struct env *e)
-{
-	struct store_config cfg = {0};
-
-	ll_strlcpy(cfg.dir, e->dir, sizeof(cfg.dir));
-	return store_open(&e->st, &cfg);
-}
-
 static int
 setup(void **state)
 {
-	static struct env e;
-
 	setenv("TZ", "UTC", 1);
 	tzset();
-	tmpdir_make(e.dir, sizeof(e.dir));
-	assert_int_equal(env_open(&e), 0);
-	*state = &e;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct env *e = *state;
-
-	store_close(e->st);
-	tmpdir_remove(e->dir);
-	return 0;
+	return env_setup(state);
 }
 
 static struct store_audit
@@ -392,7 +363,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, env_teardown)
 	    T(test_line_class_and_afterhours_roundtrip),
 	    T(test_budget_period_ids),
 	    T(test_budget_calls_lock_then_roll_over),

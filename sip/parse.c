@@ -234,10 +234,11 @@ nameaddr_ok(const char *v, size_t n, bool list)
 			 * libosip2 prints one back outside the <>. */
 			if ((c == '>' || c == ';') && v[i - 1] == ';')
 				return false;
+			/* RFC 3261 25.1: a URI is ASCII; anything else
+			 * comes %-escaped. */
 			if (c == '>')
 				angle = false;
-			else if (c == ' ' || c == '\t' || c == '\r' ||
-			    c == '\n' || c == '<')
+			else if (c <= ' ' || c >= 0x7f || c == '<')
 				return false;
 			continue;
 		}

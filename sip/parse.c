@@ -575,7 +575,10 @@ number_ok(const char *v, unsigned long long max)
 static bool
 via_fields_ok(const osip_via_t *v)
 {
-	if (!v || !v->host || !*v->host || !v->protocol)
+	/* RFC 3261 20.42: "SIP/2.0/transport"; libosip2 takes "SIP//TCP"
+	 * and prints it back, refusing it itself. */
+	if (!v || !v->host || !*v->host || !v->protocol || !*v->protocol ||
+	    !v->version || strcmp(v->version, "2.0") != 0)
 		return false;
 	return !v->port || number_ok(v->port, 65535);
 }

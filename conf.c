@@ -574,7 +574,8 @@ part_cidr_item(struct conf_ctx *ctx, struct conf_partition *p,
 static int
 part_item(struct conf_ctx *ctx, const char *item, const char **why)
 {
-	struct conf_partition *p = &ctx->conf->partitions[ctx->conf->n_partitions];
+	struct conf *c = ctx->conf;
+	struct conf_partition *p = &c->partitions[c->n_partitions];
 	int rc = part_cidr_item(ctx, p, item, why);
 	char *d;
 

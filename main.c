@@ -315,6 +315,7 @@ daemon_web_call(const struct b2b_call_info *ci, void *arg)
 	cJSON_AddStringToObject(j, "state", ci->state);
 	cJSON_AddNumberToObject(j, "since", (double)(ci->start_ms / 1000));
 	cJSON_AddNumberToObject(j, "answered", (double)(ci->answer_ms / 1000));
+	cJSON_AddStringToObject(j, "partition", ci->partition);
 	cJSON_AddItemToArray(arg, j);
 }
 
@@ -375,6 +376,7 @@ daemon_on_b2b_event(const struct b2b_event *ev, void *arg)
 	cJSON_AddNumberToObject(j, "status", ev->status);
 	cJSON_AddStringToObject(j, "disposition", ev->disposition);
 	cJSON_AddNumberToObject(j, "start_ms", (double)ev->start_ms);
+	cJSON_AddStringToObject(j, "partition", ev->partition);
 	text = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	if (text)

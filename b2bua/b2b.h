@@ -99,6 +99,9 @@ struct b2b_event {
 	uint32_t call_id;     /* ours, stable for the call; 0: none */
 	char caller[64];      /* identity (extension or number) */
 	char callee[64];      /* dialled number or AOR */
+	char partition[32];   /* of the line: the caller's outgoing, the
+	                       * callee's incoming, the device's (register);
+	                       * "" when none was found (unknown caller) */
 	uint16_t status;      /* final SIP status, 0 until known */
 	char disposition[32]; /* "answered", "busy", "locked" ... */
 	uint64_t start_ms;    /* wall clock, ms since the epoch */
@@ -175,6 +178,7 @@ struct b2b_call_info {
 	                    * "confirmed", "ending" */
 	char caller[64];
 	char callee[64];
+	char partition[32]; /* as in events; "" while deciding */
 	uint64_t start_ms;  /* wall clock, ms since the epoch */
 	uint64_t answer_ms; /* 0: not answered */
 };

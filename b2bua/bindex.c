@@ -1,9 +1,10 @@
 /* The device bindings' indexes: every binding is on the room's list and
  * hashed three ways, by token (our Contact user: calls from the core),
  * by line (partition and user: several devices of a line share a chain,
- * calls to a line, a phone's REGISTER; 201 of two sites are two lines) and by source transport and address (calls from a
- * phone). A REGISTER or a call looks up one chain, not the whole list:
- * at 10,000 phones the list walks were most of the time spent. */
+ * calls to a line, a phone's REGISTER; 201 of two sites are two lines)
+ * and by source transport and address (calls from a phone). A REGISTER
+ * or a call looks up one chain, not the whole list: at 10,000 phones the
+ * list walks were most of the time spent. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -37,9 +37,8 @@ cdr__charge(const struct b2b_call *c, uint32_t seconds)
 
 	if (!c->charge || !c->answered || !c->caller[0])
 		return;
-	rc = store_budget_charge(c->b2b->store, c->partition,
-	                         c->caller, seconds, (int64_t)time(NULL),
-	                         &locked);
+	rc = store_budget_charge(c->b2b->store, c->partition, c->caller,
+	                         seconds, (int64_t)time(NULL), &locked);
 	if (rc < 0)
 		log_warn("b2b: call %08x: budget of %s not charged: %s", c->no,
 		         c->caller, store_strerror(rc));
@@ -61,6 +60,7 @@ b2b__cdr(struct b2b_call *c)
 	ev.call_id = c->no;
 	ll_strlcpy(ev.caller, c->caller, sizeof(ev.caller));
 	ll_strlcpy(ev.callee, c->callee, sizeof(ev.callee));
+	ll_strlcpy(ev.partition, c->partition, sizeof(ev.partition));
 	ev.status = c->status;
 	ll_strlcpy(ev.disposition,
 	           c->disposition[0] ? c->disposition : "failed",

@@ -254,6 +254,7 @@ decide__forward(struct b2b_call *c, const osip_message_t *req,
 		ev.call_id = c->no;
 		ll_strlcpy(ev.caller, c->caller, sizeof(ev.caller));
 		ll_strlcpy(ev.callee, c->callee, sizeof(ev.callee));
+		ll_strlcpy(ev.partition, c->partition, sizeof(ev.partition));
 		ev.start_ms = c->start_ms;
 		b2b__event(b, &ev);
 	}

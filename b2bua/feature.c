@@ -57,11 +57,13 @@ feature__done(struct b2b_call *c, int code, const char *text)
 }
 
 static void
-feature__lock_event(struct b2b *b, const char *ext, bool locked)
+feature__lock_event(struct b2b *b, const char *partition, const char *ext,
+                    bool locked)
 {
 	struct b2b_event ev = {.kind = B2B_EV_LINE_LOCK};
 
 	ll_strlcpy(ev.caller, ext, sizeof(ev.caller));
+	ll_strlcpy(ev.partition, partition, sizeof(ev.partition));
 	ev.locked = locked;
 	ev.start_ms = b2b__wall_ms();
 	b2b__event(b, &ev);
@@ -123,7 +125,7 @@ feature__apply(struct b2b *b, struct feature_work *fw, struct b2b_call *c)
 	}
 	rc = store_line_unlock(b->store, p, fw->ext, false, &fw->actor);
 	if (rc == 0)
-		feature__lock_event(b, fw->ext, false);
+		feature__lock_event(b, p, fw->ext, false);
 	if (c)
 		feature__done(c, rc == 0 ? 480 : 403,
 		              rc == 0        ? "Line unlocked"
@@ -168,10 +170,10 @@ feature__lock(struct b2b_call *c)
 	int rc;
 
 	feature__actor(&a, c);
-	rc = store_line_lock(b->store, c->partition, c->caller,
-	                     STORE_LOCK_USER, &a);
+	rc = store_line_lock(b->store, c->partition, c->caller, STORE_LOCK_USER,
+	                     &a);
 	if (rc == 0)
-		feature__lock_event(b, c->caller, true);
+		feature__lock_event(b, c->partition, c->caller, true);
 	feature__done(c, rc == 0 ? 480 : 500,
 	              rc == 0 ? "Line locked" : "Not Locked");
 }

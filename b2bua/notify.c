@@ -63,8 +63,8 @@ b2b__notify_line(struct b2b *b, const char *partition, const char *ext,
 		return;
 	snprintf(body, sizeof(body), "Line %s is now %s.", ext,
 	         locked ? "locked" : "unlocked");
-	for (struct b2b_binding *bd = b2b__binding_of_user(b, partition, ext,
-	                                                   NULL);
+	for (struct b2b_binding *bd =
+	         b2b__binding_of_user(b, partition, ext, NULL);
 	     bd; bd = b2b__binding_of_user(b, partition, ext, bd))
 		notify__device(b, bd, body);
 }

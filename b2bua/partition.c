@@ -9,6 +9,13 @@
 #include "b2bua/internal.h"
 #include "util.h"
 
+_Static_assert(B2B_PART_NAME == STORE_PARTITION_MAX &&
+                   sizeof(((struct b2b_event *)0)->partition) ==
+                       STORE_PARTITION_MAX &&
+                   sizeof(((struct b2b_call_info *)0)->partition) ==
+                       STORE_PARTITION_MAX,
+               "partition names fit storage's");
+
 const char *
 b2b__partition_of(const struct b2b_settings *s, const char *host,
                   const struct sockaddr *addr)
@@ -74,12 +81,12 @@ b2b__partition_access(struct b2b *b, char out[STORE_PARTITION_MAX],
 		ll_strlcpy(out, bd->partition, STORE_PARTITION_MAX);
 		return;
 	}
-	ll_strlcpy(out,
-	           b2b__partition_of(&b->cfg,
-	                             partition__identity_host(req, host,
-	                                                      sizeof(host)),
-	                             (const struct sockaddr *)&src->remote),
-	           STORE_PARTITION_MAX);
+	ll_strlcpy(
+	    out,
+	    b2b__partition_of(&b->cfg,
+	                      partition__identity_host(req, host, sizeof(host)),
+	                      (const struct sockaddr *)&src->remote),
+	    STORE_PARTITION_MAX);
 }
 
 void
@@ -88,9 +95,9 @@ b2b__partition_core(struct b2b *b, char out[STORE_PARTITION_MAX],
 {
 	/* The core's own address says nothing of the site a line number
 	 * is in: only a Request-URI domain does. */
-	ll_strlcpy(out,
-	           b2b__partition_of(
-	               &b->cfg, partition__uri_host(osip_message_get_uri(req)),
-	               NULL),
-	           STORE_PARTITION_MAX);
+	ll_strlcpy(
+	    out,
+	    b2b__partition_of(
+	        &b->cfg, partition__uri_host(osip_message_get_uri(req)), NULL),
+	    STORE_PARTITION_MAX);
 }

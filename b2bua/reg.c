@@ -90,6 +90,7 @@ reg__event(struct b2b *b, const struct b2b_binding *bd, bool added)
 
 	ll_strlcpy(ev.caller, bd->user, sizeof(ev.caller));
 	ll_strlcpy(ev.callee, bd->aor, sizeof(ev.callee));
+	ll_strlcpy(ev.partition, bd->partition, sizeof(ev.partition));
 	ev.start_ms = b2b__wall_ms();
 	b2b__event(b, &ev);
 }
@@ -290,8 +291,8 @@ reg__parse(struct b2b_binding *nb, const osip_message_t *req,
 /* The device's line is in the partition of its AOR's domain, else of its
  * source network (partition.c). */
 static void
-reg__partition(struct b2b *b, struct b2b_binding *nb,
-               const osip_message_t *req, const struct sip_source *src)
+reg__partition(struct b2b *b, struct b2b_binding *nb, const osip_message_t *req,
+               const struct sip_source *src)
 {
 	osip_to_t *to = osip_message_get_to(req);
 	const char *host = to && to->url ? to->url->host : NULL;

@@ -86,7 +86,8 @@ test_bindex_add_refresh_remove_expire(void **state)
 	assert_true(b.bind_buckets >= N_BIND);
 	check_consistent(&b);
 	assert_null(b2b__binding_by_token(&b, "nosuch"));
-	assert_null(b2b__binding_by_user(&b, STORE_PARTITION_DEFAULT, "999999"));
+	assert_null(
+	    b2b__binding_by_user(&b, STORE_PARTITION_DEFAULT, "999999"));
 
 	/* A refresh from a new port: the old source finds nothing. */
 	s = source_of(bd[7]);
@@ -99,8 +100,8 @@ test_bindex_add_refresh_remove_expire(void **state)
 	/* Removed: gone from every index, the line's other device stays. */
 	b2b__binding_unlink(&b, bd[10]);
 	assert_null(b2b__binding_by_token(&b, "tok10"));
-	assert_ptr_equal(b2b__binding_by_user(&b, STORE_PARTITION_DEFAULT, "205"),
-	                 bd[11]);
+	assert_ptr_equal(
+	    b2b__binding_by_user(&b, STORE_PARTITION_DEFAULT, "205"), bd[11]);
 	assert_null(
 	    b2b__binding_of_user(&b, STORE_PARTITION_DEFAULT, "205", bd[11]));
 	free(bd[10]);

@@ -79,8 +79,7 @@ test_partition_cidr(void **state)
 	assert_string_equal(of(&s, NULL, "10.1.2.3"), "siteA");
 	assert_string_equal(of(&s, "unknown.example", "10.2.0.1"), "siteB");
 	if (IS_ENABLED(CONFIG_IPV6))
-		assert_string_equal(of(&s, NULL, "[::ffff:10.2.0.1]"),
-		                    "siteB");
+		assert_string_equal(of(&s, NULL, "[::ffff:10.2.0.1]"), "siteB");
 	assert_string_equal(of(&s, NULL, "10.3.0.1"), "default");
 }
 

@@ -19,6 +19,7 @@ struct conf_ctx {
 	unsigned line;		/* line inih is on, counted by our reader */
 	bool at_line_start;	/* the next read begins a new line */
 	char bad_item[128];	/* the list item that failed, for the message */
+	char why[80];		/* a message made for one error */
 	unsigned n_errors;
 	uint64_t seen;		/* bit per key index: duplicates are errors */
 };
@@ -513,10 +514,9 @@ part_name_is_valid(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n >= CONF_PART_NAME)
-		return false;
-	return strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz"
-			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.+-") == n;
+	return n > 0 && n < CONF_PART_NAME &&
+	    strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz"
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.+-") == n;
 }
 
 /* RFC 3261 25.1 hostname: labels of letters, digits and hyphens. */
@@ -532,22 +532,32 @@ part_domain_is_valid(const char *s)
 			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-") == n;
 }
 
-/* Which partition already holds this domain or network, else NULL. */
-static const char *
-part_owner(const struct conf *c, const char *domain,
-    const struct net_cidr *cidr)
+/* True, with the message in why, when a partition (this one included)
+ * holds the domain or network already. */
+static bool
+part_why_taken(struct conf_ctx *ctx, const char *domain,
+    const struct net_cidr *cidr, const char **why)
 {
-	for (unsigned i = 0; i <= c->n_partitions && i < CONF_PART_N; i++) {
+	const struct conf *c = ctx->conf;
+	const char *owner = NULL;
+
+	for (unsigned i = 0; !owner && i <= c->n_partitions &&
+	     i < CONF_PART_N; i++) {
 		const struct conf_partition *p = &c->partitions[i];
 
 		for (unsigned d = 0; domain && d < p->n_domains; d++)
 			if (strcasecmp(p->domains[d], domain) == 0)
-				return p->name;
+				owner = p->name;
 		for (unsigned k = 0; cidr && k < p->n_cidrs; k++)
 			if (memcmp(&p->cidrs[k], cidr, sizeof(*cidr)) == 0)
-				return p->name;
+				owner = p->name;
 	}
-	return NULL;
+	if (!owner)
+		return false;
+	snprintf(ctx->why, sizeof(ctx->why), "is already in partition %s",
+	    owner);
+	*why = ctx->why;
+	return true;
 }
 
 static int
@@ -563,10 +573,8 @@ part_cidr_item(struct conf_ctx *ctx, struct conf_partition *p,
 		*why = "too many networks (at most 8 per partition)";
 		return -EINVAL;
 	}
-	if (part_owner(ctx->conf, NULL, &cidr)) {
-		*why = "is already in a partition";
+	if (part_why_taken(ctx, NULL, &cidr, why))
 		return -EINVAL;
-	}
 	p->cidrs[p->n_cidrs++] = cidr;
 	return 0;
 }
@@ -589,10 +597,8 @@ part_item(struct conf_ctx *ctx, const char *item, const char **why)
 		*why = "too many domains (at most 8 per partition)";
 		return -EINVAL;
 	}
-	if (part_owner(ctx->conf, item, NULL)) {
-		*why = "is already in a partition";
+	if (part_why_taken(ctx, item, NULL, why))
 		return -EINVAL;
-	}
 	d = p->domains[p->n_domains++];
 	ll_strlcpy(d, item, CONF_DOMAIN_LEN);
 	for (; *d; d++)
@@ -634,12 +640,11 @@ conf_on_partition(struct conf_ctx *ctx, const char *name, const char *value)
 		    ctx->bad_item[0] ? ctx->bad_item : value, why);
 		return;
 	}
-	if (!p->n_domains && !p->n_cidrs) {
+	if (!p->n_domains && !p->n_cidrs)
 		conf_error(ctx, ctx->line, "partitions", name,
 		    "needs at least one SIP domain or CIDR");
-		return;
-	}
-	c->n_partitions++;
+	else
+		c->n_partitions++;
 }
 
 /* inih handler: one key at a time. Returning 1 keeps inih going so that

@@ -1,4 +1,5 @@
 /* The INI loader: a table of known keys, each with its own parser. */
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -18,6 +19,7 @@ struct conf_ctx {
 	unsigned line;		/* line inih is on, counted by our reader */
 	bool at_line_start;	/* the next read begins a new line */
 	char bad_item[128];	/* the list item that failed, for the message */
+	char why[80];		/* a message made for one error */
 	unsigned n_errors;
 	uint64_t seen;		/* bit per key index: duplicates are errors */
 };
@@ -504,6 +506,147 @@ section_is_known(const char *section)
 	return false;
 }
 
+/* [partitions]: "name = domain, CIDR, ..." per tenant or site. A name
+ * follows storage's rule for partition names (1..31 of [0-9A-Za-z_.+-],
+ * store_partition_is_valid()), as lines are stored under it. */
+static bool
+part_name_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < CONF_PART_NAME &&
+	    strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz"
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ_.+-") == n;
+}
+
+/* RFC 3261 25.1 hostname: labels of letters, digits and hyphens. */
+static bool
+part_domain_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CONF_DOMAIN_LEN || s[0] == '.' || s[0] == '-' ||
+	    s[n - 1] == '.' || s[n - 1] == '-' || strstr(s, ".."))
+		return false;
+	return strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-") == n;
+}
+
+/* True, with the message in why, when a partition (this one included)
+ * holds the domain or network already. */
+static bool
+part_why_taken(struct conf_ctx *ctx, const char *domain,
+    const struct net_cidr *cidr, const char **why)
+{
+	const struct conf *c = ctx->conf;
+	const char *owner = NULL;
+
+	for (unsigned i = 0; !owner && i <= c->n_partitions &&
+	     i < CONF_PART_N; i++) {
+		const struct conf_partition *p = &c->partitions[i];
+
+		for (unsigned d = 0; domain && d < p->n_domains; d++)
+			if (strcasecmp(p->domains[d], domain) == 0)
+				owner = p->name;
+		for (unsigned k = 0; cidr && k < p->n_cidrs; k++)
+			if (memcmp(&p->cidrs[k], cidr, sizeof(*cidr)) == 0)
+				owner = p->name;
+	}
+	if (!owner)
+		return false;
+	snprintf(ctx->why, sizeof(ctx->why), "is already in partition %s",
+	    owner);
+	*why = ctx->why;
+	return true;
+}
+
+static int
+part_cidr_item(struct conf_ctx *ctx, struct conf_partition *p,
+    const char *item, const char **why)
+{
+	struct net_cidr cidr;
+
+	memset(&cidr, 0, sizeof(cidr));
+	if (net_cidr_parse(item, &cidr) < 0)
+		return 1;	/* not a network: a domain then */
+	if (p->n_cidrs >= CONF_PART_CIDRS) {
+		*why = "too many networks (at most 8 per partition)";
+		return -EINVAL;
+	}
+	if (part_why_taken(ctx, NULL, &cidr, why))
+		return -EINVAL;
+	p->cidrs[p->n_cidrs++] = cidr;
+	return 0;
+}
+
+static int
+part_item(struct conf_ctx *ctx, const char *item, const char **why)
+{
+	struct conf *c = ctx->conf;
+	struct conf_partition *p = &c->partitions[c->n_partitions];
+	int rc = part_cidr_item(ctx, p, item, why);
+	char *d;
+
+	if (rc <= 0)
+		return rc;
+	if (!part_domain_is_valid(item)) {
+		*why = "is not a SIP domain or CIDR";
+		return -EINVAL;
+	}
+	if (p->n_domains >= CONF_PART_DOMAINS) {
+		*why = "too many domains (at most 8 per partition)";
+		return -EINVAL;
+	}
+	if (part_why_taken(ctx, item, NULL, why))
+		return -EINVAL;
+	d = p->domains[p->n_domains++];
+	ll_strlcpy(d, item, CONF_DOMAIN_LEN);
+	for (; *d; d++)
+		*d = (char)tolower((unsigned char)*d);
+	return 0;
+}
+
+static void
+conf_on_partition(struct conf_ctx *ctx, const char *name, const char *value)
+{
+	struct conf *c = ctx->conf;
+	struct conf_partition *p = &c->partitions[c->n_partitions];
+	const char *why = "is not valid";
+	char buf[1024];
+
+	if (!part_name_is_valid(name)) {
+		conf_error(ctx, ctx->line, "partitions", name,
+		    "not a partition name (1..31 of 0-9 A-Z a-z _ . + -)");
+		return;
+	}
+	for (unsigned i = 0; i < c->n_partitions; i++) {
+		if (strcmp(c->partitions[i].name, name) == 0) {
+			conf_error(ctx, ctx->line, "partitions", name,
+			    "set twice (a list is one comma-separated value)");
+			return;
+		}
+	}
+	if (c->n_partitions >= CONF_PART_N) {
+		conf_error(ctx, ctx->line, "partitions", name,
+		    "too many partitions (at most %d)", CONF_PART_N);
+		return;
+	}
+	memset(p, 0, sizeof(*p));
+	ll_strlcpy(p->name, name, sizeof(p->name));
+	ll_strlcpy(buf, value, sizeof(buf));
+	ctx->bad_item[0] = '\0';
+	if (each_item(buf, part_item, ctx, &why) < 0) {
+		conf_error(ctx, ctx->line, "partitions", name, "\"%s\" %s",
+		    ctx->bad_item[0] ? ctx->bad_item : value, why);
+		return;
+	}
+	if (!p->n_domains && !p->n_cidrs)
+		conf_error(ctx, ctx->line, "partitions", name,
+		    "needs at least one SIP domain or CIDR");
+	else
+		c->n_partitions++;
+}
+
 /* inih handler: one key at a time. Returning 1 keeps inih going so that
  * every error is reported, not just the first. */
 static int
@@ -512,6 +655,10 @@ conf_on_key(void *user, const char *section, const char *name,
 {
 	struct conf_ctx *ctx = user;
 
+	if (strcmp(section, "partitions") == 0) {
+		conf_on_partition(ctx, name, value);
+		return 1;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++) {
 		const struct conf_key *k = &conf_keys[i];
 		const char *why = "is not valid";

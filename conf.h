@@ -17,6 +17,22 @@
 #define CONF_GUARD_UA_N 24	/* scanner User-Agent patterns */
 #define CONF_GUARD_UA_LEN 32	/* one pattern, NUL included */
 #define CONF_GUARD_NEVER_N 32	/* never_ban ranges */
+#define CONF_PART_N 16		/* [partitions] entries */
+#define CONF_PART_DOMAINS 8	/* SIP domains of one partition */
+#define CONF_PART_CIDRS 8	/* networks of one partition */
+#define CONF_PART_NAME 32	/* a name, NUL included (as storage's) */
+#define CONF_DOMAIN_LEN 64	/* a domain, NUL included */
+
+/* One tenant or site of [partitions]: the SIP domains and networks whose
+ * devices and calls belong to it. Names and domains are unique across
+ * the file, and so are networks (the same CIDR twice). */
+struct conf_partition {
+	char name[CONF_PART_NAME];
+	char domains[CONF_PART_DOMAINS][CONF_DOMAIN_LEN];	/* lowercase */
+	unsigned n_domains;
+	struct net_cidr cidrs[CONF_PART_CIDRS];
+	unsigned n_cidrs;
+};
 
 struct conf {
 	/* [sip] */
@@ -67,6 +83,10 @@ struct conf {
 	unsigned n_guard_scanners;
 	struct net_cidr guard_never[CONF_GUARD_NEVER_N];
 	unsigned n_guard_never;
+
+	/* [partitions], in file order */
+	struct conf_partition partitions[CONF_PART_N];
+	unsigned n_partitions;
 
 	/* [log] */
 	enum log_level log_level;

@@ -110,6 +110,29 @@ daemon_b2b_guard(const struct conf *c, struct b2b_guard_settings *g)
 	memcpy(g->never, c->guard_never, g->n_never * sizeof(g->never[0]));
 }
 
+/* [partitions] as b2bua/ keeps them; the sizes are the same. */
+static void
+daemon_b2b_partitions(const struct conf *c, struct b2b_settings *bs)
+{
+	_Static_assert(CONF_PART_N == B2B_PART_N &&
+	                   CONF_PART_DOMAINS == B2B_PART_DOMAINS &&
+	                   CONF_PART_CIDRS == B2B_PART_CIDRS &&
+	                   CONF_PART_NAME == B2B_PART_NAME &&
+	                   CONF_DOMAIN_LEN == B2B_DOMAIN_LEN,
+	               "[partitions] fits b2b_settings");
+	bs->n_partitions = c->n_partitions;
+	for (unsigned i = 0; i < c->n_partitions; i++) {
+		const struct conf_partition *cp = &c->partitions[i];
+		struct b2b_partition *p = &bs->partitions[i];
+
+		memcpy(p->name, cp->name, sizeof(p->name));
+		memcpy(p->domains, cp->domains, sizeof(p->domains));
+		p->n_domains = cp->n_domains;
+		memcpy(p->cidrs, cp->cidrs, sizeof(p->cidrs));
+		p->n_cidrs = cp->n_cidrs;
+	}
+}
+
 /* b2bua/ wiring: the room's settings from [sip]. */
 static void
 daemon_b2b_settings(const struct conf *c, struct b2b_settings *bs)
@@ -123,6 +146,7 @@ daemon_b2b_settings(const struct conf *c, struct b2b_settings *bs)
 	bs->call_timeout = c->call_timeout;
 	bs->ring_timeout = c->ring_timeout;
 	daemon_b2b_guard(c, &bs->guard);
+	daemon_b2b_partitions(c, bs);
 }
 
 static void
@@ -291,6 +315,7 @@ daemon_web_call(const struct b2b_call_info *ci, void *arg)
 	cJSON_AddStringToObject(j, "state", ci->state);
 	cJSON_AddNumberToObject(j, "since", (double)(ci->start_ms / 1000));
 	cJSON_AddNumberToObject(j, "answered", (double)(ci->answer_ms / 1000));
+	cJSON_AddStringToObject(j, "partition", ci->partition);
 	cJSON_AddItemToArray(arg, j);
 }
 
@@ -351,6 +376,7 @@ daemon_on_b2b_event(const struct b2b_event *ev, void *arg)
 	cJSON_AddNumberToObject(j, "status", ev->status);
 	cJSON_AddStringToObject(j, "disposition", ev->disposition);
 	cJSON_AddNumberToObject(j, "start_ms", (double)ev->start_ms);
+	cJSON_AddStringToObject(j, "partition", ev->partition);
 	text = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	if (text)

@@ -357,6 +357,7 @@ b2b_calls_list(const struct b2b *b, b2b_call_cb cb, void *arg)
 		               : "unknown";
 		ll_strlcpy(ci.caller, c->caller, sizeof(ci.caller));
 		ll_strlcpy(ci.callee, c->callee, sizeof(ci.callee));
+		ll_strlcpy(ci.partition, c->partition, sizeof(ci.partition));
 		ci.start_ms = c->start_ms;
 		ci.answer_ms = c->answer_ms;
 		cb(&ci, arg);

@@ -45,6 +45,24 @@ struct b2b_guard_settings {
 	unsigned n_never;
 };
 
+#define B2B_PART_N 16       /* partitions */
+#define B2B_PART_DOMAINS 8  /* SIP domains of one partition */
+#define B2B_PART_CIDRS 8    /* networks of one partition */
+#define B2B_PART_NAME 32    /* a name, NUL included (STORE_PARTITION_MAX) */
+#define B2B_DOMAIN_LEN 64   /* a domain, NUL included */
+
+/* One partition (tenant or site) from [partitions]: its devices and
+ * calls are those whose SIP domain is one of domains (lowercase), else
+ * whose source address is in one of cidrs. Lines, locks, bindings and
+ * call records are kept per (partition, extension). */
+struct b2b_partition {
+	char name[B2B_PART_NAME];
+	char domains[B2B_PART_DOMAINS][B2B_DOMAIN_LEN];
+	unsigned n_domains;
+	struct net_cidr cidrs[B2B_PART_CIDRS];
+	unsigned n_cidrs;
+};
+
 /* What main.c gives the room, translated from [sip] of the INI file. */
 struct b2b_settings {
 	struct net_endpoint core[B2B_MAX_CORE]; /* upstream peers */
@@ -55,6 +73,8 @@ struct b2b_settings {
 	uint32_t call_timeout; /* seconds an answered call may last; 0: 4 h */
 	uint32_t ring_timeout; /* seconds a call may go unanswered; 0: 180 */
 	struct b2b_guard_settings guard;
+	struct b2b_partition partitions[B2B_PART_N]; /* none: all "default" */
+	unsigned n_partitions;
 };
 
 enum b2b_event_kind {
@@ -79,6 +99,9 @@ struct b2b_event {
 	uint32_t call_id;     /* ours, stable for the call; 0: none */
 	char caller[64];      /* identity (extension or number) */
 	char callee[64];      /* dialled number or AOR */
+	char partition[32];   /* of the line: the caller's outgoing, the
+	                       * callee's incoming, the device's (register);
+	                       * "" when none was found (unknown caller) */
 	uint16_t status;      /* final SIP status, 0 until known */
 	char disposition[32]; /* "answered", "busy", "locked" ... */
 	uint64_t start_ms;    /* wall clock, ms since the epoch */
@@ -155,6 +178,7 @@ struct b2b_call_info {
 	                    * "confirmed", "ending" */
 	char caller[64];
 	char callee[64];
+	char partition[32]; /* as in events; "" while deciding */
 	uint64_t start_ms;  /* wall clock, ms since the epoch */
 	uint64_t answer_ms; /* 0: not answered */
 };

@@ -1,9 +1,10 @@
 /* The device bindings' indexes: every binding is on the room's list and
  * hashed three ways, by token (our Contact user: calls from the core),
- * by line user (several devices of a line share a chain: calls to a line,
- * a phone's REGISTER) and by source transport and address (calls from a
- * phone). A REGISTER or a call looks up one chain, not the whole list:
- * at 10,000 phones the list walks were most of the time spent. */
+ * by line (partition and user: several devices of a line share a chain,
+ * calls to a line, a phone's REGISTER; 201 of two sites are two lines)
+ * and by source transport and address (calls from a phone). A REGISTER
+ * or a call looks up one chain, not the whole list: at 10,000 phones the
+ * list walks were most of the time spent. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,15 @@ static uint32_t
 bindex__str(const char *s)
 {
 	return bindex__fnv(2166136261u, s, strlen(s));
+}
+
+/* A line: its partition, a NUL, its user (names hold no NUL). */
+static uint32_t
+bindex__line(const char *partition, const char *user)
+{
+	uint32_t h = bindex__fnv(2166136261u, partition, strlen(partition) + 1);
+
+	return bindex__fnv(h, user, strlen(user));
 }
 
 /* Hashes what net_addr_equal() compares: port and host. The host's last
@@ -117,7 +127,7 @@ b2b__binding_link(struct b2b *b, struct b2b_binding *bd)
 	if (!b->bind_buckets)
 		return -ENOMEM;
 	bd->thash = bindex__str(bd->token);
-	bd->uhash = bindex__str(bd->user);
+	bd->uhash = bindex__line(bd->partition, bd->user);
 	bd->shash = bindex__src(bd->dest.transport, &bd->dest.addr);
 	bd->prev = NULL;
 	bd->next = b->bindings;
@@ -174,27 +184,29 @@ b2b__binding_by_token(struct b2b *b, const char *tok)
 	return NULL;
 }
 
-/* The next device of line `user` after `after` (NULL: the first). */
+/* The next device of line (partition, user) after `after` (NULL: the
+ * first). */
 struct b2b_binding *
-b2b__binding_of_user(struct b2b *b, const char *user,
+b2b__binding_of_user(struct b2b *b, const char *partition, const char *user,
                      struct b2b_binding *after)
 {
-	uint32_t h = bindex__str(user);
+	uint32_t h = bindex__line(partition, user);
 	struct b2b_binding *bd;
 
 	if (!b->bind_buckets)
 		return NULL;
 	bd = after ? after->unext : b->bind_user[h & (b->bind_buckets - 1)];
 	for (; bd; bd = bd->unext)
-		if (bd->uhash == h && strcmp(bd->user, user) == 0)
+		if (bd->uhash == h && strcmp(bd->user, user) == 0 &&
+		    strcmp(bd->partition, partition) == 0)
 			return bd;
 	return NULL;
 }
 
 struct b2b_binding *
-b2b__binding_by_user(struct b2b *b, const char *user)
+b2b__binding_by_user(struct b2b *b, const char *partition, const char *user)
 {
-	return b2b__binding_of_user(b, user, NULL);
+	return b2b__binding_of_user(b, partition, user, NULL);
 }
 
 struct b2b_binding *

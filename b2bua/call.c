@@ -343,6 +343,7 @@ call__answered(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 		ev.call_id = c->no;
 		ll_strlcpy(ev.caller, c->caller, sizeof(ev.caller));
 		ll_strlcpy(ev.callee, c->callee, sizeof(ev.callee));
+		ll_strlcpy(ev.partition, c->partition, sizeof(ev.partition));
 		ev.status = c->status;
 		ev.start_ms = c->start_ms;
 		ev.answer_ms = c->answer_ms;

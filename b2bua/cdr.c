@@ -37,9 +37,8 @@ cdr__charge(const struct b2b_call *c, uint32_t seconds)
 
 	if (!c->charge || !c->answered || !c->caller[0])
 		return;
-	rc = store_budget_charge(c->b2b->store, STORE_PARTITION_DEFAULT,
-	                         c->caller, seconds, (int64_t)time(NULL),
-	                         &locked);
+	rc = store_budget_charge(c->b2b->store, c->partition, c->caller,
+	                         seconds, (int64_t)time(NULL), &locked);
 	if (rc < 0)
 		log_warn("b2b: call %08x: budget of %s not charged: %s", c->no,
 		         c->caller, store_strerror(rc));
@@ -61,6 +60,7 @@ b2b__cdr(struct b2b_call *c)
 	ev.call_id = c->no;
 	ll_strlcpy(ev.caller, c->caller, sizeof(ev.caller));
 	ll_strlcpy(ev.callee, c->callee, sizeof(ev.callee));
+	ll_strlcpy(ev.partition, c->partition, sizeof(ev.partition));
 	ev.status = c->status;
 	ll_strlcpy(ev.disposition,
 	           c->disposition[0] ? c->disposition : "failed",
@@ -75,7 +75,9 @@ b2b__cdr(struct b2b_call *c)
 	r.start_ms = (int64_t)c->start_ms;
 	r.answer_ms = (int64_t)c->answer_ms;
 	r.end_ms = (int64_t)c->end_ms;
-	ll_strlcpy(r.partition, STORE_PARTITION_DEFAULT, sizeof(r.partition));
+	ll_strlcpy(r.partition,
+	           c->partition[0] ? c->partition : STORE_PARTITION_DEFAULT,
+	           sizeof(r.partition));
 	ll_strlcpy(r.caller, c->caller, sizeof(r.caller));
 	ll_strlcpy(r.callee, c->callee, sizeof(r.callee));
 	r.direction = c->direction == B2B_DIR_INCOMING ? STORE_DIR_INCOMING

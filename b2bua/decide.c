@@ -38,15 +38,17 @@ decide__reachable(struct b2b *b, const struct b2b_binding *bd)
 	return !bd->dest.flow || sip_flow_is_alive(b->sip, bd->dest.flow);
 }
 
-/* The first device of line `user` after `after` (NULL: from the start)
- * that can be reached, else the first one at all (for its 480). */
+/* The first device of line (partition, user) after `after` (NULL: from
+ * the start) that can be reached, else the first one at all (for its
+ * 480). */
 static struct b2b_binding *
-decide__line_device(struct b2b *b, const char *user, struct b2b_binding *after)
+decide__line_device(struct b2b *b, const char *partition, const char *user,
+                    struct b2b_binding *after)
 {
 	struct b2b_binding *bd = after;
 	struct b2b_binding *any = NULL;
 
-	while ((bd = b2b__binding_of_user(b, user, bd)) != NULL) {
+	while ((bd = b2b__binding_of_user(b, partition, user, bd)) != NULL) {
 		if (decide__reachable(b, bd))
 			return bd;
 		if (!any && !after)
@@ -63,7 +65,8 @@ decide__fork(struct b2b_call *c, const osip_message_t *req,
 	struct b2b *b = c->b2b;
 	struct b2b_binding *bd = first;
 
-	while ((bd = decide__line_device(b, first->user, bd)) != NULL) {
+	while ((bd = decide__line_device(b, first->partition, first->user,
+	                                 bd)) != NULL) {
 		if (c->n_forks == B2B_FORK_MAX) {
 			log_warn("b2b: call %08x: line %s has more than %u "
 			         "devices, the rest not rung",
@@ -98,8 +101,10 @@ decide__who(struct b2b_call *c, const osip_message_t *req,
 		                   bd);
 		if (rc < 0)
 			return -EACCES;
+		b2b__partition_access(b, c->partition, req, src, *bd);
 		ll_strlcpy(c->callee, user, sizeof(c->callee));
 		f->direction = POL_OUTGOING;
+		f->caller_partition = c->partition;
 		f->caller_ext = c->caller;
 		f->is_registered_phone = *bd != NULL;
 		f->is_trusted_peer = !*bd;
@@ -110,12 +115,17 @@ decide__who(struct b2b_call *c, const osip_message_t *req,
 	 * routes to the line, not to each Contact) rings all of them. */
 	*bd = b2b__binding_by_token(b, user);
 	if (!*bd) {
-		*bd = decide__line_device(b, user, NULL);
+		char part[STORE_PARTITION_MAX];
+
+		b2b__partition_core(b, part, req);
+		*bd = decide__line_device(b, part, user, NULL);
 		c->fork_line = *bd != NULL;
 	}
 	if (!*bd)
 		return -ENOENT;
 	ll_strlcpy(c->callee, (*bd)->user, sizeof(c->callee));
+	ll_strlcpy(c->partition, (*bd)->partition, sizeof(c->partition));
+	f->callee_partition = c->partition;
 	b2b__caller_number(req, c->caller, sizeof(c->caller),
 	                   &f->caller_anonymous);
 	f->direction = POL_INCOMING;
@@ -244,6 +254,7 @@ decide__forward(struct b2b_call *c, const osip_message_t *req,
 		ev.call_id = c->no;
 		ll_strlcpy(ev.caller, c->caller, sizeof(ev.caller));
 		ll_strlcpy(ev.callee, c->callee, sizeof(ev.callee));
+		ll_strlcpy(ev.partition, c->partition, sizeof(ev.partition));
 		ev.start_ms = c->start_ms;
 		b2b__event(b, &ev);
 	}

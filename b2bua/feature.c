@@ -23,6 +23,7 @@ struct feature_work {
 	struct b2b *b2b;
 	uint32_t call_no;
 	enum pol_feature fc;
+	char partition[STORE_PARTITION_MAX];
 	char ext[STORE_EXT_MAX];
 	struct store_hash hash;     /* the line's PIN, for checking */
 	struct store_hash new_hash; /* CHANGE_PIN: the new one */
@@ -56,11 +57,13 @@ feature__done(struct b2b_call *c, int code, const char *text)
 }
 
 static void
-feature__lock_event(struct b2b *b, const char *ext, bool locked)
+feature__lock_event(struct b2b *b, const char *partition, const char *ext,
+                    bool locked)
 {
 	struct b2b_event ev = {.kind = B2B_EV_LINE_LOCK};
 
 	ll_strlcpy(ev.caller, ext, sizeof(ev.caller));
+	ll_strlcpy(ev.partition, partition, sizeof(ev.partition));
 	ev.locked = locked;
 	ev.start_ms = b2b__wall_ms();
 	b2b__event(b, &ev);
@@ -87,7 +90,7 @@ feature__on_work(uv_work_t *w)
 static void
 feature__apply(struct b2b *b, struct feature_work *fw, struct b2b_call *c)
 {
-	const char *p = STORE_PARTITION_DEFAULT;
+	const char *p = fw->partition;
 	int rc;
 
 	if (!fw->pin_ok) {
@@ -122,7 +125,7 @@ feature__apply(struct b2b *b, struct feature_work *fw, struct b2b_call *c)
 	}
 	rc = store_line_unlock(b->store, p, fw->ext, false, &fw->actor);
 	if (rc == 0)
-		feature__lock_event(b, fw->ext, false);
+		feature__lock_event(b, p, fw->ext, false);
 	if (c)
 		feature__done(c, rc == 0 ? 480 : 403,
 		              rc == 0        ? "Line unlocked"
@@ -167,10 +170,10 @@ feature__lock(struct b2b_call *c)
 	int rc;
 
 	feature__actor(&a, c);
-	rc = store_line_lock(b->store, STORE_PARTITION_DEFAULT, c->caller,
-	                     STORE_LOCK_USER, &a);
+	rc = store_line_lock(b->store, c->partition, c->caller, STORE_LOCK_USER,
+	                     &a);
 	if (rc == 0)
-		feature__lock_event(b, c->caller, true);
+		feature__lock_event(b, c->partition, c->caller, true);
 	feature__done(c, rc == 0 ? 480 : 500,
 	              rc == 0 ? "Line locked" : "Not Locked");
 }
@@ -187,9 +190,8 @@ b2b__feature(struct b2b_call *c, struct pol_verdict *v)
 		return feature__done(c, 500, "No Storage");
 	if (v->feature == POL_FC_LOCK)
 		return feature__lock(c);
-	if (store_line_get(b->store, &line, STORE_PARTITION_DEFAULT,
-	                   c->caller) < 0)
-		store_line_defaults(&line, STORE_PARTITION_DEFAULT, c->caller);
+	if (store_line_get(b->store, &line, c->partition, c->caller) < 0)
+		store_line_defaults(&line, c->partition, c->caller);
 	if (store_line_pin_is_blocked(&line, (int64_t)time(NULL)))
 		return feature__done(c, 403, "PIN Entry Blocked");
 	fw = calloc(1, sizeof(*fw));
@@ -204,6 +206,7 @@ b2b__feature(struct b2b_call *c, struct pol_verdict *v)
 	fw->iterations = s.pin_hash_iterations;
 	fw->override_min = s.afterhours_override_minutes;
 	ll_strlcpy(fw->ext, c->caller, sizeof(fw->ext));
+	ll_strlcpy(fw->partition, c->partition, sizeof(fw->partition));
 	memcpy(fw->pin, v->pin, sizeof(fw->pin));
 	memcpy(fw->new_pin, v->new_pin, sizeof(fw->new_pin));
 	feature__actor(&fw->actor, c);

@@ -114,6 +114,9 @@ struct b2b_call {
 	uint32_t session_expires; /* RFC 4028, 0: none agreed */
 	char caller[B2B_ID_MAX];
 	char callee[B2B_ID_MAX];
+	/* The partition of the line judged: the caller's outgoing, the
+	 * callee's incoming (partition.c). */
+	char partition[STORE_PARTITION_MAX];
 	char disposition[32];
 	char reason[48];       /* the verdict's, for the CDR */
 	char pattern[32];      /* list pattern that matched */
@@ -127,11 +130,12 @@ struct b2b_call {
 struct b2b_binding {
 	struct b2b_binding *next, *prev; /* in b->bindings */
 	struct b2b_binding *tnext, *unext, *snext; /* hash chains */
-	uint32_t thash, uhash, shash; /* of token, user, source */
+	uint32_t thash, uhash, shash; /* of token, (partition, user), source */
 	char token[B2B_TOKEN_LEN];    /* our Contact user part */
 	uint32_t reg_cseq;            /* last CSeq of our REGISTERs */
 	char aor[B2B_URI_MAX];        /* "sip:201@example.org" */
 	char user[B2B_ID_MAX];        /* the AOR's user part: identity */
+	char partition[STORE_PARTITION_MAX]; /* its line's (partition.c) */
 	char contact[B2B_TARGET_MAX]; /* the device's own Contact URI */
 	char instance[80];            /* +sip.instance, may be "" */
 	char mac[13];                 /* 12 hex digits, may be "" */
@@ -280,9 +284,11 @@ void b2b__register(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 struct b2b_binding *b2b__binding_by_source(struct b2b *b,
                                            const struct sip_source *src);
 struct b2b_binding *b2b__binding_by_token(struct b2b *b, const char *tok);
-struct b2b_binding *b2b__binding_by_user(struct b2b *b, const char *user);
-struct b2b_binding *b2b__binding_of_user(struct b2b *b, const char *user,
-                                        struct b2b_binding *after);
+struct b2b_binding *b2b__binding_by_user(struct b2b *b, const char *partition,
+                                         const char *user);
+struct b2b_binding *b2b__binding_of_user(struct b2b *b, const char *partition,
+                                         const char *user,
+                                         struct b2b_binding *after);
 int b2b__binding_link(struct b2b *b, struct b2b_binding *bd);
 void b2b__binding_unlink(struct b2b *b, struct b2b_binding *bd);
 void b2b__bindex_free(struct b2b *b);
@@ -298,6 +304,20 @@ int b2b__uri_user(char *buf, size_t len, const osip_uri_t *uri);
 void b2b__caller_number(const osip_message_t *req, char *num, size_t len,
                         bool *anonymous);
 
+/* partition.c: the partition of a domain or address; "default" (static)
+ * when none of s's claims it. host and addr may be NULL. */
+const char *b2b__partition_of(const struct b2b_settings *s, const char *host,
+                              const struct sockaddr *addr);
+/* A request from the access side: its binding's partition, else the
+ * asserted identity's domain's, else the source network's. */
+void b2b__partition_access(struct b2b *b, char out[STORE_PARTITION_MAX],
+                           const osip_message_t *req,
+                           const struct sip_source *src,
+                           const struct b2b_binding *bd);
+/* A request from the core to a line: the Request-URI domain's. */
+void b2b__partition_core(struct b2b *b, char out[STORE_PARTITION_MAX],
+                         const osip_message_t *req);
+
 /* decide.c: facts to policy, verdict to SIP; feature codes. */
 void b2b__decide(struct b2b_call *c, const osip_message_t *req,
                  const struct sip_source *src);
@@ -308,7 +328,8 @@ void b2b__decide_reply(struct b2b_call *c, int code, const char *reason);
 void b2b__feature(struct b2b_call *c, struct pol_verdict *v);
 
 /* notify.c: lock notices from the audit log. */
-void b2b__notify_line(struct b2b *b, const char *ext, bool locked);
+void b2b__notify_line(struct b2b *b, const char *partition, const char *ext,
+                      bool locked);
 void b2b__locks_poll(struct b2b *b);
 int b2b__locks_init(struct b2b *b);
 

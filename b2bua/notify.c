@@ -53,7 +53,8 @@ notify__device(struct b2b *b, const struct b2b_binding *bd, const char *body)
 }
 
 void
-b2b__notify_line(struct b2b *b, const char *ext, bool locked)
+b2b__notify_line(struct b2b *b, const char *partition, const char *ext,
+                 bool locked)
 {
 	struct store_settings s;
 	char body[96];
@@ -62,33 +63,39 @@ b2b__notify_line(struct b2b *b, const char *ext, bool locked)
 		return;
 	snprintf(body, sizeof(body), "Line %s is now %s.", ext,
 	         locked ? "locked" : "unlocked");
-	for (struct b2b_binding *bd = b2b__binding_of_user(b, ext, NULL); bd;
-	     bd = b2b__binding_of_user(b, ext, bd))
+	for (struct b2b_binding *bd =
+	         b2b__binding_of_user(b, partition, ext, NULL);
+	     bd; bd = b2b__binding_of_user(b, partition, ext, bd))
 		notify__device(b, bd, body);
 }
 
-/* A lock or unlock of a line of the default partition (the one bindings
- * belong to): its extension, else NULL. */
+/* A lock or unlock of a line, subject "partition/ext": its extension,
+ * its partition into part; else NULL. */
 static const char *
-notify__lock_ext(const struct store_audit *e, bool *locked)
+notify__lock_ext(const struct store_audit *e, char part[STORE_PARTITION_MAX],
+                 bool *locked)
 {
-	static const char prefix[] = STORE_PARTITION_DEFAULT "/";
+	const char *slash = strchr(e->subject, '/');
 
-	if (strncmp(e->subject, prefix, sizeof(prefix) - 1) != 0)
+	if (!slash || slash == e->subject ||
+	    (size_t)(slash - e->subject) >= STORE_PARTITION_MAX)
 		return NULL;
+	memcpy(part, e->subject, (size_t)(slash - e->subject));
+	part[slash - e->subject] = '\0';
 	if (strcmp(e->action, "line.lock") == 0)
 		*locked = true;
 	else if (strcmp(e->action, "line.unlock") == 0)
 		*locked = false;
 	else
 		return NULL;
-	return e->subject + sizeof(prefix) - 1;
+	return slash + 1;
 }
 
 void
 b2b__locks_poll(struct b2b *b)
 {
 	struct store_audit batch[NOTIFY_BATCH];
+	char part[STORE_PARTITION_MAX];
 	bool locked;
 	int n;
 
@@ -98,11 +105,12 @@ b2b__locks_poll(struct b2b *b)
 		n = store_audit_since(b->store, batch, ARRAY_SIZE(batch),
 		                      b->audit_seq);
 		for (int i = 0; i < n; i++) {
-			const char *ext = notify__lock_ext(&batch[i], &locked);
+			const char *ext =
+			    notify__lock_ext(&batch[i], part, &locked);
 
 			b->audit_seq = batch[i].seq;
 			if (ext)
-				b2b__notify_line(b, ext, locked);
+				b2b__notify_line(b, part, ext, locked);
 		}
 	} while (n == (int)ARRAY_SIZE(batch));
 }

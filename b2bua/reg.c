@@ -56,8 +56,7 @@ reg__to_store(struct store_binding *sb, const struct b2b_binding *bd)
 	memset(sb, 0, sizeof(*sb));
 	ll_strlcpy(sb->token, bd->token, sizeof(sb->token));
 	ll_strlcpy(sb->aor, bd->aor, sizeof(sb->aor));
-	ll_strlcpy(sb->partition, STORE_PARTITION_DEFAULT,
-	           sizeof(sb->partition));
+	ll_strlcpy(sb->partition, bd->partition, sizeof(sb->partition));
 	ll_strlcpy(sb->ext, bd->user, sizeof(sb->ext));
 	ll_strlcpy(sb->instance, bd->instance, sizeof(sb->instance));
 	if (bd->mac[0])
@@ -91,6 +90,7 @@ reg__event(struct b2b *b, const struct b2b_binding *bd, bool added)
 
 	ll_strlcpy(ev.caller, bd->user, sizeof(ev.caller));
 	ll_strlcpy(ev.callee, bd->aor, sizeof(ev.callee));
+	ll_strlcpy(ev.partition, bd->partition, sizeof(ev.partition));
 	ev.start_ms = b2b__wall_ms();
 	b2b__event(b, &ev);
 }
@@ -237,7 +237,8 @@ reg__find(struct b2b *b, const struct b2b_binding *nb)
 {
 	struct b2b_binding *bd = NULL;
 
-	while ((bd = b2b__binding_of_user(b, nb->user, bd)) != NULL) {
+	while ((bd = b2b__binding_of_user(b, nb->partition, nb->user, bd)) !=
+	       NULL) {
 		if (strcmp(bd->aor, nb->aor) != 0)
 			continue;
 		if (nb->instance[0] ? strcmp(bd->instance, nb->instance) == 0
@@ -285,6 +286,21 @@ reg__parse(struct b2b_binding *nb, const osip_message_t *req,
 	b2b__source_dest(&nb->dest, src);
 	nb->expires_ms = exp; /* asked seconds until the 2xx */
 	return 0;
+}
+
+/* The device's line is in the partition of its AOR's domain, else of its
+ * source network (partition.c). */
+static void
+reg__partition(struct b2b *b, struct b2b_binding *nb, const osip_message_t *req,
+               const struct sip_source *src)
+{
+	osip_to_t *to = osip_message_get_to(req);
+	const char *host = to && to->url ? to->url->host : NULL;
+
+	ll_strlcpy(nb->partition,
+	           b2b__partition_of(&b->cfg, host,
+	                             (const struct sockaddr *)&src->remote),
+	           sizeof(nb->partition));
 }
 
 static int
@@ -337,10 +353,11 @@ static void
 reg__unregister_all(struct b2b *b, struct sip_txn *st,
                     const struct b2b_binding *nb, const struct sip_source *src)
 {
-	struct b2b_binding *bd = b2b__binding_of_user(b, nb->user, NULL), *next;
+	struct b2b_binding *bd, *next;
 
+	bd = b2b__binding_of_user(b, nb->partition, nb->user, NULL);
 	for (; bd; bd = next) {
-		next = b2b__binding_of_user(b, nb->user, bd);
+		next = b2b__binding_of_user(b, nb->partition, nb->user, bd);
 		if (strcmp(bd->aor, nb->aor) == 0 &&
 		    net_addr_same_host((const struct sockaddr *)&bd->dest.addr,
 		                       (const struct sockaddr *)&src->remote))
@@ -366,6 +383,7 @@ b2b__register(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 		return;
 	}
 	rc = reg__parse(nb, req, src);
+	reg__partition(b, nb, req, src);
 	if (rc == -ENOENT) {
 		reg__unregister_all(b, st, nb, src);
 		free(nb);
@@ -449,6 +467,9 @@ reg__load_one(struct b2b *b, const struct store_binding *sb, uint64_t now)
 	ll_strlcpy(bd->token, sb->token, sizeof(bd->token));
 	ll_strlcpy(bd->aor, sb->aor, sizeof(bd->aor));
 	ll_strlcpy(bd->user, sb->ext, sizeof(bd->user));
+	ll_strlcpy(bd->partition,
+	           sb->partition[0] ? sb->partition : STORE_PARTITION_DEFAULT,
+	           sizeof(bd->partition));
 	ll_strlcpy(bd->contact, sb->contact, sizeof(bd->contact));
 	ll_strlcpy(bd->instance, sb->instance, sizeof(bd->instance));
 	bd->dest.transport = sb->source.transport;

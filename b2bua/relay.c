@@ -152,8 +152,12 @@ relay__route(struct b2b *b, const osip_message_t *req,
 		if (b2b__uri_user(user, sizeof(user), u) < 0)
 			return -ENOENT;
 		bd = b2b__binding_by_token(b, user);
-		if (!bd)
-			bd = b2b__binding_by_user(b, user);
+		if (!bd) {
+			char part[STORE_PARTITION_MAX];
+
+			b2b__partition_core(b, part, req);
+			bd = b2b__binding_by_user(b, part, user);
+		}
 		if (!bd)
 			return -ENOENT;
 		*dst = bd->dest;

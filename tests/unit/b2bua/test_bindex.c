@@ -24,6 +24,8 @@ bind_new(struct b2b *b, int i, uint16_t port)
 	assert_non_null(bd);
 	snprintf(bd->token, sizeof(bd->token), "tok%d", i);
 	snprintf(bd->user, sizeof(bd->user), "%d", 200 + i / 2);
+	snprintf(bd->partition, sizeof(bd->partition), "%s",
+	         STORE_PARTITION_DEFAULT);
 	snprintf(bd->aor, sizeof(bd->aor), "sip:%s@pbx.test", bd->user);
 	snprintf(a, sizeof(a), "10.0.%d.%d", i / 250, i % 250 + 1);
 	bd->dest.transport = NET_UDP;
@@ -58,8 +60,10 @@ check_consistent(struct b2b *b)
 
 		assert_ptr_equal(b2b__binding_by_token(b, bd->token), bd);
 		assert_ptr_equal(b2b__binding_by_source(b, &s), bd);
-		while ((u = b2b__binding_of_user(b, bd->user, u)) != NULL) {
+		while ((u = b2b__binding_of_user(b, bd->partition, bd->user,
+		                                 u)) != NULL) {
 			assert_string_equal(u->user, bd->user);
+			assert_string_equal(u->partition, bd->partition);
 			seen |= u == bd;
 		}
 		assert_true(seen);
@@ -82,7 +86,8 @@ test_bindex_add_refresh_remove_expire(void **state)
 	assert_true(b.bind_buckets >= N_BIND);
 	check_consistent(&b);
 	assert_null(b2b__binding_by_token(&b, "nosuch"));
-	assert_null(b2b__binding_by_user(&b, "999999"));
+	assert_null(
+	    b2b__binding_by_user(&b, STORE_PARTITION_DEFAULT, "999999"));
 
 	/* A refresh from a new port: the old source finds nothing. */
 	s = source_of(bd[7]);
@@ -95,8 +100,10 @@ test_bindex_add_refresh_remove_expire(void **state)
 	/* Removed: gone from every index, the line's other device stays. */
 	b2b__binding_unlink(&b, bd[10]);
 	assert_null(b2b__binding_by_token(&b, "tok10"));
-	assert_ptr_equal(b2b__binding_by_user(&b, "205"), bd[11]);
-	assert_null(b2b__binding_of_user(&b, "205", bd[11]));
+	assert_ptr_equal(
+	    b2b__binding_by_user(&b, STORE_PARTITION_DEFAULT, "205"), bd[11]);
+	assert_null(
+	    b2b__binding_of_user(&b, STORE_PARTITION_DEFAULT, "205", bd[11]));
 	free(bd[10]);
 	check_consistent(&b);
 
@@ -140,12 +147,42 @@ test_bindex_source_transport_flow(void **state)
 	b2b__bindings_free(&b);
 }
 
+/* One extension in two partitions: two lines, each with its device. */
+static void
+test_bindex_user_per_partition(void **state)
+{
+	struct b2b b;
+	struct b2b_binding *a, *z;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	a = bind_new(&b, 2, 5060);
+	z = bind_new(&b, 3, 5060);
+	b2b__binding_unlink(&b, a);
+	b2b__binding_unlink(&b, z);
+	snprintf(a->partition, sizeof(a->partition), "siteA");
+	snprintf(z->partition, sizeof(z->partition), "siteB");
+	assert_int_equal(b2b__binding_link(&b, a), 0);
+	assert_int_equal(b2b__binding_link(&b, z), 0);
+	assert_string_equal(a->user, z->user);
+	assert_ptr_equal(b2b__binding_by_user(&b, "siteA", "201"), a);
+	assert_null(b2b__binding_of_user(&b, "siteA", "201", a));
+	assert_ptr_equal(b2b__binding_by_user(&b, "siteB", "201"), z);
+	assert_null(b2b__binding_of_user(&b, "siteB", "201", z));
+	assert_null(b2b__binding_by_user(&b, STORE_PARTITION_DEFAULT, "201"));
+	/* A name is not a prefix trick: "siteA" + "201" is no "site" +
+	 * "A201". */
+	assert_null(b2b__binding_by_user(&b, "site", "A201"));
+	b2b__bindings_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bindex_add_refresh_remove_expire),
 	    cmocka_unit_test(test_bindex_source_transport_flow),
+	    cmocka_unit_test(test_bindex_user_per_partition),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,6 +71,24 @@ sb_uint(struct sip__sbuf *b, unsigned v)
 	sb_put(b, p, (size_t)(d + sizeof(d) - p));
 }
 
+/* host[:port] as URIs and Vias carry it; an IPv6 literal in brackets
+ * (RFC 3261 25.1 IPv6reference). */
+static void
+sb_hostport(struct sip__sbuf *b, const char *host, const char *port)
+{
+	if (strchr(host, ':')) {
+		sb_put(b, "[", 1);
+		sb_str(b, host);
+		sb_put(b, "]", 1);
+	} else {
+		sb_str(b, host);
+	}
+	if (port) {
+		sb_put(b, ":", 1);
+		sb_str(b, port);
+	}
+}
+
 /* libosip2's URI escaping: letters, digits and the set `keep` pass,
  * anything else becomes %XX. */
 static void
@@ -127,17 +145,7 @@ sip__print_uri(struct sip__sbuf *b, const osip_uri_t *u)
 		}
 		sb_put(b, "@", 1);
 	}
-	if (strchr(u->host, ':')) {
-		sb_put(b, "[", 1);
-		sb_str(b, u->host);
-		sb_put(b, "]", 1);
-	} else {
-		sb_str(b, u->host);
-	}
-	if (u->port) {
-		sb_put(b, ":", 1);
-		sb_str(b, u->port);
-	}
+	sb_hostport(b, u->host, u->port);
 	for (int i = 0; i < osip_list_size(&u->url_params); i++) {
 		const osip_uri_param_t *p = osip_list_get(&u->url_params, i);
 
@@ -211,17 +219,7 @@ print_via(struct sip__sbuf *b, const void *e)
 	sb_put(b, "/", 1);
 	sb_str(b, v->protocol);
 	sb_put(b, " ", 1);
-	if (strchr(v->host, ':')) {
-		sb_put(b, "[", 1);
-		sb_str(b, v->host);
-		sb_put(b, "]", 1);
-	} else {
-		sb_str(b, v->host);
-	}
-	if (v->port) {
-		sb_put(b, ":", 1);
-		sb_str(b, v->port);
-	}
+	sb_hostport(b, v->host, v->port);
 	sb_params(b, &v->via_params);
 	if (v->comment) {
 		sb_put(b, " (", 2);

@@ -25,6 +25,7 @@ KAM_PKG_MB=${KAM_PKG_MB:-16}
 B_BUF=1048576			# SIPp socket buffers (rmem_max allows 4 MiB)
 B_PIDS=()
 B_WORK=${B_WORK:-$(mktemp -d /tmp/ll-bench.XXXXXX)}
+mkdir -p "$B_WORK"
 B_SUT_PID=""
 B_SUT_PORT=""
 B_PBX_PORT=""

@@ -247,7 +247,11 @@ b_kam_start() {
 # 17.2.2 Timer J, RFC 6026 Timers L and M), about 3 per call: the default
 # 20,000 refuses new calls (503) after some 6,000 calls in 32 s, whatever
 # the rate. Sized for the ramp, as Kamailio gets -m 1024 MB of shm.
+# Likewise calls: the default max_calls (5,000) admits 10,000 calls/s
+# with the 500 ms hold, and above that answers 503 Too Many Calls, an
+# admission limit the ramp would report as capacity (Kamailio has none).
 B_LL_MAX_TXN=${B_LL_MAX_TXN:-200000}
+B_LL_MAX_CALLS=${B_LL_MAX_CALLS:-100000}
 
 b_ll_start() {
 	local dir=$B_WORK/ll.$$ conf
@@ -260,6 +264,7 @@ b_ll_start() {
 	core = udp:127.0.0.1:$B_PBX_PORT
 	trusted = 127.0.0.1/32
 	max_transactions = $B_LL_MAX_TXN
+	max_calls = $B_LL_MAX_CALLS
 	[storage]
 	dir = $dir/db
 	[web]

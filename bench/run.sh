@@ -16,7 +16,8 @@
 # Knobs: B_RUNS (3), B_STEP_S (3 s of calls per step), B_RATES, B_REF_RATE
 # (rate where CPU/latency are compared), B_MIXED_RATE, B_HOLD_MS (500),
 # B_SYSTEMS (default: all that work), KAM_CHILDREN (4), B_BUDGET_S,
-# B_LL_MAX_TXN (linelockd's [sip] max_transactions, 200000).
+# B_LL_MAX_TXN (linelockd's [sip] max_transactions, 200000), B_LL_MAX_CALLS
+# (its max_calls, 100000).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B_TOP=$PWD

@@ -128,14 +128,19 @@ b_tree() {
 		}'
 }
 
-# CPU time (utime + stime, clock ticks) of a process tree.
+# CPU time (utime + stime, clock ticks) of a process tree; with "sys" as
+# second argument only the kernel's part (stime).
 b_cpu_ticks() {
-	local total=0 p f
+	local total=0 p f only=${2:-}
 	for p in $(b_tree "$1"); do
 		# Fields after the ")" of comm: utime and stime are 12th and 13th.
 		f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
 		set -- $f
-		total=$((total + ${12} + ${13}))
+		if [ "$only" = sys ]; then
+			total=$((total + ${13}))
+		else
+			total=$((total + ${12} + ${13}))
+		fi
 	done
 	echo "$total"
 }
@@ -323,17 +328,18 @@ b_sut_stop() {
 # Scenario $3 (uac or uac_mixed) with callers file $4.
 # Prints one tab-separated line:
 #   rate calls ok failed retrans elapsed_s sut_ticks busy_ticks
-#   p50_180 p99_180 p50_200 p99_200 (ms; "-" when none)
-# and keeps SIPp's files in $5 (a directory).
+#   p50_180 p99_180 p50_200 p99_200 (ms; "-" when none) ...
+# (bench/report.py STEP_FIELDS: the last is sut_sys_ticks) and keeps SIPp's files in $5 (a directory).
 b_step() {
 	local rate=$1 calls=$2 scen=$3 inf=$4 keep=$5 port limit
-	local t0 t1 b0 b1 s0 s1 stat line
+	local t0 t1 b0 b1 s0 s1 k0 k1 stat line
 	port=$(b_port) || return 1
 	limit=$((calls / rate + B_HOLD_MS / 1000 + 6))
 	mkdir -p "$keep"
 	t0=$(date +%s.%N)
 	b0=$(b_machine_busy)
 	s0=0; [ -n "$B_SUT_PID" ] && s0=$(b_cpu_ticks "$B_SUT_PID")
+	k0=0; [ -n "$B_SUT_PID" ] && k0=$(b_cpu_ticks "$B_SUT_PID" sys)
 	(cd "$keep" && sipp -nostdin -sf "$scen" -inf "$inf" -i 127.0.0.1 \
 		-p "$port" "127.0.0.1:$B_SUT_PORT" -r "$rate" -m "$calls" \
 		-buff_size "$B_BUF" \
@@ -344,7 +350,8 @@ b_step() {
 	t1=$(date +%s.%N)
 	b1=$(b_machine_busy)
 	s1=0; [ -n "$B_SUT_PID" ] && s1=$(b_cpu_ticks "$B_SUT_PID")
+	k1=0; [ -n "$B_SUT_PID" ] && k1=$(b_cpu_ticks "$B_SUT_PID" sys)
 	stat=$(tail -n 1 "$keep/stat.csv" 2>/dev/null)
 	python3 "$B_TOP/bench/report.py" step "$rate" "$calls" "$keep" \
-		"$t0" "$t1" $((s1 - s0)) $((b1 - b0)) <<<"$stat"
+		"$t0" "$t1" $((s1 - s0)) $((b1 - b0)) $((k1 - k0)) <<<"$stat"
 }

@@ -2,7 +2,7 @@
 """linelock bench: turns SIPp's files into numbers, and numbers into
 bench/out/RESULTS.md plus the gnuplot data.
 
-  report.py step RATE CALLS DIR T0 T1 SUT_TICKS BUSY_TICKS  (stat line on stdin)
+  report.py step RATE CALLS DIR T0 T1 SUT_TICKS BUSY_TICKS SUT_SYS_TICKS  (stat line on stdin)
       prints one step record (tab-separated, see STEP_FIELDS)
   report.py summary OUTDIR
       reads OUTDIR/*.steps, *.kv; writes OUTDIR/RESULTS.md, OUTDIR/*.dat
@@ -15,7 +15,7 @@ import sys
 STEP_FIELDS = ("rate calls ok failed retrans elapsed_s sut_ticks busy_ticks "
                "p50_180 p99_180 p50_200 p99_200 p50_ref p99_ref "
                "mean_200 mean_ref "
-               "n200 n403 n302").split()
+               "n200 n403 n302 sut_sys_ticks").split()
 TICK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
 SYSTEMS = ("sipp", "kam-qm", "kam-tlsf", "linelock")
@@ -95,7 +95,7 @@ def mean(vals):
 
 
 def cmd_step(argv):
-    rate, calls, d, t0, t1, sut, busy = argv
+    rate, calls, d, t0, t1, sut, busy, sut_sys = argv
     f = stat_fields(sys.stdin.read())
     ok = failed = retrans = 0
     if f:
@@ -109,7 +109,8 @@ def cmd_step(argv):
            pct(rtt.get(1), 50), pct(rtt.get(1), 99),
            pct(rtt.get(2), 50), pct(rtt.get(2), 99),
            pct(ref, 50), pct(ref, 99), mean(rtt.get(2)), mean(ref),
-           counts.get("200", 0), counts.get("403", 0), counts.get("302", 0)]
+           counts.get("200", 0), counts.get("403", 0), counts.get("302", 0),
+           sut_sys]
     print("\t".join(fmt(v) for v in rec))
 
 
@@ -118,6 +119,9 @@ def read_steps(path):
     with open(path) as fh:
         for ln in fh:
             p = ln.rstrip("\n").split("\t")
+            # Records from before sut_sys_ticks lack the last field.
+            if len(p) == len(STEP_FIELDS) - 1:
+                p.append("-")
             if len(p) != len(STEP_FIELDS) or not p[0].isdigit():
                 continue
             r = {}
@@ -152,6 +156,13 @@ def cpu_us_per_call(r):
     if not r["sut_ticks"] or not r["calls"]:
         return None
     return r["sut_ticks"] * 1e6 / TICK / r["calls"]
+
+
+def sys_us_per_call(r):
+    """The kernel's part (stime) of cpu_us_per_call."""
+    if r.get("sut_sys_ticks") is None or not r["calls"]:
+        return None
+    return r["sut_sys_ticks"] * 1e6 / TICK / r["calls"]
 
 
 class Ramp:
@@ -192,7 +203,8 @@ def summary_calls(out, md, ref_rate):
     md.append("## Calls: capacity at zero failed calls\n")
     md.append("Median of the runs; a step passes when all its calls "
               "completed and none failed. CPU is the system under test's "
-              "utime+stime over the step at %d cps; latency from SIPp "
+              "utime+stime over the step at %d cps (the kernel's stime "
+              "part after the slash); latency from SIPp "
               "(its clock is CLOCK_MONOTONIC_COARSE: 4 ms steps on this 250 Hz "
               "kernel, so percentiles are 0 or 4 ms and the mean over all "
               "calls is the finer figure). Peak RSS: VmHWM summed over the "
@@ -213,12 +225,15 @@ def summary_calls(out, md, ref_rate):
         refs = [x for x in refs if x]
         cpu = med([cpu_us_per_call(x) for x in refs]) if s != "sipp" \
             else None
+        kern = med([sys_us_per_call(x) for x in refs]) if s != "sipp" \
+            else None
         best[s] = {"cap": med(caps), "cpu": cpu}
         md.append("| %s | %d | %s (%s) | %s | %s / %s | %s / %s / %s | %s "
                   "| %s |"
                   % (NAMES[s], len(rs), fmt(med(caps)),
                      ", ".join("%d" % c for c in caps),
-                     "%.1f" % cpu if cpu else "-",
+                     ("%.1f" % cpu if cpu else "-") +
+                     (" / %.1f" % kern if kern is not None else ""),
                      fmt(med([x["p50_180"] for x in refs])),
                      fmt(med([x["p99_180"] for x in refs])),
                      fmt(med([x["p50_200"] for x in refs])),
@@ -335,7 +350,7 @@ def cmd_summary(argv):
 
 
 def main():
-    if len(sys.argv) >= 2 and sys.argv[1] == "step" and len(sys.argv) == 9:
+    if len(sys.argv) >= 2 and sys.argv[1] == "step" and len(sys.argv) == 10:
         cmd_step(sys.argv[2:])
     elif len(sys.argv) == 3 and sys.argv[1] == "summary":
         cmd_summary(sys.argv[2:])

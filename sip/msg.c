@@ -12,9 +12,31 @@
 #include "sip/internal.h"
 
 /* A pool of random bytes refilled by getrandom(): tags, branches and
- * Call-IDs must be unguessable (RFC 3261 8.1.1.3, 19.3) and cheap. */
-static unsigned char rnd_pool[256];
+ * Call-IDs must be unguessable (RFC 3261 8.1.1.3, 19.3) and cheap. A
+ * relayed call draws about 200 bytes: 4 KiB is one system call per 20
+ * calls instead of one per call. */
+static unsigned char rnd_pool[4096];
 static size_t rnd_left;
+
+/* Above 256 bytes getrandom() may return short when a signal arrives
+ * (getrandom(2)); what is missing is asked again. */
+static void
+rnd_refill(void)
+{
+	size_t have = 0;
+
+	while (have < sizeof(rnd_pool)) {
+		ssize_t got = getrandom(rnd_pool + have,
+		    sizeof(rnd_pool) - have, 0);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			fatal("sip: getrandom failed");
+		have += (size_t)got;
+	}
+	rnd_left = sizeof(rnd_pool);
+}
 
 void
 sip__random(void *buf, size_t len)
@@ -24,13 +46,8 @@ sip__random(void *buf, size_t len)
 	while (len > 0) {
 		size_t n;
 
-		if (rnd_left == 0) {
-			ssize_t got = getrandom(rnd_pool, sizeof(rnd_pool), 0);
-
-			if (got != (ssize_t)sizeof(rnd_pool))
-				fatal("sip: getrandom failed");
-			rnd_left = sizeof(rnd_pool);
-		}
+		if (rnd_left == 0)
+			rnd_refill();
 		n = MIN(len, rnd_left);
 		memcpy(out, rnd_pool + sizeof(rnd_pool) - rnd_left, n);
 		/* Bytes handed out are not kept around. */

@@ -104,10 +104,19 @@ sip__resp_route(const osip_message_t *resp, const struct sip_source *src,
 
 /* UDP */
 
+/* Datagrams read per recvmmsg(2) call. libuv cuts the receive buffer
+ * into 64 KiB slots, one per datagram (UV__UDP_DGRAM_MAXSIZE): one
+ * system call then reads up to this many instead of one recvmsg each, a
+ * kernel entry saved per datagram under load. The buffer is static and
+ * only the pages a datagram lands on become resident (about 4 KiB per
+ * slot for calls' messages). */
+#define UDP_MMSG_SLOTS 8u
+#define UDP_SLOT_SIZE (64u * 1024u)
+
 static void
 udp_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-	static char rbuf[SIP__DEF_MAX_MESSAGE + 1];
+	static char rbuf[UDP_MMSG_SLOTS * UDP_SLOT_SIZE];
 
 	(void)h;
 	(void)suggested;
@@ -131,6 +140,8 @@ udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	struct sip__listener *l = container_of(h, struct sip__listener, h.udp);
 	struct sip_source src;
 
+	/* nread 0 with UV_UDP_MMSG_FREE ends a recvmmsg batch: the buffer
+	 * is static, nothing to free. */
 	if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL))
 		return;
 	if ((size_t)nread > l->s->cfg.max_message ||
@@ -172,7 +183,8 @@ sip__udp_open(struct sip__listener *l)
 	struct sockaddr_storage a;
 	int alen = sizeof(a), rc;
 
-	rc = uv_udp_init(l->s->loop, &l->h.udp);
+	/* AF_UNSPEC: the socket is made at bind, of the address's family. */
+	rc = uv_udp_init_ex(l->s->loop, &l->h.udp, AF_UNSPEC | UV_UDP_RECVMMSG);
 	if (rc < 0)
 		return rc;
 	l->h.udp.data = l->s;

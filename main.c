@@ -110,7 +110,7 @@ daemon_b2b_guard(const struct conf *c, struct b2b_guard_settings *g)
 	memcpy(g->never, c->guard_never, g->n_never * sizeof(g->never[0]));
 }
 
-/* [partitions] as policy/ keeps them for b2bua/; the sizes
+/* [partitions] as policy/ keeps them for b2bua/ and web/; the sizes
  * are the same. Returns how many. */
 static unsigned
 daemon_partitions(const struct conf *c, struct pol_partition *parts)
@@ -405,6 +405,7 @@ daemon_web_start(struct daemon *d)
 	wc.tls_key = d->conf.web_tls_key;
 	wc.data_dir = d->conf.storage_dir;
 	wc.store = d->store;
+	wc.n_partitions = daemon_partitions(&d->conf, wc.partitions);
 	rc = web_new(&d->web, d->loop, &wc, &hooks);
 	if (rc < 0)
 		fatal("main: web: cannot start: %s", uv_strerror(rc));

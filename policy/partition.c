@@ -9,11 +9,11 @@
 #include "policy/pol.h"
 
 _Static_assert(POL_PART_NAME == STORE_PARTITION_MAX,
-    "partition names fit storage's");
+               "partition names fit storage's");
 
 const struct pol_partition *
 pol_partition_by_domain(const struct pol_partition *parts, unsigned n,
-    const char *host)
+                        const char *host)
 {
 	if (!host || !host[0])
 		return NULL;
@@ -29,7 +29,7 @@ pol_partition_by_domain(const struct pol_partition *parts, unsigned n,
 
 const struct pol_partition *
 pol_partition_by_addr(const struct pol_partition *parts, unsigned n,
-    const struct sockaddr *addr)
+                      const struct sockaddr *addr)
 {
 	if (!addr)
 		return NULL;
@@ -45,7 +45,7 @@ pol_partition_by_addr(const struct pol_partition *parts, unsigned n,
 
 const struct pol_partition *
 pol_partition_by_name(const struct pol_partition *parts, unsigned n,
-    const char *name)
+                      const char *name)
 {
 	for (unsigned i = 0; name && i < n; i++)
 		if (strcmp(parts[i].name, name) == 0)
@@ -55,10 +55,9 @@ pol_partition_by_name(const struct pol_partition *parts, unsigned n,
 
 const char *
 pol_partition_of(const struct pol_partition *parts, unsigned n,
-    const char *host, const struct sockaddr *addr)
+                 const char *host, const struct sockaddr *addr)
 {
-	const struct pol_partition *p = pol_partition_by_domain(parts, n,
-	    host);
+	const struct pol_partition *p = pol_partition_by_domain(parts, n, host);
 
 	if (!p)
 		p = pol_partition_by_addr(parts, n, addr);

@@ -15,8 +15,10 @@
         p.name + ' (' + p.domains.join(', ') + ')' : p.name;
       site.appendChild(o);
     });
-    if (site.options.length > 1)
-      document.getElementById('self-site-row').hidden = false;
+    if (site.options.length > 1) {
+      document.getElementById('self-site-label').hidden = false;
+      site.hidden = false;
+    }
   }).catch(() => {});
   document.getElementById('self-lock').addEventListener('click', () => {
     action = 'lock';

@@ -288,7 +288,8 @@ struct web_line_ref {
  * or partition name is -ENXIO; without (a phone's provisioned URL) an
  * unknown DOMAIN falls through as it does for the phone's REGISTER. A
  * site without [partitions] ignores DOMAIN. -EINVAL: bad extension or
- * domain text; -EDOM: DOMAIN is another partition's than `partition`. */
+ * domain text; -EDOM: DOMAIN is another partition's than `partition`.
+ * *out is set on 0 only. */
 int	web__line_ref(struct web_line_ref *out, const struct web_config *cfg,
 	    const char *who, const char *partition,
 	    const struct sockaddr *peer, bool strict);

@@ -62,15 +62,16 @@ web__line_ref(struct web_line_ref *out, const struct web_config *cfg,
     const char *who, const char *partition, const struct sockaddr *peer,
     bool strict)
 {
-	const char *at = strchr(who, '@'), *name, *given = NULL;
+	const char *at = strchr(who, '@'), *name, *given;
 	size_t n = at ? (size_t)(at - who) : strlen(who);
+	struct web_line_ref ref;
 	int err;
 
-	if (n >= sizeof(out->ext))
+	if (n >= sizeof(ref.ext))
 		return -EINVAL;
-	memcpy(out->ext, who, n);
-	out->ext[n] = '\0';
-	if (!store_ext_is_valid(out->ext))
+	memcpy(ref.ext, who, n);
+	ref.ext[n] = '\0';
+	if (!store_ext_is_valid(ref.ext))
 		return -EINVAL;
 	name = partition_of_domain(cfg, at ? at + 1 : NULL, strict, &err);
 	if (err < 0)
@@ -87,7 +88,8 @@ web__line_ref(struct web_line_ref *out, const struct web_config *cfg,
 	if (!name)
 		name = pol_partition_of(cfg->partitions, cfg->n_partitions,
 		    NULL, peer);
-	ll_strlcpy(out->partition, name, sizeof(out->partition));
+	ll_strlcpy(ref.partition, name, sizeof(ref.partition));
+	*out = ref;
 	return 0;
 }
 

@@ -70,8 +70,12 @@ check(const struct ref_case *cases, size_t n)
 		assert_int_equal(web__line_ref(&ref, &cfg, k->who,
 		    k->partition, k->peer ? (struct sockaddr *)&ss : NULL,
 		    k->strict), k->rc);
-		if (k->rc < 0)
+		if (k->rc < 0) {
+			/* Untouched on failure. */
+			assert_string_equal(ref.partition, "");
+			assert_string_equal(ref.ext, "");
 			continue;
+		}
 		assert_string_equal(ref.partition, k->want_part);
 		assert_string_equal(ref.ext, k->want_ext);
 	}

@@ -110,20 +110,20 @@ daemon_b2b_guard(const struct conf *c, struct b2b_guard_settings *g)
 	memcpy(g->never, c->guard_never, g->n_never * sizeof(g->never[0]));
 }
 
-/* [partitions] as b2bua/ keeps them; the sizes are the same. */
-static void
-daemon_b2b_partitions(const struct conf *c, struct b2b_settings *bs)
+/* [partitions] as policy/ keeps them for b2bua/ and web/; the sizes
+ * are the same. Returns how many. */
+static unsigned
+daemon_partitions(const struct conf *c, struct pol_partition *parts)
 {
-	_Static_assert(CONF_PART_N == B2B_PART_N &&
-	                   CONF_PART_DOMAINS == B2B_PART_DOMAINS &&
-	                   CONF_PART_CIDRS == B2B_PART_CIDRS &&
-	                   CONF_PART_NAME == B2B_PART_NAME &&
-	                   CONF_DOMAIN_LEN == B2B_DOMAIN_LEN,
-	               "[partitions] fits b2b_settings");
-	bs->n_partitions = c->n_partitions;
+	_Static_assert(CONF_PART_N == POL_PART_N &&
+	                   CONF_PART_DOMAINS == POL_PART_DOMAINS &&
+	                   CONF_PART_CIDRS == POL_PART_CIDRS &&
+	                   CONF_PART_NAME == POL_PART_NAME &&
+	                   CONF_DOMAIN_LEN == POL_DOMAIN_LEN,
+	               "[partitions] fits policy/'s table");
 	for (unsigned i = 0; i < c->n_partitions; i++) {
 		const struct conf_partition *cp = &c->partitions[i];
-		struct b2b_partition *p = &bs->partitions[i];
+		struct pol_partition *p = &parts[i];
 
 		memcpy(p->name, cp->name, sizeof(p->name));
 		memcpy(p->domains, cp->domains, sizeof(p->domains));
@@ -131,6 +131,7 @@ daemon_b2b_partitions(const struct conf *c, struct b2b_settings *bs)
 		memcpy(p->cidrs, cp->cidrs, sizeof(p->cidrs));
 		p->n_cidrs = cp->n_cidrs;
 	}
+	return c->n_partitions;
 }
 
 /* b2bua/ wiring: the room's settings from [sip]. */
@@ -146,7 +147,7 @@ daemon_b2b_settings(const struct conf *c, struct b2b_settings *bs)
 	bs->call_timeout = c->call_timeout;
 	bs->ring_timeout = c->ring_timeout;
 	daemon_b2b_guard(c, &bs->guard);
-	daemon_b2b_partitions(c, bs);
+	bs->n_partitions = daemon_partitions(c, bs->partitions);
 }
 
 static void
@@ -404,6 +405,7 @@ daemon_web_start(struct daemon *d)
 	wc.tls_key = d->conf.web_tls_key;
 	wc.data_dir = d->conf.storage_dir;
 	wc.store = d->store;
+	wc.n_partitions = daemon_partitions(&d->conf, wc.partitions);
 	rc = web_new(&d->web, d->loop, &wc, &hooks);
 	if (rc < 0)
 		fatal("main: web: cannot start: %s", uv_strerror(rc));

@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "netaddr.h"
+#include "policy/pol.h"
 
 struct sip_stack;
 struct sip_tu;
@@ -45,23 +46,13 @@ struct b2b_guard_settings {
 	unsigned n_never;
 };
 
-#define B2B_PART_N 16       /* partitions */
-#define B2B_PART_DOMAINS 8  /* SIP domains of one partition */
-#define B2B_PART_CIDRS 8    /* networks of one partition */
-#define B2B_PART_NAME 32    /* a name, NUL included (STORE_PARTITION_MAX) */
-#define B2B_DOMAIN_LEN 64   /* a domain, NUL included */
-
-/* One partition (tenant or site) from [partitions]: its devices and
- * calls are those whose SIP domain is one of domains (lowercase), else
- * whose source address is in one of cidrs. Lines, locks, bindings and
- * call records are kept per (partition, extension). */
-struct b2b_partition {
-	char name[B2B_PART_NAME];
-	char domains[B2B_PART_DOMAINS][B2B_DOMAIN_LEN];
-	unsigned n_domains;
-	struct net_cidr cidrs[B2B_PART_CIDRS];
-	unsigned n_cidrs;
-};
+/* Partitions from [partitions]: policy/'s table and matching
+ * (pol_partition_of()), shared with web/'s self-service. */
+#define B2B_PART_N POL_PART_N
+#define B2B_PART_DOMAINS POL_PART_DOMAINS
+#define B2B_PART_CIDRS POL_PART_CIDRS
+#define B2B_PART_NAME POL_PART_NAME
+#define B2B_DOMAIN_LEN POL_DOMAIN_LEN
 
 /* What main.c gives the room, translated from [sip] of the INI file. */
 struct b2b_settings {
@@ -73,7 +64,7 @@ struct b2b_settings {
 	uint32_t call_timeout; /* seconds an answered call may last; 0: 4 h */
 	uint32_t ring_timeout; /* seconds a call may go unanswered; 0: 180 */
 	struct b2b_guard_settings guard;
-	struct b2b_partition partitions[B2B_PART_N]; /* none: all "default" */
+	struct pol_partition partitions[B2B_PART_N]; /* none: all "default" */
 	unsigned n_partitions;
 };
 

@@ -4,7 +4,6 @@
  * may then both have an extension 201: lines, locks, bindings and call
  * records are kept per (partition, extension). */
 #include <string.h>
-#include <strings.h>
 
 #include "b2bua/internal.h"
 #include "util.h"
@@ -20,21 +19,7 @@ const char *
 b2b__partition_of(const struct b2b_settings *s, const char *host,
                   const struct sockaddr *addr)
 {
-	for (unsigned i = 0; host && host[0] && i < s->n_partitions; i++) {
-		const struct b2b_partition *p = &s->partitions[i];
-
-		for (unsigned d = 0; d < p->n_domains; d++)
-			if (strcasecmp(p->domains[d], host) == 0)
-				return p->name;
-	}
-	for (unsigned i = 0; addr && i < s->n_partitions; i++) {
-		const struct b2b_partition *p = &s->partitions[i];
-
-		for (unsigned k = 0; k < p->n_cidrs; k++)
-			if (net_cidr_contains(&p->cidrs[k], addr))
-				return p->name;
-	}
-	return STORE_PARTITION_DEFAULT;
+	return pol_partition_of(s->partitions, s->n_partitions, host, addr);
 }
 
 static const char *

@@ -55,6 +55,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "netaddr.h"
 #include "storage/store.h"
 
 #define POL_NUMBER_MAX	64	/* longest dialled number matched */
@@ -326,5 +327,47 @@ uint32_t	pol_guard_ban_seconds(const struct pol_guard_rule *r,
  * ua matches nothing; empty patterns are skipped. */
 bool	pol_guard_ua_is_scanner(const char *ua,
 	    const char (*patterns)[POL_GUARD_UA_MAX], size_t n);
+
+/* Partitions (tenants or sites) from [partitions]: a device, call or
+ * self-service request belongs to the partition whose SIP domains hold
+ * its domain, else whose networks hold its source address, else
+ * STORE_PARTITION_DEFAULT. Lines, locks, bindings and call records are
+ * kept per (partition, extension). The same rules serve b2bua/ (SIP)
+ * and web/ (self-service page, phone XML services). */
+#define POL_PART_N 16		/* partitions */
+#define POL_PART_DOMAINS 8	/* SIP domains of one partition */
+#define POL_PART_CIDRS 8	/* networks of one partition */
+#define POL_PART_NAME 32	/* a name, NUL included (STORE_PARTITION_MAX) */
+#define POL_DOMAIN_LEN 64	/* a domain, NUL included */
+
+/* One partition. Names, domains and networks are unique across a table
+ * (the config loader checks); domains are lowercase. */
+struct pol_partition {
+	char name[POL_PART_NAME];
+	char domains[POL_PART_DOMAINS][POL_DOMAIN_LEN];
+	unsigned n_domains;
+	struct net_cidr cidrs[POL_PART_CIDRS];
+	unsigned n_cidrs;
+};
+
+/* The partition of parts[0..n) whose domains hold host (ignoring case),
+ * NULL when none does or host is NULL or empty. */
+const struct pol_partition *pol_partition_by_domain(
+	    const struct pol_partition *parts, unsigned n, const char *host);
+
+/* The first of parts[0..n) whose networks hold addr (NULL: none). */
+const struct pol_partition *pol_partition_by_addr(
+	    const struct pol_partition *parts, unsigned n,
+	    const struct sockaddr *addr);
+
+/* The partition named name (exact), NULL when none is. */
+const struct pol_partition *pol_partition_by_name(
+	    const struct pol_partition *parts, unsigned n, const char *name);
+
+/* The partition's name as SIP resolves it: by host's domain, else by
+ * addr's network (either may be NULL), else STORE_PARTITION_DEFAULT.
+ * The result is parts' own or static. */
+const char	*pol_partition_of(const struct pol_partition *parts,
+	    unsigned n, const char *host, const struct sockaddr *addr);
 
 #endif

@@ -274,6 +274,29 @@ void	web__line_changed(struct web *w, const char *partition,
 /* Publishes new audit entries (and line changes) to the live feed now. */
 void	web__events_poll(struct web *w);
 
+/* The line a self-service or phone request names (partition.c). */
+struct web_line_ref {
+	char partition[STORE_PARTITION_MAX];
+	char ext[STORE_EXT_MAX];
+};
+
+/* Finds the line `who` names ("201" or "201@DOMAIN") as SIP would: the
+ * partition holding DOMAIN, else `partition` when given (NULL or "": not
+ * given; "default" is always known), else the partition whose networks
+ * hold `peer` (NULL: none), else "default". With `strict` (the
+ * self-service page, where a user types the domain) an unknown DOMAIN
+ * or partition name is -ENXIO; without (a phone's provisioned URL) an
+ * unknown DOMAIN falls through as it does for the phone's REGISTER. A
+ * site without [partitions] ignores DOMAIN. -EINVAL: bad extension or
+ * domain text; -EDOM: DOMAIN is another partition's than `partition`.
+ * *out is set on 0 only. */
+int	web__line_ref(struct web_line_ref *out, const struct web_config *cfg,
+	    const char *who, const char *partition,
+	    const struct sockaddr *peer, bool strict);
+/* "201" in "default", "siteB/201" elsewhere: for logs and actors. */
+void	web__line_ref_str(const struct web_line_ref *ref, char *buf,
+	    size_t len);
+
 /* PIN-checked lock/unlock by the line's user (self-service, phones);
  * `via` names the channel in the audit actor ("self", "phone").
  * On 0 the PIN is being verified off the loop and `done` runs exactly
@@ -283,8 +306,9 @@ void	web__events_poll(struct web *w);
  * or PIN text), -ENOENT, -ENOKEY, -EBUSY, -ENOMEM. */
 typedef void (*web_pin_done_fn)(struct web_conn *c, int err,
 	    const struct store_line *l);
-int	web__pin_action(struct web_conn *c, const char *via, const char *ext,
-	    const char *pin, bool lock, web_pin_done_fn done);
+int	web__pin_action(struct web_conn *c, const char *via,
+	    const struct web_line_ref *line, const char *pin, bool lock,
+	    web_pin_done_fn done);
 /* Text for a web__pin_action() error. */
 const char *web__pin_strerror(int err);
 
@@ -334,6 +358,7 @@ void	web__h_cdr(struct web_conn *c, struct web_req *r);
 void	web__h_events(struct web_conn *c, struct web_req *r);
 void	web__h_self_lock(struct web_conn *c, struct web_req *r);
 void	web__h_self_unlock(struct web_conn *c, struct web_req *r);
+void	web__h_self_partitions(struct web_conn *c, struct web_req *r);
 void	web__h_phone(struct web_conn *c, struct web_req *r);
 
 /* Events: the 1 s tick (audit poll and keep-alive). */

@@ -5,8 +5,11 @@
  *   GET /phone/{cisco|yealink}/EXT              state, Lock/Unlock keys
  *   GET /phone/{cisco|yealink}/EXT/lock         PIN entry screen
  *   GET /phone/{cisco|yealink}/EXT/lock/do?pin= the action, result text
- * (and the same with unlock). Phone browsers submit input screens as GET
- * with a query string; the PIN gates the change. */
+ * (and the same with unlock). EXT may be EXT@DOMAIN: with [partitions],
+ * the line is in the domain's partition, else in the one whose networks
+ * hold the phone's address, as its REGISTER is (partition.c). Phone
+ * browsers submit input screens as GET with a query string; the PIN
+ * gates the change. */
 #include <errno.h>
 #include <string.h>
 
@@ -44,8 +47,8 @@ base_url(struct web_buf *b, struct web_conn *c, struct web_req *r,
 			    sizeof(addr));
 		web__buf_str(b, addr);
 	}
-	web__buf_printf(b, "/phone/%s/%s", v == V_CISCO ? "cisco" : "yealink",
-	    ext);
+	web__buf_printf(b, "/phone/%s/", v == V_CISCO ? "cisco" : "yealink");
+	web__buf_xml(b, ext);
 }
 
 static void
@@ -191,34 +194,46 @@ yealink_done(struct web_conn *c, int err, const struct store_line *l)
 	phone_done(c, err, l, V_YEALINK);
 }
 
+/* The phone's line: its URL's "EXT" or "EXT@DOMAIN", in the partition
+ * its REGISTER would be in (the domain's, else its address's network). */
+static int
+phone_line(struct web_conn *c, const char *who, struct web_line_ref *out)
+{
+	return web__line_ref(out, &c->srv->cfg, who, NULL,
+	    (const struct sockaddr *)&c->peer, false);
+}
+
 static void
 phone_status(struct web_conn *c, struct web_req *r, enum vendor v)
 {
+	struct web_line_ref line;
 	struct store_line l;
 	char text[128];
-	const char *ext = r->params[0];
 
-	if (!store_ext_is_valid(ext)) {
+	if (phone_line(c, r->params[0], &line) < 0) {
 		text_screen(c, r, v, "", "Unknown line.", false);
 		return;
 	}
-	if (store_line_get(c->srv->cfg.store, &l, STORE_PARTITION_DEFAULT,
-		ext) < 0)
-		store_line_defaults(&l, STORE_PARTITION_DEFAULT, ext);
+	if (store_line_get(c->srv->cfg.store, &l, line.partition,
+		line.ext) < 0)
+		store_line_defaults(&l, line.partition, line.ext);
 	state_text(text, sizeof(text), &l);
-	text_screen(c, r, v, ext, text, true);
+	text_screen(c, r, v, r->params[0], text, true);
 }
 
 static void
 phone_do(struct web_conn *c, struct web_req *r, enum vendor v, bool lock)
 {
+	struct web_line_ref line;
 	char pin[16];
 	int rc;
 
 	if (web__query_get(r->query, "pin", pin, sizeof(pin)) < 0)
 		pin[0] = '\0';
-	rc = web__pin_action(c, "phone", r->params[0], pin, lock,
-	    v == V_CISCO ? cisco_done : yealink_done);
+	rc = phone_line(c, r->params[0], &line);
+	if (rc == 0)
+		rc = web__pin_action(c, "phone", &line, pin, lock,
+		    v == V_CISCO ? cisco_done : yealink_done);
 	mbedtls_platform_zeroize(pin, sizeof(pin));
 	if (r->query)
 		mbedtls_platform_zeroize(r->query, strlen(r->query));

@@ -23,7 +23,7 @@ struct pin_check {
 	uv_work_t work;
 	struct web_conn *conn;
 	web_pin_done_fn done;
-	char ext[STORE_EXT_MAX];
+	struct web_line_ref line;
 	char pin[POL_PIN_MAX + 1];
 	struct store_hash hash;
 	struct store_actor actor;
@@ -64,14 +64,17 @@ pin_wrong(struct web_conn *c, struct pin_check *pc)
 {
 	struct store *st = c->srv->cfg.store;
 	int64_t now = time(NULL), until = 0;
-	char key[80];
+	char key[80], line[STORE_PARTITION_MAX + STORE_EXT_MAX];
 
 	ip_key(key, sizeof(key), c);
 	store_throttle_fail(st, key, now, SELF_IP_MAX, SELF_IP_WINDOW_S,
 	    SELF_IP_BLOCK_S, NULL);
-	store_line_pin_fail(st, STORE_PARTITION_DEFAULT, pc->ext, now, &until,
+	/* Counted on the line named, in its partition: a wrong PIN for
+	 * siteB's 201 never blocks siteA's. */
+	store_line_pin_fail(st, pc->line.partition, pc->line.ext, now, &until,
 	    &pc->actor);
-	log_info("web: %s: wrong PIN for line %s", c->peer_host, pc->ext);
+	web__line_ref_str(&pc->line, line, sizeof(line));
+	log_info("web: %s: wrong PIN for line %s", c->peer_host, line);
 	return until > now ? -EBUSY : -EACCES;
 }
 
@@ -79,22 +82,24 @@ static int
 pin_apply(struct web_conn *c, struct pin_check *pc, struct store_line *l)
 {
 	struct store *st = c->srv->cfg.store;
+	const char *part = pc->line.partition, *ext = pc->line.ext;
+	char line[STORE_PARTITION_MAX + STORE_EXT_MAX];
 	int rc;
 
-	store_line_pin_ok(st, STORE_PARTITION_DEFAULT, pc->ext, &pc->actor);
+	store_line_pin_ok(st, part, ext, &pc->actor);
 	if (pc->lock)
-		rc = store_line_lock(st, STORE_PARTITION_DEFAULT, pc->ext,
-		    STORE_LOCK_USER, &pc->actor);
+		rc = store_line_lock(st, part, ext, STORE_LOCK_USER,
+		    &pc->actor);
 	else
-		rc = store_line_unlock(st, STORE_PARTITION_DEFAULT, pc->ext,
-		    false, &pc->actor);
+		rc = store_line_unlock(st, part, ext, false, &pc->actor);
 	if (rc < 0)
 		return rc;
-	log_info("web: %s: line %s %s by its user (%s)", c->peer_host,
-	    pc->ext, pc->lock ? "locked" : "unlocked", pc->actor.name);
-	web__line_changed(c->srv, STORE_PARTITION_DEFAULT, pc->ext, pc->lock);
+	web__line_ref_str(&pc->line, line, sizeof(line));
+	log_info("web: %s: line %s %s by its user (%s)", c->peer_host, line,
+	    pc->lock ? "locked" : "unlocked", pc->actor.name);
+	web__line_changed(c->srv, part, ext, pc->lock);
 	web__events_poll(c->srv);
-	return store_line_get(st, l, STORE_PARTITION_DEFAULT, pc->ext);
+	return store_line_get(st, l, part, ext);
 }
 
 static void
@@ -120,7 +125,8 @@ pin_on_done(uv_work_t *req, int status)
 
 /* Reads the line and refuses early what needs no PIN check. */
 static int
-pin_precheck(struct web_conn *c, const char *ext, struct store_line *l)
+pin_precheck(struct web_conn *c, const struct web_line_ref *line,
+    struct store_line *l)
 {
 	struct store *st = c->srv->cfg.store;
 	struct store_throttle t = {0};
@@ -132,7 +138,7 @@ pin_precheck(struct web_conn *c, const char *ext, struct store_line *l)
 	store_throttle_get(st, &t, key);
 	if (t.blocked_until > now)
 		return -EBUSY;
-	rc = store_line_get(st, l, STORE_PARTITION_DEFAULT, ext);
+	rc = store_line_get(st, l, line->partition, line->ext);
 	if (rc < 0)
 		return rc;
 	if (!store_hash_is_set(&l->pin))
@@ -143,16 +149,18 @@ pin_precheck(struct web_conn *c, const char *ext, struct store_line *l)
 }
 
 int
-web__pin_action(struct web_conn *c, const char *via, const char *ext,
-    const char *pin, bool lock, web_pin_done_fn done)
+web__pin_action(struct web_conn *c, const char *via,
+    const struct web_line_ref *line, const char *pin, bool lock,
+    web_pin_done_fn done)
 {
+	char name[STORE_PARTITION_MAX + STORE_EXT_MAX];
 	struct store_line l;
 	struct pin_check *pc;
 	int rc;
 
-	if (!store_ext_is_valid(ext) || !pin_text_ok(pin))
+	if (!store_ext_is_valid(line->ext) || !pin_text_ok(pin))
 		return -EINVAL;
-	rc = pin_precheck(c, ext, &l);
+	rc = pin_precheck(c, line, &l);
 	if (rc < 0)
 		return rc;
 	pc = calloc(1, sizeof(*pc));
@@ -162,9 +170,16 @@ web__pin_action(struct web_conn *c, const char *via, const char *ext,
 	pc->done = done;
 	pc->lock = lock;
 	pc->hash = l.pin;
-	ll_strlcpy(pc->ext, ext, sizeof(pc->ext));
+	pc->line = *line;
 	ll_strlcpy(pc->pin, pin, sizeof(pc->pin));
-	snprintf(pc->actor.name, sizeof(pc->actor.name), "%s:%s", via, ext);
+	web__line_ref_str(line, name, sizeof(name));
+	/* "self:siteB/201"; the audit subject names the line in full too,
+	 * so a name too long for the actor keeps just the extension. */
+	rc = snprintf(pc->actor.name, sizeof(pc->actor.name), "%s:%s", via,
+	    name);
+	if (rc < 0 || (size_t)rc >= sizeof(pc->actor.name))
+		snprintf(pc->actor.name, sizeof(pc->actor.name), "%s:%s", via,
+		    line->ext);
 	ll_strlcpy(pc->actor.source, c->peer_host, sizeof(pc->actor.source));
 	mbedtls_platform_zeroize(&l, sizeof(l));
 	rc = uv_queue_work(c->srv->loop, &pc->work, pin_on_work, pin_on_done);
@@ -181,8 +196,12 @@ const char *
 web__pin_strerror(int err)
 {
 	switch (err) {
-	case -EINVAL: return "Enter your extension and a PIN of digits.";
+	case -EINVAL: return "Enter your extension (201 or 201@domain) "
+			      "and a PIN of digits.";
 	case -ENOENT: return "Unknown line.";
+	case -ENXIO: return "Unknown site or domain.";
+	case -EDOM: return "That domain is another site's than the one "
+			   "picked.";
 	case -ENOKEY: return "This line has no PIN: ask your administrator.";
 	case -EBUSY: return "Too many wrong PINs: try again later.";
 	case -EACCES: return "Wrong PIN.";
@@ -202,6 +221,8 @@ self_reply(struct web_conn *c, int err, const struct store_line *l)
 		const char *code;
 	} map[] = {
 	    {-EINVAL, 400, "invalid"}, {-ENOENT, 404, "not_found"},
+	    {-ENXIO, 404, "unknown_partition"},
+	    {-EDOM, 400, "partition_mismatch"},
 	    {-ENOKEY, 409, "no_pin"}, {-EBUSY, 429, "throttled"},
 	    {-EACCES, 403, "wrong_pin"}, {-EPERM, 403, "admin_lock"},
 	};
@@ -210,6 +231,7 @@ self_reply(struct web_conn *c, int err, const struct store_line *l)
 	if (err == 0) {
 		j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "ext", l->ext);
+		cJSON_AddStringToObject(j, "partition", l->partition);
 		cJSON_AddBoolToObject(j, "locked", l->lock != STORE_LOCK_NONE);
 		web__reply_json(c, 200, j, NULL);
 		return;
@@ -227,16 +249,24 @@ self_reply(struct web_conn *c, int err, const struct store_line *l)
 static void
 self_action(struct web_conn *c, struct web_req *r, bool lock)
 {
-	static const char *const fields[] = {"ext", "pin", NULL};
-	const char *ext = NULL, *pin = NULL;
+	static const char *const fields[] = {"ext", "pin", "partition", NULL};
+	const char *ext = NULL, *pin = NULL, *part = NULL;
 	cJSON *body = web__json_body(c, r, fields);
+	struct web_line_ref line;
 	int rc;
 
 	if (!body)
 		return;
+	/* "ext" is "201" or "201@DOMAIN"; "partition" is the page's
+	 * picker, absent on a site without [partitions]. */
 	if (web__json_str(c, body, "ext", true, &ext) &&
-	    web__json_str(c, body, "pin", true, &pin)) {
-		rc = web__pin_action(c, "self", ext, pin, lock, self_reply);
+	    web__json_str(c, body, "pin", true, &pin) &&
+	    web__json_str(c, body, "partition", false, &part)) {
+		rc = web__line_ref(&line, &c->srv->cfg, ext, part,
+		    (const struct sockaddr *)&c->peer, true);
+		if (rc == 0)
+			rc = web__pin_action(c, "self", &line, pin, lock,
+			    self_reply);
 		if (rc < 0)
 			self_reply(c, rc, NULL);
 	}
@@ -255,4 +285,34 @@ void
 web__h_self_unlock(struct web_conn *c, struct web_req *r)
 {
 	self_action(c, r, false);
+}
+
+/* GET /self/partitions: what the page's picker offers, the listed
+ * partitions with their domains, then "default"; an empty list on a
+ * site without [partitions] (the page then shows no picker). */
+void
+web__h_self_partitions(struct web_conn *c, struct web_req *r)
+{
+	const struct web_config *cfg = &c->srv->cfg;
+	cJSON *j = cJSON_CreateObject(), *a, *p, *d;
+
+	(void)r;
+	a = cJSON_AddArrayToObject(j, "partitions");
+	for (unsigned i = 0; a && i < cfg->n_partitions; i++) {
+		p = cJSON_CreateObject();
+		cJSON_AddItemToArray(a, p);
+		cJSON_AddStringToObject(p, "name", cfg->partitions[i].name);
+		d = cJSON_AddArrayToObject(p, "domains");
+		for (unsigned k = 0; d && k < cfg->partitions[i].n_domains;
+		    k++)
+			cJSON_AddItemToArray(d, cJSON_CreateString(
+			    cfg->partitions[i].domains[k]));
+	}
+	if (a && cfg->n_partitions > 0) {
+		p = cJSON_CreateObject();
+		cJSON_AddItemToArray(a, p);
+		cJSON_AddStringToObject(p, "name", STORE_PARTITION_DEFAULT);
+		cJSON_AddArrayToObject(p, "domains");
+	}
+	web__reply_json(c, 200, j, NULL);
 }

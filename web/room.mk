@@ -17,6 +17,7 @@ $(BUILD)/tests/web/%: CPPFLAGS += -I$(LLHTTP_INC) -DLLHTTP_STRICT_MODE=1
 ifeq ($(CONFIG_WEB),y)
 web-y += server.c http.c reply.c buf.c route.c json.c auth.c api_lines.c
 web-y += api_lists.c api_rules.c api_logs.c events.c metrics.c pin.c phone.c
+web-y += partition.c
 web-y += static.c assets.c llhttp/llhttp.c llhttp/api.c llhttp/http.c
 web-$(CONFIG_TLS) += tls.c
 web-$(CONFIG_GUARD) += api_bans.c

@@ -60,6 +60,7 @@ static const struct web_route routes[] = {
 	{HTTP_GET, "/api/v1/events", web__h_events, 0},
 	{HTTP_POST, "/self/lock", web__h_self_lock, WEB_R_PUBLIC},
 	{HTTP_POST, "/self/unlock", web__h_self_unlock, WEB_R_PUBLIC},
+	{HTTP_GET, "/self/partitions", web__h_self_partitions, WEB_R_PUBLIC},
 	{HTTP_GET, "/phone/", web__h_phone, WEB_R_PUBLIC | WEB_R_PREFIX},
 	{HTTP_GET, "/", web__h_static, WEB_R_PUBLIC | WEB_R_PREFIX},
 	{HTTP_HEAD, "/", web__h_static, WEB_R_PUBLIC | WEB_R_PREFIX},

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "policy/pol.h"
 #include "util.h"
 
 struct store;
@@ -87,6 +88,10 @@ struct web_config {
 	unsigned idle_timeout_ms;	/* 0: 60 s of keep-alive idleness */
 	unsigned session_idle_s;	/* 0: 30 min */
 	unsigned session_max_s;		/* 0: 12 h */
+	/* [partitions], copied: the self-service page and the phone XML
+	 * services find a line's partition as SIP does. None: "default". */
+	struct pol_partition partitions[POL_PART_N];
+	unsigned n_partitions;
 };
 
 struct web;

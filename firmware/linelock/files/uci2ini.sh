@@ -9,6 +9,15 @@
 # listen, core and trusted take. Sections of type "service" steer the
 # init script only and are left out. Keys and values are not judged
 # here: linelockd --check-config does that, naming the INI line.
+#
+# One exception: [partitions] takes a partition's name as its key, which
+# UCI's option names cannot hold (siteA.east, lab-2). Each partition is
+# a section of its own instead, anonymous or named:
+#   config partition 'siteA'        (or: config partition
+#           list domain 'sitea.example.com'   option name 'site-a')
+#           list network '10.1.0.0/16'
+# and they all become one [partitions] at the end, in their order:
+#   siteA = sitea.example.com, 10.1.0.0/16
 # Exit status 1, with a message on stderr, on input that is not
 # `uci show` output or on a value an INI line cannot carry.
 
@@ -49,6 +58,22 @@ linelock_uci2ini() {
 		}
 		return out (n ? ", " : "") item
 	}
+	# A partition section: its name, domains and networks, kept
+	# for [partitions] at the end.
+	function partition_option(sec, opt, v) {
+		if (v ~ /[ \t];/)
+			fail("value not expressible in INI")
+		if (opt == "name") {
+			if (v !~ /^[0-9A-Za-z_.+-]+$/)
+				fail("bad partition name")
+			pname[sec] = v
+		} else if (opt == "domain")
+			pdom[sec] = v
+		else if (opt == "network")
+			pnet[sec] = v
+		else
+			fail("not a partition option (name, domain, network)")
+	}
 	{
 		eq = index($0, "=")
 		if (eq == 0)
@@ -61,7 +86,12 @@ linelock_uci2ini() {
 			if (value !~ /^[a-z][a-z0-9_]*$/)
 				fail("bad section type")
 			type[part[2]] = value
-			if (value != "service")
+			if (value == "partition") {
+				psec[++np] = part[2]
+				# A named section names its partition.
+				if (part[2] !~ /^@/)
+					pname[part[2]] = part[2]
+			} else if (value != "service")
 				printf "%s[%s]\n", (nsec++ ? "\n" : ""), value
 			next
 		}
@@ -72,12 +102,31 @@ linelock_uci2ini() {
 		v = unquote(value)
 		if (type[part[2]] == "service")
 			next
+		if (type[part[2]] == "partition") {
+			partition_option(part[2], part[3], v)
+			next
+		}
 		# inih would cut a value at " ;" (a comment) and a newline
 		# ends the line: refuse rather than write something else.
 		if (v ~ /[ \t];/)
 			fail("value not expressible in INI")
 		printf "%s = %s\n", part[3], v
 	}
-	END { exit bad }
+	END {
+		if (bad)
+			exit 1
+		for (i = 1; i <= np; i++) {
+			sec = psec[i]
+			if (!(sec in pname))
+				fail("partition " sec " has no name")
+			if (i == 1)
+				printf "%s[partitions]\n", (nsec ? "\n" : "")
+			v = pdom[sec]
+			if (pnet[sec] != "")
+				v = v (v != "" ? ", " : "") pnet[sec]
+			printf "%s = %s\n", pname[sec], v
+		}
+		exit bad
+	}
 	'
 }

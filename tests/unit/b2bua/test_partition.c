@@ -16,7 +16,7 @@ static void
 part_add(struct b2b_settings *s, const char *name, const char *domain,
          const char *cidr)
 {
-	struct b2b_partition *p = &s->partitions[s->n_partitions++];
+	struct pol_partition *p = &s->partitions[s->n_partitions++];
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);

@@ -44,6 +44,7 @@ struct hdr {
 	size_t name_len;
 	const char *val;	/* raw, may contain CRLF + WSP folds */
 	size_t val_len;
+	bool folded;		/* it does */
 };
 
 /* Headers that must appear at most once in a request (RFC 3261 20;
@@ -58,6 +59,8 @@ struct scan {
 	bool multipart;		/* Content-Type multipart/...: see mime_ok */
 	unsigned count[H_SINGLES];
 	struct sip__parse_err err;
+	struct sip__frame *fr;	/* the fields, for frame.c */
+	bool direct;		/* fr can stand for the message */
 };
 
 /* Compares a header name with a lower-case literal of the same length. */
@@ -144,6 +147,7 @@ hdr_next(const char **p, const char *end, struct hdr *h, bool *bad)
 	    s[1] == '\n'))
 		return false;	/* the blank line ends the section */
 	e = s;
+	h->folded = false;
 	for (;;) {
 		const char *nl = memchr(e, '\n', (size_t)(end - e));
 
@@ -154,6 +158,7 @@ hdr_next(const char **p, const char *end, struct hdr *h, bool *bad)
 		e = nl + 1;
 		if (e >= end || (*e != ' ' && *e != '\t'))
 			break;
+		h->folded = true;
 	}
 	*p = e;
 	colon = memchr(s, ':', (size_t)(e - s));
@@ -436,6 +441,25 @@ text_ok(const char *v, size_t n)
 	return true;
 }
 
+/* Keeps the field (ending at `end`) for frame.c, or gives the direct
+ * build up for a shape only osip_message_parse() takes as it does: a
+ * folded line (its LWS rewrite; the first field's blank start folds
+ * it into the start line), a bare LF, an empty name. */
+static void
+frame_add(struct scan *sc, const struct hdr *h, const char *end)
+{
+	struct sip__frame *fr = sc->fr;
+
+	if (h->folded || h->name_len == 0 || *h->name == ' ' ||
+	    *h->name == '\t' || end[-1] != '\n' ||
+	    end[-2] != '\r' || fr->n == SIP__FRAME_MAX) {
+		sc->direct = false;
+		return;
+	}
+	fr->f[fr->n++] = (struct sip__field){h->name, h->name_len, h->val,
+	    h->val_len};
+}
+
 /* Walks the header section [p, end) once: counts the single-valued
  * headers, checks their shapes, finds the Content-Length. */
 static void
@@ -457,6 +481,8 @@ scan_headers(struct scan *sc, const char *p, const char *end)
 			continue;
 		}
 		scan_header(sc, &h);
+		if (sc->direct)
+			frame_add(sc, &h, p);
 	}
 }
 
@@ -646,6 +672,37 @@ body_extent(struct scan *sc, size_t hdr_end, size_t len, bool stream)
 	return hdr_end + (size_t)cl;	/* extra octets are discarded */
 }
 
+/* A start line of printable characters only: libosip2 reads it as a C
+ * string, and its LWS rewrite could reach into it. */
+static bool
+line_ok(const char *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)l[i] < 0x20 || l[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* Completes the pre-scan's frame: false when the message needs
+ * osip_message_parse() (it is refused anyway, or its framing is one
+ * frame.c does not reproduce: no CRLF blank line, a multipart body). */
+static bool
+frame_done(struct scan *sc, const char *buf, size_t line, size_t hdr_end,
+    size_t msg_len)
+{
+	struct sip__frame *fr = sc->fr;
+
+	if (!sc->direct || sc->err.code || sc->err.reason || sc->multipart ||
+	    hdr_end < 3 || memcmp(buf + hdr_end - 3, "\n\r\n", 3) != 0)
+		return false;
+	fr->line = buf;
+	fr->line_len = line;
+	fr->is_resp = memcmp(buf, "SIP/", 4) == 0;
+	fr->body = buf + hdr_end;
+	fr->body_len = msg_len - hdr_end;
+	return true;
+}
+
 /* The blank line ending the header section: offset of the body. A
  * datagram without one is all headers. */
 static size_t
@@ -695,14 +752,27 @@ uris_trim(osip_message_t *m)
 			uri_trim(na->url);
 }
 
+/* libosip2's tree of the message: built from the pre-scan's framing
+ * `fr` (frame.c), or with fr NULL (or a shape frame.c leaves alone) by
+ * osip_message_parse() from the bytes. */
 static int
-parse_osip(osip_message_t **out, const char *buf, size_t len)
+parse_osip(osip_message_t **out, const char *buf, size_t len,
+    const struct sip__frame *fr)
 {
 	osip_message_t *m = NULL;
 	struct sip__arena *prev = sip__arena_push();
-	int rc = osip_message_init(&m) != 0 ? -ENOMEM :
-	    osip_message_parse(m, buf, len) != 0 ? -EBADMSG : 0;
+	int rc = osip_message_init(&m) != 0 ? -ENOMEM : 1;
 
+	if (rc == 1 && fr) {
+		rc = sip__frame_build(m, fr);
+		if (rc == 1) {
+			osip_message_free(m);
+			m = NULL;
+			rc = osip_message_init(&m) != 0 ? -ENOMEM : 1;
+		}
+	}
+	if (rc == 1)
+		rc = osip_message_parse(m, buf, len) != 0 ? -EBADMSG : 0;
 	sip__arena_pop(prev);
 	if (rc < 0) {
 		osip_message_free(m);
@@ -778,7 +848,8 @@ parse_reduced(const char *buf, size_t hdr_end, const char *eol, bool all)
 	}
 	memcpy(w, "\r\n", 2);
 	w += 2;
-	if (parse_osip(&m, copy, (size_t)(w - copy)) == 0 && !top_via_ok(m)) {
+	if (parse_osip(&m, copy, (size_t)(w - copy), NULL) == 0 &&
+	    !top_via_ok(m)) {
 		osip_message_free(m);
 		m = NULL;
 	}
@@ -796,6 +867,7 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 	bool is_resp = len >= 4 && memcmp(buf, "SIP/", 4) == 0;
 	osip_message_t *m = NULL;
 	bool bad_mime;
+	struct sip__frame fr;
 
 	memset(&sc, 0, sizeof(sc));
 	*out = NULL;
@@ -810,6 +882,9 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 	}
 	if (!is_resp)
 		check_request_line(&sc, buf, line);
+	fr.n = 0;
+	sc.fr = &fr;
+	sc.direct = !sip__frame_off && line_ok(buf, line);
 	hdr_end = header_end(buf, len);
 	scan_headers(&sc, eol + 1, buf + hdr_end);
 	msg_len = body_extent(&sc, hdr_end, len, stream);
@@ -819,7 +894,9 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 	bad_mime = sc.multipart && !mime_ok(buf + hdr_end, msg_len - hdr_end);
 	if (bad_mime)
 		set_err(&sc, 400, "Malformed multipart body");
-	if (bad_mime || parse_osip(&m, buf, msg_len) < 0) {
+	if (!frame_done(&sc, buf, line, hdr_end, msg_len))
+		sc.fr = NULL;
+	if (bad_mime || parse_osip(&m, buf, msg_len, sc.fr) < 0) {
 		m = is_resp ? NULL : parse_reduced(buf, hdr_end, eol, true);
 		if (!m && !is_resp) {
 			m = parse_reduced(buf, hdr_end, eol, false);

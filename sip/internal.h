@@ -212,6 +212,10 @@ int	sip__parse(osip_message_t **out, const char *buf, size_t len,
 /* Content-Length of a header section (bytes up to the blank line), for
  * stream framing: >= 0, -ENOENT none, -EBADMSG negative/conflicting. */
 long	sip__content_length(const char *hdr, size_t len);
+/* The shape of a From or To (list false), Contact, Route or Record-Route
+ * (list true) value, as RFC 3261 25.1 has it: what parse.c answers 400
+ * for. Here for tests/unit/sip/test_frame.c. */
+bool	sip__nameaddr_ok(const char *v, size_t n, bool list);
 
 /* A message as parse.c's pre-scan framed it, for frame.c to build
  * libosip2's tree from without osip_message_parse() framing it again.

@@ -83,7 +83,7 @@ hdr_class(const struct hdr *h)
 {
 	if (h->name_len == 0)
 		return HC_OTHER;
-	switch (tolower((unsigned char)h->name[0])) {
+	switch (h->name[0] | 0x20) {	/* no non-letter lands on a case */
 	case 'c':
 		if (h->name_len == 1)
 			return HC_CTYPE;
@@ -136,6 +136,30 @@ set_err(struct scan *sc, int code, const char *reason)
 	}
 }
 
+/* Character classes for the checks below (RFC 3261 25.1), one load
+ * instead of isalnum(), isspace() and two switches per byte. */
+#define NA_TOK 1	/* token: alphanumeric and -.!%*_+`'~ */
+#define NA_SP 2		/* white space as isspace() has it */
+#define NA_MARK 4	/* else in an addr-spec outside <>: :@=/[]&$# */
+#define NA_URI 8	/* in <>, nothing to check: '!'..'~' but < > ; */
+static const unsigned char na_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 0, 0,	/* 00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 10 */
+	2, 9, 8, 12, 12, 9, 12, 9, 8, 8, 9, 9, 8, 9, 9, 12,	/* 20 */
+	9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 12, 0, 0, 12, 0, 8,	/* 30 */
+	12, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,	/* 40 */
+	9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 12, 8, 12, 8, 9,	/* 50 */
+	9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,	/* 60 */
+	9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 8, 8, 8, 9, 0,	/* 70 */
+	/* 0x80-0xff: none */
+};
+
+static bool
+is_token_char(unsigned char c)
+{
+	return na_class[c] & NA_TOK;
+}
+
 /* Next header field in [*p, end): false at the end. Folded lines belong
  * to the field; a line without a colon is malformed. */
 static bool
@@ -173,40 +197,14 @@ hdr_next(const char **p, const char *end, struct hdr *h, bool *bad)
 		h->name_len--;
 	h->val = colon + 1;
 	h->val_len = (size_t)(e - h->val);
-	while (h->val_len > 0 && isspace((unsigned char)h->val[h->val_len - 1]))
+	while (h->val_len > 0 &&
+	    (na_class[(unsigned char)h->val[h->val_len - 1]] & NA_SP))
 		h->val_len--;
-	while (h->val_len > 0 && isspace((unsigned char)*h->val)) {
+	while (h->val_len > 0 && (na_class[(unsigned char)*h->val] & NA_SP)) {
 		h->val++;
 		h->val_len--;
 	}
 	return true;
-}
-
-static bool
-is_token_char(unsigned char c)
-{
-	if (isalnum(c))
-		return true;
-	switch (c) {
-	case '-': case '.': case '!': case '%': case '*': case '_': case '+':
-	case '`': case '\'': case '~':
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Other characters an addr-spec outside <> may hold (RFC 3261 25.1). */
-static bool
-is_uri_mark(unsigned char c)
-{
-	switch (c) {
-	case ':': case '@': case '=': case '/': case '[': case ']': case '&':
-	case '$': case '#':
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* From, To, Contact, Route, Record-Route: a display name before '<'
@@ -216,8 +214,8 @@ is_uri_mark(unsigned char c)
  * is neither form either), an addr-spec without <> carries no '?'
  * headers (RFC 3261 20.10), no parameter is empty and none holds what
  * no token, host or quoted string may ("tag=4Record-Route: <sip:"). */
-static bool
-nameaddr_ok(const char *v, size_t n, bool list)
+bool
+sip__nameaddr_ok(const char *v, size_t n, bool list)
 {
 	bool quoted = false, angle = false, seen_angle = false, mark = false;
 	bool in_word = false, params = false;
@@ -225,9 +223,14 @@ nameaddr_ok(const char *v, size_t n, bool list)
 	char prev = ',';
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
+		unsigned char c = (unsigned char)v[i], cl;
 
 		if (quoted) {
+			/* A quoted string's plain run in one go. */
+			while (c != '"' && c != '\\' && ++i < n)
+				c = (unsigned char)v[i];
+			if (i == n)
+				break;
 			if (c == '\\' && i + 1 < n)
 				i++;
 			else if (c == '"')
@@ -235,6 +238,11 @@ nameaddr_ok(const char *v, size_t n, bool list)
 			continue;
 		}
 		if (angle) {
+			/* So is the URI's, most of the header. */
+			while ((na_class[c] & NA_URI) && ++i < n)
+				c = (unsigned char)v[i];
+			if (i == n)
+				break;
 			/* No empty URI parameter either (";>", ";;"):
 			 * libosip2 prints one back outside the <>. */
 			if ((c == '>' || c == ';') && v[i - 1] == ';')
@@ -250,6 +258,7 @@ nameaddr_ok(const char *v, size_t n, bool list)
 		if (!seen_angle && !params && (c == ';' || c == ',') &&
 		    words > 1)
 			return false;	/* an addr-spec with a space */
+		cl = na_class[c];
 		switch (c) {
 		case '"':
 			quoted = true;
@@ -279,17 +288,17 @@ nameaddr_ok(const char *v, size_t n, bool list)
 		default:
 			/* Parameters after '>' too: their values are tokens,
 			 * hosts or quoted strings (RFC 3261 25.1 gen-value). */
-			if (!is_token_char(c) && !isspace(c) && !is_uri_mark(c))
+			if (!(cl & (NA_TOK | NA_SP | NA_MARK)))
 				return false;
-			mark = mark || (!seen_angle && is_uri_mark(c));
-			if (isspace(c)) {
+			mark = mark || (!seen_angle && (cl & NA_MARK));
+			if (cl & NA_SP) {
 				in_word = false;
 			} else if (!in_word && !seen_angle && !params) {
 				in_word = true;
 				words++;
 			}
 		}
-		if (!isspace(c))
+		if (!(cl & NA_SP))
 			prev = (char)c;
 	}
 	if (!seen_angle && !params && words > 1)
@@ -301,18 +310,20 @@ nameaddr_ok(const char *v, size_t n, bool list)
 static bool
 via_ok(const char *v, size_t n)
 {
-	char prev = ',';
+	bool sep = true;	/* the last non-blank was ';' or ',' */
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
 
-		if (isspace(c))
-			continue;
-		if ((c == ';' || c == ',') && (prev == ';' || prev == ','))
-			return false;
-		prev = (char)c;
+		if (c == ';' || c == ',') {
+			if (sep)
+				return false;
+			sep = true;
+		} else if (!(na_class[c] & NA_SP)) {
+			sep = false;
+		}
 	}
-	return prev != ';' && prev != ',';
+	return !sep;
 }
 
 /* RFC 3261 25.1: SIP-date is rfc1123-date, always in GMT. */
@@ -338,13 +349,13 @@ scan_header(struct scan *sc, const struct hdr *h)
 		break;
 	case H_FROM:
 	case H_TO:
-		if (!nameaddr_ok(h->val, h->val_len, false))
+		if (!sip__nameaddr_ok(h->val, h->val_len, false))
 			set_err(sc, 400, "Malformed From or To header");
 		break;
 	case HC_CONTACT:
 	case HC_ROUTE:
 		if (!(h->val_len == 1 && h->val[0] == '*') &&
-		    !nameaddr_ok(h->val, h->val_len, true))
+		    !sip__nameaddr_ok(h->val, h->val_len, true))
 			set_err(sc, 400, "Malformed Contact or Route header");
 		break;
 	case HC_VIA:
@@ -672,17 +683,6 @@ body_extent(struct scan *sc, size_t hdr_end, size_t len, bool stream)
 	return hdr_end + (size_t)cl;	/* extra octets are discarded */
 }
 
-/* A start line of printable characters only: libosip2 reads it as a C
- * string, and its LWS rewrite could reach into it. */
-static bool
-line_ok(const char *l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)l[i] < 0x20 || l[i] == 0x7f)
-			return false;
-	return true;
-}
-
 /* Completes the pre-scan's frame: false when the message needs
  * osip_message_parse() (it is refused anyway, or its framing is one
  * frame.c does not reproduce: no CRLF blank line, a multipart body). */
@@ -884,7 +884,9 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 		check_request_line(&sc, buf, line);
 	fr.n = 0;
 	sc.fr = &fr;
-	sc.direct = !sip__frame_off && line_ok(buf, line);
+	/* A tab aside, libosip2 reads the start line as we do when it has
+	 * no control character (its LWS rewrite wants a CR or LF). */
+	sc.direct = !sip__frame_off && text_ok(buf, line);
 	hdr_end = header_end(buf, len);
 	scan_headers(&sc, eol + 1, buf + hdr_end);
 	msg_len = body_extent(&sc, hdr_end, len, stream);

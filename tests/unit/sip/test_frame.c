@@ -5,6 +5,7 @@
  * byte for byte. Inputs: the fuzz corpora and crashers (sip, b2b, the
  * SIPp templates filled in), the RFC 4475 messages, shapes aimed at the
  * framing, and byte mutations of them all. */
+#include <ctype.h>
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -355,6 +356,176 @@ test_frame_shapes(void **state)
 	free(big);
 }
 
+/* sip__nameaddr_ok() as it was before its table and inner runs (6c72e7d),
+ * the reference its verdicts must match. */
+static bool
+ref_token_char(unsigned char c)
+{
+	if (isalnum(c))
+		return true;
+	switch (c) {
+	case '-': case '.': case '!': case '%': case '*': case '_': case '+':
+	case '`': case '\'': case '~':
+		return true;
+	default:
+		return false;
+	}
+}
+static bool
+ref_uri_mark(unsigned char c)
+{
+	switch (c) {
+	case ':': case '@': case '=': case '/': case '[': case ']': case '&':
+	case '$': case '#':
+		return true;
+	default:
+		return false;
+	}
+}
+static bool
+ref_nameaddr_ok(const char *v, size_t n, bool list)
+{
+	bool quoted = false, angle = false, seen_angle = false, mark = false;
+	bool in_word = false, params = false;
+	unsigned words = 0;	/* before '<' or the first ';' */
+	char prev = ',';
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (quoted) {
+			if (c == '\\' && i + 1 < n)
+				i++;
+			else if (c == '"')
+				quoted = false;
+			continue;
+		}
+		if (angle) {
+			/* No empty URI parameter either (";>", ";;"):
+			 * libosip2 prints one back outside the <>. */
+			if ((c == '>' || c == ';') && v[i - 1] == ';')
+				return false;
+			/* RFC 3261 25.1: a URI is ASCII; anything else
+			 * comes %-escaped. */
+			if (c == '>')
+				angle = false;
+			else if (c <= ' ' || c >= 0x7f || c == '<')
+				return false;
+			continue;
+		}
+		if (!seen_angle && !params && (c == ';' || c == ',') &&
+		    words > 1)
+			return false;	/* an addr-spec with a space */
+		switch (c) {
+		case '"':
+			quoted = true;
+			words++;
+			in_word = false;
+			break;
+		case '<':
+			if (mark || seen_angle)
+				return false;	/* a second one: no name-addr */
+			angle = seen_angle = true;
+			break;
+		case ',':
+			if (!list)
+				return false;
+			seen_angle = mark = in_word = params = false;
+			words = 0;
+			/* FALLTHROUGH */
+		case ';':
+			if (prev == ';' || (c == ';' && prev == ','))
+				return false;
+			params = params || c == ';';
+			break;
+		case '?':
+			if (!seen_angle)
+				return false;
+			break;
+		default:
+			/* Parameters after '>' too: their values are tokens,
+			 * hosts or quoted strings (RFC 3261 25.1 gen-value). */
+			if (!ref_token_char(c) && !isspace(c) && !ref_uri_mark(c))
+				return false;
+			mark = mark || (!seen_angle && ref_uri_mark(c));
+			if (isspace(c)) {
+				in_word = false;
+			} else if (!in_word && !seen_angle && !params) {
+				in_word = true;
+				words++;
+			}
+		}
+		if (!isspace(c))
+			prev = (char)c;
+	}
+	if (!seen_angle && !params && words > 1)
+		return false;
+	return !quoted && !angle && prev != ';';
+}
+
+static void
+nameaddr_same(const char *v, size_t n)
+{
+	for (int list = 0; list < 2; list++)
+		if (sip__nameaddr_ok(v, n, list) != ref_nameaddr_ok(v, n, list))
+			fail_msg("nameaddr_ok(\"%.*s\", %d): %d, was %d", (int)n,
+			    v, list, sip__nameaddr_ok(v, n, list),
+			    ref_nameaddr_ok(v, n, list));
+}
+
+/* Every header value of every input, then each with one byte replaced
+ * by every byte value, then every string of up to 5 characters over an
+ * alphabet of the characters the check cares about. */
+static void
+test_frame_nameaddr(void **state)
+{
+	static const char abc[] = "<>;,\"\\ ?:@a\t\x80";
+	const size_t na = sizeof(abc) - 1;
+	char v[1024];
+	unsigned long n = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < n_inputs; i++) {
+		const char *p = inputs[i], *end = p + input_len[i];
+
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *e = nl ? nl : end, *colon;
+			size_t len;
+
+			colon = memchr(p, ':', (size_t)(e - p));
+			if (colon && (len = (size_t)(e - colon - 1)) < sizeof(v)) {
+				memcpy(v, colon + 1, len);
+				nameaddr_same(v, len);
+				for (size_t k = 0; k < len; k += 3)
+					for (int b = 0; b < 256; b += 7) {
+						char o = v[k];
+
+						v[k] = (char)b;
+						nameaddr_same(v, len);
+						v[k] = o;
+						n++;
+					}
+			}
+			p = e + 1;
+		}
+	}
+	for (size_t len = 0; len <= 5; len++) {
+		size_t total = 1;
+
+		for (size_t k = 0; k < len; k++)
+			total *= na;
+		for (size_t x = 0; x < total; x++, n++) {
+			size_t y = x;
+
+			for (size_t k = 0; k < len; k++, y /= na)
+				v[k] = abc[y % na];
+			nameaddr_same(v, len);
+		}
+	}
+	print_message("%lu values checked\n", n);
+}
+
 /* Byte mutations of every input so far: a fixed pseudo-random walk
  * (LL_FRAME_MUTANTS and LL_FRAME_SEED change its length and start),
  * each a byte that matters to the framing, put in place of another or
@@ -394,10 +565,17 @@ test_frame_mutants(void **state)
 		compare("mutant", buf, len, (x >> 50) & 1);
 	}
 	free(buf);
+	print_message("%lu inputs compared both ways\n", compared);
+}
+
+static int
+free_inputs(void **state)
+{
+	(void)state;
 	for (unsigned i = 0; i < n_inputs; i++)
 		free(inputs[i]);
 	n_inputs = 0;
-	print_message("%lu inputs compared both ways\n", compared);
+	return 0;
 }
 
 int
@@ -407,8 +585,9 @@ main(void)
 	    cmocka_unit_test(test_frame_corpora),
 	    cmocka_unit_test(test_frame_shapes),
 	    cmocka_unit_test(test_frame_mutants),
+	    cmocka_unit_test(test_frame_nameaddr),
 	};
 
 	sip__parser_init();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, free_inputs);
 }

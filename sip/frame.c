@@ -114,18 +114,22 @@ frame_status_line(osip_message_t *m, const char *l, size_t n)
 
 /* One field, as libosip2's header loop hands it on: the name (which
  * osip_message_set_multiple_header() lowers in place) and the trimmed
- * value, NULL when nothing at all follows the colon. Any refusal fails
- * the whole message there too. */
+ * value, NULL when nothing at all follows the colon; or the value
+ * straight to the setter that call would end at (parse.c's frame_add).
+ * Any refusal fails the whole message there too. */
 static int
 frame_field(osip_message_t *m, const struct sip__field *f)
 {
 	char nbuf[FRAME_NAME_MAX], vbuf[FRAME_VALUE_MAX];
-	char *nheap, *vheap = NULL, *name, *val = NULL;
+	char *nheap = NULL, *vheap = NULL, *name = NULL, *val = NULL;
 	int rc;
 
-	name = frame_cstr(nbuf, sizeof(nbuf), f->name, f->name_len, &nheap);
-	if (!name)
-		return -ENOMEM;
+	if (!f->set) {
+		name = frame_cstr(nbuf, sizeof(nbuf), f->name, f->name_len,
+		    &nheap);
+		if (!name)
+			return -ENOMEM;
+	}
 	if (f->val_len > 0 || f->val[0] != '\r') {
 		val = frame_cstr(vbuf, sizeof(vbuf), f->val, f->val_len,
 		    &vheap);
@@ -134,7 +138,8 @@ frame_field(osip_message_t *m, const struct sip__field *f)
 			return -ENOMEM;
 		}
 	}
-	rc = osip_message_set_multiple_header(m, name, val);
+	rc = f->set ? f->set(m, val) : osip_message_set_multiple_header(m,
+	    name, val);
 	free(nheap);
 	free(vheap);
 	return rc == 0 ? 0 : -EBADMSG;

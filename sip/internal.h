@@ -228,6 +228,9 @@ struct sip__field {
 	size_t name_len;
 	const char *val;	/* trimmed; at the CR when the raw value is */
 	size_t val_len;		/* empty (libosip2 then passes NULL) */
+	/* NULL, or the setter osip_message_set_multiple_header() would
+	 * call for this name and value. */
+	int (*set)(osip_message_t *m, const char *v);
 };
 struct sip__frame {
 	const char *line;	/* start line, without its CRLF */

@@ -333,7 +333,8 @@ date_ok(const char *v, size_t n)
 	return n > 4 && memcmp(v + n - 4, " GMT", 4) == 0;
 }
 
-static void
+/* Checks one field; returns its class. */
+static int
 scan_header(struct scan *sc, const struct hdr *h)
 {
 	int c = hdr_class(h);
@@ -373,6 +374,7 @@ scan_header(struct scan *sc, const struct hdr *h)
 	default:
 		break;
 	}
+	return c;
 }
 
 /* libosip2 5.3 leaks the first Content-Type of a MIME body part that
@@ -457,9 +459,24 @@ text_ok(const char *v, size_t n)
  * folded line (its LWS rewrite; the first field's blank start folds
  * it into the start line), a bare LF, an empty name. */
 static void
-frame_add(struct scan *sc, const struct hdr *h, const char *end)
+frame_add(struct scan *sc, const struct hdr *h, const char *end, int cls)
 {
+	/* The setter osip_message_set_multiple_header() would end at
+	 * after lowering the name and looking it up: libosip2's table
+	 * (osip_parser_cfg.c) has these names, full and compact, none
+	 * comma-separated but Via and Contact, and none whose failure it
+	 * ignores. Others (Route: failures ignored) go the long way. */
+	static int (*const set[])(osip_message_t *, const char *) = {
+	    [H_CALLID] = osip_message_set_call_id,
+	    [H_FROM] = osip_message_set_from, [H_TO] = osip_message_set_to,
+	    [H_CSEQ] = osip_message_set_cseq,
+	    [H_CLEN] = osip_message_set_content_length,
+	    [HC_CONTACT] = osip_message_set_contact,
+	    [HC_VIA] = osip_message_set_via,
+	    [HC_CTYPE] = osip_message_set_content_type,
+	};
 	struct sip__frame *fr = sc->fr;
+	bool list = cls == HC_CONTACT || cls == HC_VIA;
 
 	if (h->folded || h->name_len == 0 || *h->name == ' ' ||
 	    *h->name == '\t' || end[-1] != '\n' ||
@@ -468,7 +485,8 @@ frame_add(struct scan *sc, const struct hdr *h, const char *end)
 		return;
 	}
 	fr->f[fr->n++] = (struct sip__field){h->name, h->name_len, h->val,
-	    h->val_len};
+	    h->val_len, (size_t)cls < ARRAY_SIZE(set) && !(list &&
+	    memchr(h->val, ',', h->val_len)) ? set[cls] : NULL};
 }
 
 /* Walks the header section [p, end) once: counts the single-valued
@@ -478,6 +496,7 @@ scan_headers(struct scan *sc, const char *p, const char *end)
 {
 	struct hdr h;
 	bool bad = false;
+	int c;
 
 	while (hdr_next(&p, end, &h, &bad)) {
 		if (bad) {
@@ -491,9 +510,9 @@ scan_headers(struct scan *sc, const char *p, const char *end)
 			set_err(sc, 400, "Control character in header");
 			continue;
 		}
-		scan_header(sc, &h);
+		c = scan_header(sc, &h);
 		if (sc->direct)
-			frame_add(sc, &h, p);
+			frame_add(sc, &h, p, c);
 	}
 }
 

@@ -26,7 +26,7 @@
 struct outcome {
 	int rc, code;
 	const char *reason;
-	bool has_msg;
+	bool has_msg, leak;
 	int str_rc, print_rc;
 	char *str, *print;
 	size_t str_len, print_len;
@@ -44,7 +44,9 @@ judge(struct outcome *o, const char *buf, size_t len, bool stream,
 {
 	osip_message_t *m = NULL;
 	struct sip__parse_err err = {0, NULL};
+	struct sip__arena_stats st0, st1;
 
+	sip__arena_stats_get(&st0);
 	memset(o, 0, sizeof(*o));
 	sip__frame_off = off;
 	o->rc = sip__parse(&m, buf, len, stream, &err);
@@ -52,11 +54,15 @@ judge(struct outcome *o, const char *buf, size_t len, bool stream,
 	o->code = err.code;
 	o->reason = err.reason;
 	o->has_msg = m != NULL;
-	if (!m)
-		return;
-	o->print_rc = sip__msg_print(m, &o->print, &o->print_len);
-	o->str_rc = osip_message_to_str(m, &o->str, &o->str_len);
-	osip_message_free(m);
+	if (m) {
+		o->print_rc = sip__msg_print(m, &o->print, &o->print_len);
+		o->str_rc = osip_message_to_str(m, &o->str, &o->str_len);
+		osip_message_free(m);
+	}
+	/* A block libosip2 leaks keeps its arena: every arena must be
+	 * back once the message is freed (valgrind sees the same later). */
+	sip__arena_stats_get(&st1);
+	o->leak = st1.arenas - st1.released != st0.arenas - st0.released;
 }
 
 static bool
@@ -78,7 +84,8 @@ compare(const char *name, const char *buf, size_t len, bool stream)
 	    strcmp(o.reason, n.reason) == 0)) && o.str_rc == n.str_rc &&
 	    o.print_rc == n.print_rc &&
 	    text_eq(o.str, o.str_len, n.str, n.str_len) &&
-	    text_eq(o.print, o.print_len, n.print, n.print_len);
+	    text_eq(o.print, o.print_len, n.print, n.print_len) &&
+	    !o.leak && !n.leak;
 	if (!same && getenv("LL_FRAME_DUMP")) {
 		FILE *f = fopen(getenv("LL_FRAME_DUMP"), "wb");
 
@@ -88,10 +95,11 @@ compare(const char *name, const char *buf, size_t len, bool stream)
 		}
 	}
 	if (!same)
-		fail_msg("%s (%s): osip_message_parse rc %d %d %s, "
+		fail_msg("%s (%s): osip_message_parse rc %d %d %s%s, "
 		    "frame.c rc %d %d %s\n--- osip:\n%.*s\n--- frame.c:\n%.*s",
 		    name, stream ? "stream" : "datagram", o.rc, o.code,
-		    o.reason ? o.reason : "-", n.rc, n.code,
+		    o.reason ? o.reason : "-", o.leak || n.leak ? " (leak)" :
+		    "", n.rc, n.code,
 		    n.reason ? n.reason : "-", (int)o.print_len,
 		    o.print ? o.print : "", (int)n.print_len,
 		    n.print ? n.print : "");
@@ -281,6 +289,11 @@ static const char *const shapes[] = {
     F_OPT "Content-Type: multipart/mixed;boundary=zz" CRLF
 	"Content-Length: 38" CRLF CRLF "--zz" CRLF "Content-Type: a/b" CRLF
 	CRLF "x" CRLF "--zz--" CRLF,
+    /* libosip2 leaks a part's first Content-Type when it has two; it
+     * ends its lines at a bare CR too. */
+    F_OPT "Content-Type: multipart/mixed;boundary=zz" CRLF CRLF "--zz" CRLF
+	"Content-Type: a/b\rContent-Type: c/d" CRLF CRLF "x" CRLF "--zz--"
+	CRLF,
     F_OPT "Content-Type: text/plain;charset" CRLF CRLF "x",
     F_OPT "X-Fold: a" CRLF " b" CRLF CRLF,
     F_REQ F_VIA F_DIALOG "CSeq: 1 OPTIONS\n\n",

@@ -202,7 +202,8 @@ fill_template(char *out, const char *in, size_t len)
 		for (k = 0; k < ARRAY_SIZE(fills); k++) {
 			size_t fl = strlen(fills[k][0]);
 
-			if (len - i >= fl && memcmp(in + i, fills[k][0], fl) == 0)
+			if (len - i >= fl &&
+			    memcmp(in + i, fills[k][0], fl) == 0)
 				break;
 		}
 		if (k < ARRAY_SIZE(fills)) {
@@ -294,6 +295,10 @@ static const char *const shapes[] = {
     F_OPT "Content-Type: multipart/mixed;boundary=zz" CRLF CRLF "--zz" CRLF
 	"Content-Type: a/b\rContent-Type: c/d" CRLF CRLF "x" CRLF "--zz--"
 	CRLF,
+    /* The mutant that leaked so: a bare CR hides the Content-Type. */
+    F_OPT "Content-Type: multipart/mixed;boundary=zz\r " CRLF CRLF "--zz" CRLF
+	"Content-Type: a/b" CRLF "Content-Type: c/d" CRLF CRLF "x" CRLF
+	"--zz--" CRLF,
     F_OPT "Content-Type: text/plain;charset" CRLF CRLF "x",
     F_OPT "X-Fold: a" CRLF " b" CRLF CRLF,
     F_REQ F_VIA F_DIALOG "CSeq: 1 OPTIONS\n\n",
@@ -305,7 +310,8 @@ static const char *const shapes[] = {
     F_REQ CRLF,
     "OPTIONS sip:b@example.com sip/2.0" CRLF F_VIA F_DIALOG "CSeq: 1 OPTIONS"
 	CRLF CRLF,
-    "OPTIONS sip:b@[::1 SIP/2.0" CRLF F_VIA F_DIALOG "CSeq: 1 OPTIONS" CRLF CRLF,
+    "OPTIONS sip:b@[::1 SIP/2.0" CRLF F_VIA F_DIALOG "CSeq: 1 OPTIONS" CRLF
+	CRLF,
     "OPTIONS sips:b@example.com;transport=tcp?x SIP/2.0" CRLF F_VIA F_DIALOG
 	"CSeq: 1 OPTIONS" CRLF CRLF,
     "OPTIONS tel:+1-555;phone-context=x SIP/2.0" CRLF F_VIA F_DIALOG
@@ -458,7 +464,8 @@ ref_nameaddr_ok(const char *v, size_t n, bool list)
 		default:
 			/* Parameters after '>' too: their values are tokens,
 			 * hosts or quoted strings (RFC 3261 25.1 gen-value). */
-			if (!ref_token_char(c) && !isspace(c) && !ref_uri_mark(c))
+			if (!ref_token_char(c) && !isspace(c) &&
+			    !ref_uri_mark(c))
 				return false;
 			mark = mark || (!seen_angle && ref_uri_mark(c));
 			if (isspace(c)) {
@@ -481,8 +488,8 @@ nameaddr_same(const char *v, size_t n)
 {
 	for (int list = 0; list < 2; list++)
 		if (sip__nameaddr_ok(v, n, list) != ref_nameaddr_ok(v, n, list))
-			fail_msg("nameaddr_ok(\"%.*s\", %d): %d, was %d", (int)n,
-			    v, list, sip__nameaddr_ok(v, n, list),
+			fail_msg("nameaddr_ok(\"%.*s\", %d): %d, was %d",
+			    (int)n, v, list, sip__nameaddr_ok(v, n, list),
 			    ref_nameaddr_ok(v, n, list));
 }
 
@@ -507,7 +514,8 @@ test_frame_nameaddr(void **state)
 			size_t len;
 
 			colon = memchr(p, ':', (size_t)(e - p));
-			if (colon && (len = (size_t)(e - colon - 1)) < sizeof(v)) {
+			len = colon ? (size_t)(e - colon - 1) : sizeof(v);
+			if (len < sizeof(v)) {
 				memcpy(v, colon + 1, len);
 				nameaddr_same(v, len);
 				for (size_t k = 0; k < len; k += 3)

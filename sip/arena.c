@@ -178,23 +178,54 @@ arena_grow(struct sip__arena *a)
 	return true;
 }
 
-static void *
-arena_alloc(size_t n)
+/* Cuts `need` bytes (header included) from a's newest chunk. */
+ARENA_HOT void *
+arena_cut(struct sip__arena *a, size_t need, size_t n)
 {
-	struct sip__arena *a = cur;
-	size_t need = sizeof(struct arena_hdr) +
-	    ((n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1));
-	struct arena_hdr *h;
+	struct arena_hdr *h = (struct arena_hdr *)a->next;
 
-	if (!a || n > ARENA_BIG)
-		return heap_alloc(n);
-	if ((size_t)(a->end - a->next) < need && !arena_grow(a))
-		return NULL;
-	h = (struct arena_hdr *)a->next;
 	a->next += need;
 	a->live++;
 	UNPOISON(h, need);
 	return hdr_seal(h, a, n);
+}
+
+#define ARENA_NEED(n) (sizeof(struct arena_hdr) + \
+	(((n) + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1)))
+
+/* arena_alloc()'s rare cases, kept out of line so that the common one
+ * needs no stack frame: no arena, a big block, a full chunk. */
+static __attribute__((noinline)) void *
+arena_alloc_slow(size_t n)
+{
+	struct sip__arena *a = cur;
+
+	if (!a || n > ARENA_BIG)
+		return heap_alloc(n);
+	if ((size_t)(a->end - a->next) < ARENA_NEED(n) && !arena_grow(a))
+		return NULL;
+	return arena_cut(a, ARENA_NEED(n), n);
+}
+
+static void *
+arena_alloc(size_t n)
+{
+	struct sip__arena *a = cur;
+	size_t need = ARENA_NEED(n);
+
+	if (!a || n > ARENA_BIG || (size_t)(a->end - a->next) < need)
+		return arena_alloc_slow(n);
+	return arena_cut(a, need, n);
+}
+
+/* arena_free()'s rare cases, out of line as arena_alloc_slow(). */
+static __attribute__((noinline)) void
+arena_free_slow(struct arena_hdr *h, struct sip__arena *a)
+{
+	if (!a)
+		free(h);
+	else if (a->pins == 0)
+		arena_release(a);
 }
 
 static void
@@ -208,13 +239,13 @@ arena_free(void *p)
 	h = hdr_of(p);
 	a = h->arena;
 	if (!a) {
-		free(h);
+		arena_free_slow(h, NULL);
 		return;
 	}
 	POISON(h, sizeof(*h) + h->size);
 	assert(a->live > 0);
-	if (--a->live == 0 && a->pins == 0)
-		arena_release(a);
+	if (--a->live == 0)
+		arena_free_slow(h, a);
 }
 
 static void *

@@ -212,6 +212,45 @@ int	sip__parse(osip_message_t **out, const char *buf, size_t len,
 /* Content-Length of a header section (bytes up to the blank line), for
  * stream framing: >= 0, -ENOENT none, -EBADMSG negative/conflicting. */
 long	sip__content_length(const char *hdr, size_t len);
+/* The shape of a From or To (list false), Contact, Route or Record-Route
+ * (list true) value, as RFC 3261 25.1 has it: what parse.c answers 400
+ * for. Here for tests/unit/sip/test_frame.c. */
+bool	sip__nameaddr_ok(const char *v, size_t n, bool list);
+
+/* A message as parse.c's pre-scan framed it, for frame.c to build
+ * libosip2's tree from without osip_message_parse() framing it again.
+ * Everything points into the received bytes (borrowed). Set only for a
+ * message the pre-scan found clean: CRLF line ends, no folds, no
+ * control character, a blank line, at most SIP__FRAME_MAX fields. */
+#define SIP__FRAME_MAX 48
+struct sip__field {
+	const char *name;	/* trimmed, not empty */
+	size_t name_len;
+	const char *val;	/* trimmed; at the CR when the raw value is */
+	size_t val_len;		/* empty (libosip2 then passes NULL) */
+	/* NULL, or the setter osip_message_set_multiple_header() would
+	 * call for this name and value. */
+	int (*set)(osip_message_t *m, const char *v);
+};
+struct sip__frame {
+	const char *line;	/* start line, without its CRLF */
+	size_t line_len;
+	bool is_resp;
+	unsigned n;		/* fields */
+	struct sip__field f[SIP__FRAME_MAX];
+	const char *body;	/* after the blank line, to the message end */
+	size_t body_len;
+};
+/* Fills `m` (fresh from osip_message_init(), inside the message's
+ * arena) from `fr` through libosip2's own setters and parsers, as
+ * osip_message_parse() would from the same bytes. 0, -EBADMSG where
+ * osip_message_parse() fails, -ENOMEM, or 1: a shape frame.c leaves to
+ * osip_message_parse() (a multipart body); `m` is then half-filled. */
+int	sip__frame_build(osip_message_t *m, const struct sip__frame *fr);
+/* Tests only: true sends every message through osip_message_parse();
+ * builds counts the trees frame.c made. */
+extern bool sip__frame_off;
+extern unsigned long sip__frame_builds;
 
 /* libosip2's blocks in per-message arenas (arena.c). push: until the
  * matching pop, osip_malloc() cuts blocks from a new arena, which lives

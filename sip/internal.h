@@ -212,10 +212,32 @@ int	sip__parse(osip_message_t **out, const char *buf, size_t len,
 /* Content-Length of a header section (bytes up to the blank line), for
  * stream framing: >= 0, -ENOENT none, -EBADMSG negative/conflicting. */
 long	sip__content_length(const char *hdr, size_t len);
+
+/* The pre-scan's shape checks on raw text (check.c), each true when the
+ * bytes are well formed; parse.c answers 400 (or drops) on false.
+ * Character classes of sip__na_class[] (RFC 3261 25.1), one load
+ * instead of isalnum(), isspace() and two switches per byte. */
+#define SIP__NA_TOK 1	/* token: alphanumeric and -.!%*_+`'~ */
+#define SIP__NA_SP 2	/* white space as isspace() has it */
+#define SIP__NA_MARK 4	/* else in an addr-spec outside <>: :@=/[]&$# */
+#define SIP__NA_URI 8	/* in <>, nothing to check: '!'..'~' but < > ; */
+extern const unsigned char sip__na_class[256];
 /* The shape of a From or To (list false), Contact, Route or Record-Route
  * (list true) value, as RFC 3261 25.1 has it: what parse.c answers 400
  * for. Here for tests/unit/sip/test_frame.c. */
 bool	sip__nameaddr_ok(const char *v, size_t n, bool list);
+/* A Via list: no empty element, no empty parameter. */
+bool	sip__via_ok(const char *v, size_t n);
+/* A Date value: an rfc1123-date in GMT. */
+bool	sip__date_ok(const char *v, size_t n);
+/* A multipart body: no MIME part with two Content-Types. */
+bool	sip__mime_ok(const char *p, size_t len);
+/* Headers that may say "multipart" anywhere. */
+bool	sip__maybe_multipart(const char *p, size_t n);
+/* Header text: no control character but CRLF, LF and tab. */
+bool	sip__text_ok(const char *v, size_t n);
+/* A Status-Line: SIP/2.0 SP 3DIGIT (100-699) SP. */
+bool	sip__status_line_ok(const char *l, size_t n);
 
 /* A message as parse.c's pre-scan framed it, for frame.c to build
  * libosip2's tree from without osip_message_parse() framing it again.

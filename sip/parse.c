@@ -1,13 +1,12 @@
 /* Parsing on libosip2 plus the strict checks it lacks. libosip2 is
  * liberal (RFC 4475 3.1.2 lists what it lets through); this file turns
- * each malformed shape into "400 <what>" or a silent drop, and decides
- * the message's extent: Content-Length frames a stream, truncates a
- * datagram (RFC 3261 18.3). */
+ * each malformed shape (check.c judges the raw text's) into "400 <what>"
+ * or a silent drop, and decides the message's extent: Content-Length
+ * frames a stream, truncates a datagram (RFC 3261 18.3). */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -56,7 +55,7 @@ enum single {
 struct scan {
 	const char *clen_val;	/* first Content-Length value */
 	size_t clen_len;
-	bool multipart;		/* Content-Type multipart/...: see mime_ok */
+	bool multipart;		/* Content-Type multipart/...: sip__mime_ok */
 	unsigned count[H_SINGLES];
 	struct sip__parse_err err;
 	struct sip__frame *fr;	/* the fields, for frame.c */
@@ -136,28 +135,10 @@ set_err(struct scan *sc, int code, const char *reason)
 	}
 }
 
-/* Character classes for the checks below (RFC 3261 25.1), one load
- * instead of isalnum(), isspace() and two switches per byte. */
-#define NA_TOK 1	/* token: alphanumeric and -.!%*_+`'~ */
-#define NA_SP 2		/* white space as isspace() has it */
-#define NA_MARK 4	/* else in an addr-spec outside <>: :@=/[]&$# */
-#define NA_URI 8	/* in <>, nothing to check: '!'..'~' but < > ; */
-static const unsigned char na_class[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 0, 0,	/* 00 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 10 */
-	2, 9, 8, 12, 12, 9, 12, 9, 8, 8, 9, 9, 8, 9, 9, 12,	/* 20 */
-	9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 12, 0, 0, 12, 0, 8,	/* 30 */
-	12, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,	/* 40 */
-	9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 12, 8, 12, 8, 9,	/* 50 */
-	9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,	/* 60 */
-	9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 8, 8, 8, 9, 0,	/* 70 */
-	/* 0x80-0xff: none */
-};
-
 static bool
 is_token_char(unsigned char c)
 {
-	return na_class[c] & NA_TOK;
+	return sip__na_class[c] & SIP__NA_TOK;
 }
 
 /* Next header field in [*p, end): false at the end. Folded lines belong
@@ -198,139 +179,14 @@ hdr_next(const char **p, const char *end, struct hdr *h, bool *bad)
 	h->val = colon + 1;
 	h->val_len = (size_t)(e - h->val);
 	while (h->val_len > 0 &&
-	    (na_class[(unsigned char)h->val[h->val_len - 1]] & NA_SP))
+	    (sip__na_class[(unsigned char)h->val[h->val_len - 1]] & SIP__NA_SP))
 		h->val_len--;
-	while (h->val_len > 0 && (na_class[(unsigned char)*h->val] & NA_SP)) {
+	while (h->val_len > 0 &&
+	    (sip__na_class[(unsigned char)*h->val] & SIP__NA_SP)) {
 		h->val++;
 		h->val_len--;
 	}
 	return true;
-}
-
-/* From, To, Contact, Route, Record-Route: a display name before '<'
- * is a quoted string or tokens (RFC 3261 25.1 name-addr; no ':', so
- * "tel: <sip:a@b>" is neither form), an addr-spec in <> has no
- * whitespace, nor has one without <> before its parameters ("sip:a@b c"
- * is neither form either), an addr-spec without <> carries no '?'
- * headers (RFC 3261 20.10), no parameter is empty and none holds what
- * no token, host or quoted string may ("tag=4Record-Route: <sip:"). */
-bool
-sip__nameaddr_ok(const char *v, size_t n, bool list)
-{
-	bool quoted = false, angle = false, seen_angle = false, mark = false;
-	bool in_word = false, params = false;
-	unsigned words = 0;	/* before '<' or the first ';' */
-	char prev = ',';
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i], cl;
-
-		if (quoted) {
-			/* A quoted string's plain run in one go. */
-			while (c != '"' && c != '\\' && ++i < n)
-				c = (unsigned char)v[i];
-			if (i == n)
-				break;
-			if (c == '\\' && i + 1 < n)
-				i++;
-			else if (c == '"')
-				quoted = false;
-			continue;
-		}
-		if (angle) {
-			/* So is the URI's, most of the header. */
-			while ((na_class[c] & NA_URI) && ++i < n)
-				c = (unsigned char)v[i];
-			if (i == n)
-				break;
-			/* No empty URI parameter either (";>", ";;"):
-			 * libosip2 prints one back outside the <>. */
-			if ((c == '>' || c == ';') && v[i - 1] == ';')
-				return false;
-			/* RFC 3261 25.1: a URI is ASCII; anything else
-			 * comes %-escaped. */
-			if (c == '>')
-				angle = false;
-			else if (c <= ' ' || c >= 0x7f || c == '<')
-				return false;
-			continue;
-		}
-		if (!seen_angle && !params && (c == ';' || c == ',') &&
-		    words > 1)
-			return false;	/* an addr-spec with a space */
-		cl = na_class[c];
-		switch (c) {
-		case '"':
-			quoted = true;
-			words++;
-			in_word = false;
-			break;
-		case '<':
-			if (mark || seen_angle)
-				return false;	/* a second one: no name-addr */
-			angle = seen_angle = true;
-			break;
-		case ',':
-			if (!list)
-				return false;
-			seen_angle = mark = in_word = params = false;
-			words = 0;
-			/* FALLTHROUGH */
-		case ';':
-			if (prev == ';' || (c == ';' && prev == ','))
-				return false;
-			params = params || c == ';';
-			break;
-		case '?':
-			if (!seen_angle)
-				return false;
-			break;
-		default:
-			/* Parameters after '>' too: their values are tokens,
-			 * hosts or quoted strings (RFC 3261 25.1 gen-value). */
-			if (!(cl & (NA_TOK | NA_SP | NA_MARK)))
-				return false;
-			mark = mark || (!seen_angle && (cl & NA_MARK));
-			if (cl & NA_SP) {
-				in_word = false;
-			} else if (!in_word && !seen_angle && !params) {
-				in_word = true;
-				words++;
-			}
-		}
-		if (!(cl & NA_SP))
-			prev = (char)c;
-	}
-	if (!seen_angle && !params && words > 1)
-		return false;
-	return !quoted && !angle && prev != ';';
-}
-
-/* A Via list: no empty element, no empty parameter (RFC 4475 3.1.2.1). */
-static bool
-via_ok(const char *v, size_t n)
-{
-	bool sep = true;	/* the last non-blank was ';' or ',' */
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c == ';' || c == ',') {
-			if (sep)
-				return false;
-			sep = true;
-		} else if (!(na_class[c] & NA_SP)) {
-			sep = false;
-		}
-	}
-	return !sep;
-}
-
-/* RFC 3261 25.1: SIP-date is rfc1123-date, always in GMT. */
-static bool
-date_ok(const char *v, size_t n)
-{
-	return n > 4 && memcmp(v + n - 4, " GMT", 4) == 0;
 }
 
 /* Checks one field; returns its class. */
@@ -360,11 +216,11 @@ scan_header(struct scan *sc, const struct hdr *h)
 			set_err(sc, 400, "Malformed Contact or Route header");
 		break;
 	case HC_VIA:
-		if (!via_ok(h->val, h->val_len))
+		if (!sip__via_ok(h->val, h->val_len))
 			set_err(sc, 400, "Malformed Via header");
 		break;
 	case HC_DATE:
-		if (!date_ok(h->val, h->val_len))
+		if (!sip__date_ok(h->val, h->val_len))
 			set_err(sc, 400, "Malformed Date header");
 		break;
 	case HC_CTYPE:
@@ -375,47 +231,6 @@ scan_header(struct scan *sc, const struct hdr *h)
 		break;
 	}
 	return c;
-}
-
-/* libosip2 5.3 leaks the first Content-Type of a MIME body part that
- * carries two (osip_body_set_contenttype() overwrites it): one message
- * would cost the daemon ~40 bytes for good. Such a body never reaches
- * libosip2. Conservative: any body line beginning "Content-Type" (any
- * case, after blanks) counts, and each "--" line starts a new part. */
-static bool
-mime_ok(const char *p, size_t len)
-{
-	const char *end = p + len;
-	unsigned n = 0;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end;
-
-		if (e - p >= 2 && p[0] == '-' && p[1] == '-')
-			n = 0;
-		while (p < e && (*p == ' ' || *p == '\t'))
-			p++;
-		if (e - p >= 12 && strncasecmp(p, "content-type", 12) == 0 &&
-		    ++n > 1)
-			return false;
-		p = nl ? nl + 1 : end;
-	}
-	return true;
-}
-
-/* A message the pre-scan refuses (a control character, a line without
- * a colon) may be one libosip2 frames otherwise: its LWS rewrite joins
- * lines at a bare CR, and a Content-Type we skipped as malformed may be
- * one to it. If its headers say "multipart" anywhere, mime_ok() cannot
- * vouch for the body (tests/unit/sip/test_frame.c found one leaking). */
-static bool
-maybe_multipart(const char *p, size_t n)
-{
-	for (const char *e = p + n; (size_t)(e - p) >= 9; p++)
-		if ((*p | 0x20) == 'm' && strncasecmp(p, "multipart", 9) == 0)
-			return true;
-	return false;
 }
 
 /* Content-Length value: digits only, at most 10 of them. */
@@ -432,40 +247,6 @@ clen_value(const char *v, size_t n)
 		x = x * 10 + (v[i] - '0');
 	}
 	return x > INT_MAX ? -EBADMSG : x;
-}
-
-/* RFC 3261 25.1: a header field is text, folding aside: no NUL, no bare
- * CR, no other control character. libosip2 reads C strings: a NUL cut
- * a +sip.instance short inside its quotes, and the REGISTER relayed to
- * the core carried an unterminated string. */
-static bool
-text_ok(const char *v, size_t n)
-{
-	size_t i = 0;
-
-	/* Eight bytes at a time while none is below 0x20 or 0x7f (the
-	 * has-less and has-zero word tests are exact as booleans): a byte
-	 * at a time cost 5% of a relayed call. */
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x, y;
-
-		memcpy(&x, v + i, 8);
-		y = x ^ 0x7f7f7f7f7f7f7f7full;
-		if (((x - 0x2020202020202020ull) & ~x &
-		    0x8080808080808080ull) ||
-		    ((y - 0x0101010101010101ull) & ~y &
-		    0x8080808080808080ull))
-			break;
-	}
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c == '\r' && i + 1 < n && v[i + 1] == '\n')
-			continue;
-		if (c != '\n' && c != '\t' && (c < 0x20 || c == 0x7f))
-			return false;
-	}
-	return true;
 }
 
 /* Keeps the field (ending at `end`) for frame.c, or gives the direct
@@ -520,7 +301,7 @@ scan_headers(struct scan *sc, const char *p, const char *end)
 		}
 		/* The whole field with its line end: libosip2 keeps the
 		 * trailing white space we trim ("\f" before the LF). */
-		if (!text_ok(h.name, (size_t)(p - h.name))) {
+		if (!sip__text_ok(h.name, (size_t)(p - h.name))) {
 			set_err(sc, 400, "Control character in header");
 			continue;
 		}
@@ -610,18 +391,6 @@ check_request_line(struct scan *sc, const char *l, size_t n)
 	}
 	if (n != 7 || memcmp(sp2 + 5, "2.0", 3) != 0)
 		set_err(sc, 505, "Version Not Supported");
-}
-
-/* RFC 3261 7.2 Status-Line: SIP/2.0 SP 3DIGIT SP Reason-Phrase. */
-static bool
-status_line_ok(const char *l, size_t n)
-{
-	if (n < 12 || memcmp(l, "SIP/2.0 ", 8) != 0 || l[11] != ' ')
-		return false;
-	if (!isdigit((unsigned char)l[8]) || !isdigit((unsigned char)l[9]) ||
-	    !isdigit((unsigned char)l[10]))
-		return false;
-	return l[8] >= '1' && l[8] <= '6';
 }
 
 /* Digits only, at most max. */
@@ -909,7 +678,7 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 		return -EBADMSG;
 	}
 	line = (size_t)(eol - 1 - buf);
-	if (is_resp && !status_line_ok(buf, line)) {
+	if (is_resp && !sip__status_line_ok(buf, line)) {
 		*err = (struct sip__parse_err){0, "bad status line"};
 		return -EBADMSG;
 	}
@@ -919,15 +688,17 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 	sc.fr = &fr;
 	/* A tab aside, libosip2 reads the start line as we do when it has
 	 * no control character (its LWS rewrite wants a CR or LF). */
-	sc.direct = !sip__frame_off && text_ok(buf, line);
+	sc.direct = !sip__frame_off && sip__text_ok(buf, line);
 	hdr_end = header_end(buf, len);
 	scan_headers(&sc, eol + 1, buf + hdr_end);
 	msg_len = body_extent(&sc, hdr_end, len, stream);
 	if (sc.count[H_CLEN] > 1 &&
 	    sip__content_length(buf, hdr_end) == -EBADMSG)
 		set_err(&sc, 400, "Conflicting Content-Length");
-	bad_mime = sc.multipart ? !mime_ok(buf + hdr_end, msg_len - hdr_end) :
-	    (sc.err.code || sc.err.reason) && maybe_multipart(buf, hdr_end);
+	bad_mime = sc.multipart ?
+	    !sip__mime_ok(buf + hdr_end, msg_len - hdr_end) :
+	    (sc.err.code || sc.err.reason) &&
+	    sip__maybe_multipart(buf, hdr_end);
 	if (bad_mime)
 		set_err(&sc, 400, "Malformed multipart body");
 	if (!frame_done(&sc, buf, line, hdr_end, msg_len))

@@ -307,13 +307,31 @@ struct sip_txn {
 	bool cancel_sent;
 	bool acked;
 	bool failed;			/* client: transport error, 503 */
+	uint16_t key_len;		/* strlen(key) < SIP__KEY_MAX */
 	char tag[SIP_TAG_LEN];
 	char key[];			/* NUL-terminated match key */
 };
 
-int	sip__txn_key_server(char *buf, size_t len, const osip_message_t *m,
-	    const char *method);
-struct sip_txn *sip__txn_find(struct sip_stack *s, const char *key);
+/* A transaction match key and its hash, built without stdio. */
+#define SIP__KEY_MAX 1024
+struct sip__key {
+	size_t len;		/* < SIP__KEY_MAX */
+	uint64_t hash;		/* sip__hash(s, len, the stack's seed) */
+	char s[SIP__KEY_MAX];	/* NUL-terminated */
+};
+/* part[0] sep[0] part[1] sep[1] ... part[n-1], NULL parts as "": the
+ * text snprintf() with "%s" for each part would give, and its hash.
+ * 0, or -ENOSPC when it is SIP__KEY_MAX long or more. */
+int	sip__key_join(struct sip__key *k, const struct sip_stack *s,
+	    const char *sep, const char *const *part, size_t n);
+/* RFC 3261 17.2.3 (and the RFC 2543 fallback) for m as a request of
+ * `method`. 0, -EINVAL (no Via host) or -ENOSPC. */
+int	sip__txn_key_server(struct sip__key *k, const struct sip_stack *s,
+	    const osip_message_t *m, const char *method);
+/* RFC 3261 17.1.3: our branch and the CSeq method. */
+int	sip__txn_key_client(struct sip__key *k, const struct sip_stack *s,
+	    const char *branch, const char *method);
+struct sip_txn *sip__txn_find(struct sip_stack *s, const struct sip__key *k);
 /* Whether a new transaction for req fits under max_transactions, which
  * counts the unfinished ones only (sip__txn_settle). Work that ends
  * calls (requests inside a dialog, RFC 3261 12: a To tag; and CANCEL)
@@ -321,7 +339,7 @@ struct sip_txn *sip__txn_find(struct sip_stack *s, const char *key);
  * refused, but a BYE still gets through and frees its call. */
 bool	sip__txn_has_room(const struct sip_stack *s, const osip_message_t *req);
 int	sip__txn_new(struct sip_txn **out, struct sip_stack *s,
-	    enum sip_txn_kind kind, const char *key);
+	    enum sip_txn_kind kind, const struct sip__key *k);
 void	sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms);
 /* After each state change: a finished transaction leaves the count
  * of max_transactions and joins the done queue, bounded at

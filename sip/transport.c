@@ -37,11 +37,21 @@ sip__via_add(struct sip_stack *s, osip_message_t *m,
     const struct sip__listener *l, enum net_transport t, const char *branch)
 {
 	char v[SIP_DOMAIN_MAX + NET_ADDRSTRLEN + SIP_BRANCH_LEN + 64];
+	const char *part[] = {"SIP/2.0/", net_transport_sip_name(t), " ",
+	    s->sent_by[l->index], ";branch=", branch, ";rport"};
+	size_t len = 0;
 	osip_via_t *via = NULL;
 
-	snprintf(v, sizeof(v), "SIP/2.0/%s %s;branch=%s;rport",
-	    net_transport_sip_name(t), s->sent_by[l->index],
-	    branch);
+	/* "SIP/2.0/%s %s;branch=%s;rport" without stdio: a Via a call. */
+	for (size_t i = 0; i < ARRAY_SIZE(part); i++) {
+		size_t n = strlen(part[i]);
+
+		if (n >= sizeof(v) - len)
+			return -EINVAL;
+		memcpy(v + len, part[i], n);
+		len += n;
+	}
+	v[len] = '\0';
 	if (osip_via_init(&via) != 0)
 		return -ENOMEM;
 	if (osip_via_parse(via, v) != 0) {

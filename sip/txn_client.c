@@ -21,14 +21,6 @@ is_reliable(enum net_transport t)
 	return t != NET_UDP;
 }
 
-static int
-client_key(char *buf, size_t len, const char *branch, const char *method)
-{
-	int n = snprintf(buf, len, "c|%s|%s", branch, method);
-
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
-}
-
 /* Delivers resp to the TU unless it detached. */
 static void
 client_deliver(struct sip_txn *t, const osip_message_t *resp,
@@ -80,17 +72,17 @@ static int
 client_new(struct sip_txn **out, struct sip_stack *s, osip_message_t *req,
     const struct sip_dest *dst, const char *branch)
 {
-	char k[SIP_BRANCH_LEN + 64];
+	struct sip__key k;
 	struct sip_txn *t;
 	int rc;
 
-	rc = client_key(k, sizeof(k), branch, req->sip_method);
+	rc = sip__txn_key_client(&k, s, branch, req->sip_method);
 	if (rc < 0)
 		return rc;
-	if (sip__txn_find(s, k))
+	if (sip__txn_find(s, &k))
 		return -EEXIST;
 	rc = sip__txn_new(&t, s, MSG_IS_INVITE(req) ? SIP_TXN_CLIENT_INVITE
-						   : SIP_TXN_CLIENT, k);
+						   : SIP_TXN_CLIENT, &k);
 	if (rc < 0)
 		return rc;
 	t->req = req;
@@ -303,14 +295,14 @@ sip__client_response(struct sip_stack *s, osip_message_t *resp,
 {
 	osip_via_t *v = osip_list_get(&resp->vias, 0);
 	osip_generic_param_t *br = NULL;
-	char k[1024];
+	struct sip__key k;
 	struct sip_txn *t = NULL;
 
 	if (v)
 		osip_via_param_get_byname(v, "branch", &br);
 	if (br && br->gvalue && resp->cseq->method &&
-	    client_key(k, sizeof(k), br->gvalue, resp->cseq->method) > 0)
-		t = sip__txn_find(s, k);
+	    sip__txn_key_client(&k, s, br->gvalue, resp->cseq->method) == 0)
+		t = sip__txn_find(s, &k);
 	if (!t) {
 		if (s->tu.on_stray_response)
 			s->tu.on_stray_response(s->tu.arg, resp, src);

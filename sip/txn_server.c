@@ -3,13 +3,10 @@
  * answered, ACK to non-2xx absorbed, 2xx retransmitted for the TU until
  * its ACK (RFC 3261 13.3.1.4). */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sip/internal.h"
-
-#define KEY_MAX 1024
 
 static bool
 is_reliable(enum net_transport t)
@@ -19,28 +16,29 @@ is_reliable(enum net_transport t)
 
 /* Key of the accepted 2xx an ACK acknowledges: the dialog and CSeq. */
 static int
-ack_key(char *buf, size_t len, const osip_message_t *m)
+ack_key(struct sip__key *k, const struct sip_stack *s,
+    const osip_message_t *m)
 {
 	const char *tt = sip_msg_to_tag(m);
-	int n;
 
 	if (!m->call_id || !m->call_id->number || !tt || !m->cseq)
 		return -EINVAL;
-	n = snprintf(buf, len, "%s|%s|%s", m->call_id->number, tt,
-	    m->cseq->number);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	{
+		const char *p[] = {m->call_id->number, tt, m->cseq->number};
+
+		return sip__key_join(k, s, "||", p, ARRAY_SIZE(p));
+	}
 }
 
 static struct sip_txn *
-ack_find(struct sip_stack *s, const char *key)
+ack_find(struct sip_stack *s, const struct sip__key *k)
 {
-	uint64_t h = sip__hash(key, strlen(key), s->hash_seed);
-	struct sip__hnode *n = sip__htab_first(&s->acks, h);
+	struct sip__hnode *n = sip__htab_first(&s->acks, k->hash);
 
 	for (; n; n = n->next) {
 		struct sip_txn *t = container_of(n, struct sip_txn, ack_hn);
 
-		if (n->hash == h && strcmp(t->ack_key, key) == 0)
+		if (n->hash == k->hash && strcmp(t->ack_key, k->s) == 0)
 			return t;
 	}
 	return NULL;
@@ -63,14 +61,14 @@ server_send(struct sip_txn *t, osip_message_t *resp)
 static void
 server_accept(struct sip_txn *t, osip_message_t *resp)
 {
-	char k[KEY_MAX];
+	struct sip__key k;
 	struct sip_stack *s = t->s;
 
 	t->state = SIP__ACCEPTED;
 	sip__txn_settle(t);
-	if (ack_key(k, sizeof(k), resp) > 0 && !ack_find(s, k) &&
-	    (t->ack_key = strdup(k)) != NULL) {
-		t->ack_hn.hash = sip__hash(k, strlen(k), s->hash_seed);
+	if (ack_key(&k, s, resp) == 0 && !ack_find(s, &k) &&
+	    (t->ack_key = strdup(k.s)) != NULL) {
+		t->ack_hn.hash = k.hash;
 		sip__htab_insert(&s->acks, &t->ack_hn);
 		s->stats.acks_pending++;
 	}
@@ -193,11 +191,11 @@ sip__server_timeout(struct sip_txn *t)
 static void
 server_cancel(struct sip_stack *s, struct sip_txn *ct)
 {
-	char k[KEY_MAX];
+	struct sip__key k;
 	struct sip_txn *inv = NULL;
 
-	if (sip__txn_key_server(k, sizeof(k), ct->req, "INVITE") > 0)
-		inv = sip__txn_find(s, k);
+	if (sip__txn_key_server(&k, s, ct->req, "INVITE") == 0)
+		inv = sip__txn_find(s, &k);
 	if (!inv || inv->kind != SIP_TXN_SERVER_INVITE) {
 		sip_txn_reply(ct, 481, NULL, NULL, 0);
 	} else {
@@ -236,15 +234,15 @@ void
 sip__server_request(struct sip_stack *s, osip_message_t *req,
     const struct sip_source *src)
 {
-	char k[KEY_MAX];
+	struct sip__key k;
 	struct sip_txn *t;
 	bool inv = MSG_IS_INVITE(req);
 
-	if (sip__txn_key_server(k, sizeof(k), req, req->sip_method) < 0) {
+	if (sip__txn_key_server(&k, s, req, req->sip_method) < 0) {
 		osip_message_free(req);
 		return;
 	}
-	t = sip__txn_find(s, k);
+	t = sip__txn_find(s, &k);
 	if (t) {
 		server_retransmission(s, t, req);
 		return;
@@ -265,7 +263,7 @@ sip__server_request(struct sip_stack *s, osip_message_t *req,
 		return;
 	}
 	if (sip__txn_new(&t, s, inv ? SIP_TXN_SERVER_INVITE : SIP_TXN_SERVER,
-	    k) < 0) {
+	    &k) < 0) {
 		server_refuse(s, req, src, 503);
 		return;
 	}
@@ -286,12 +284,12 @@ void
 sip__server_ack(struct sip_stack *s, osip_message_t *ack,
     const struct sip_source *src)
 {
-	char k[KEY_MAX];
+	struct sip__key k;
 	struct sip_txn *t = NULL;
 	void *st_arg = NULL;
 
-	if (sip__txn_key_server(k, sizeof(k), ack, "INVITE") > 0)
-		t = sip__txn_find(s, k);
+	if (sip__txn_key_server(&k, s, ack, "INVITE") == 0)
+		t = sip__txn_find(s, &k);
 	if (t && t->state == SIP__COMPLETED) {
 		/* RFC 3261 17.2.1: ACK to our non-2xx; Timer I. */
 		t->state = SIP__CONFIRMED;
@@ -309,7 +307,7 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 		osip_message_free(ack);
 		return;
 	}
-	if (ack_key(k, sizeof(k), ack) > 0 && (t = ack_find(s, k)) != NULL) {
+	if (ack_key(&k, s, ack) == 0 && (t = ack_find(s, &k)) != NULL) {
 		st_arg = t->tu_arg;
 		if (!t->acked) {
 			t->acked = true;

@@ -291,6 +291,7 @@ struct sip_txn {
 	char *wire;	/* last response (server) / request (client) */
 	size_t wire_len;
 	char *ack_key;			/* key in s->acks */
+	char *skel;	/* accepted client INVITE: sip__txn_skel_text() */
 	struct sip_source src;		/* server: where it came from */
 	struct sip_dest dest;		/* where we send */
 	struct sip__timer t_retx;	/* A, E, G, 2xx retransmission */
@@ -347,6 +348,13 @@ void	sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms);
 void	sip__txn_settle(struct sip_txn *t);
 int	sip__txn_set_wire(struct sip_txn *t, const osip_message_t *msg);
 void	sip__client_timeout(struct sip_txn *t);
+/* What an accepted client INVITE keeps of its request for
+ * sip_txn_request() (txn_client.c): the start line's method and URI and
+ * the From, To, Call-ID and CSeq values out of its wire text w, as one
+ * malloc'd block (NULL: missing, no memory); and the skeleton message
+ * parsed from that block by libosip2 (NULL on failure). */
+char	*sip__txn_skel_text(const char *w, size_t len);
+osip_message_t *sip__txn_skel_parse(const char *text);
 void	sip__server_timeout(struct sip_txn *t);
 unsigned	sip__txn_count(const struct sip_stack *s);
 void	sip__txn_close_all(struct sip_stack *s);

@@ -276,6 +276,7 @@ txn_free(struct sip_txn *t)
 	osip_message_free(t->req);
 	osip_message_free(t->resp);
 	osip_free(t->wire);
+	free(t->skel);
 	free(t);
 }
 
@@ -376,6 +377,12 @@ sip__txn_close_all(struct sip_stack *s)
 const osip_message_t *
 sip_txn_request(const struct sip_txn *t)
 {
+	struct sip_txn *mt = (struct sip_txn *)t;
+
+	/* An accepted client INVITE parses its skeleton on first use and
+	 * keeps it: the const is about the TU's view, this is a cache. */
+	if (!t->req && t->skel)
+		mt->req = sip__txn_skel_parse(t->skel);
 	return t->req;
 }
 

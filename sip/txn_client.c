@@ -173,26 +173,95 @@ client_ack_non2xx(struct sip_txn *t, const osip_message_t *resp)
 	osip_message_free(a);
 }
 
-/* What sip_txn_request() still shows of an accepted INVITE: the start
- * line, From, To, Call-ID and CSeq, enough for sip_msg_new_ack() on a
- * retransmitted 2xx. NULL when memory is short. */
-static osip_message_t *
-client_skeleton(const osip_message_t *req)
+/* The end of the line at p ("\r\n"), or NULL. */
+static const char *
+skel_eol(const char *p, const char *end)
 {
-	osip_message_t *k = NULL;
-
-	if (osip_message_init(&k) != 0)
-		return NULL;
-	osip_message_set_method(k, osip_strdup(req->sip_method));
-	osip_message_set_version(k, osip_strdup("SIP/2.0"));
-	if (osip_uri_clone(req->req_uri, &k->req_uri) != 0 ||
-	    osip_from_clone(req->from, &k->from) != 0 ||
-	    osip_to_clone(req->to, &k->to) != 0 ||
-	    osip_call_id_clone(req->call_id, &k->call_id) != 0 ||
-	    osip_cseq_clone(req->cseq, &k->cseq) != 0) {
-		osip_message_free(k);
-		return NULL;
+	while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		if (p + 1 < end && p[1] == '\n')
+			return p;
+		p++;
 	}
+	return NULL;
+}
+
+/* From our printed request (print.c writes "Name: value" lines, the
+ * canonical names): the method, Request-URI, From, To, Call-ID and CSeq
+ * values, each NUL-terminated, one after the other in one block: what
+ * an accepted INVITE keeps for sip_txn_request() (RFC 6026, ACK for a
+ * retransmitted 2xx). NULL when one is missing or memory is short. */
+char *
+sip__txn_skel_text(const char *w, size_t len)
+{
+	static const char *const name[] = {"From: ", "To: ", "Call-ID: ",
+	    "CSeq: "};
+	const char *end = w + len, *eol = skel_eol(w, end), *p, *sp;
+	const char *piece[6] = {NULL};
+	size_t plen[6], total = 0;
+	char *out, *o;
+
+	if (!eol || !(p = memchr(w, ' ', (size_t)(eol - w))))
+		return NULL;
+	for (sp = eol; sp > p && *sp != ' '; sp--)
+		;
+	piece[0] = w, plen[0] = (size_t)(p - w);
+	piece[1] = p + 1, plen[1] = (size_t)(sp - p - 1);
+	for (p = eol + 2; p < end && (eol = skel_eol(p, end)) != p && eol;
+	     p = eol + 2) {
+		for (size_t i = 0; i < ARRAY_SIZE(name); i++) {
+			size_t nl = strlen(name[i]);
+
+			if (!piece[2 + i] && (size_t)(eol - p) >= nl &&
+			    memcmp(p, name[i], nl) == 0) {
+				piece[2 + i] = p + nl;
+				plen[2 + i] = (size_t)(eol - p) - nl;
+			}
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(piece); i++) {
+		if (!piece[i] || plen[i] == 0)
+			return NULL;
+		total += plen[i] + 1;
+	}
+	if (!(out = o = malloc(total)))
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(piece); i++) {
+		memcpy(o, piece[i], plen[i]);
+		o[plen[i]] = '\0';
+		o += plen[i] + 1;
+	}
+	return out;
+}
+
+/* The skeleton message from sip__txn_skel_text(), every part parsed by
+ * libosip2 (osip_uri_parse, osip_message_set_*), on the heap. */
+osip_message_t *
+sip__txn_skel_parse(const char *text)
+{
+	const char *f[6];
+	osip_message_t *k = NULL;
+	struct sip__arena *prev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		f[i] = text;
+		text += strlen(text) + 1;
+	}
+	prev = sip__arena_enter(NULL);
+	if (osip_message_init(&k) == 0) {
+		osip_message_set_method(k, osip_strdup(f[0]));
+		osip_message_set_version(k, osip_strdup("SIP/2.0"));
+		if (!k->sip_method || !k->sip_version ||
+		    osip_uri_init(&k->req_uri) != 0 ||
+		    osip_uri_parse(k->req_uri, f[1]) != 0 ||
+		    osip_message_set_from(k, f[2]) != 0 ||
+		    osip_message_set_to(k, f[3]) != 0 ||
+		    osip_message_set_call_id(k, f[4]) != 0 ||
+		    osip_message_set_cseq(k, f[5]) != 0) {
+			osip_message_free(k);
+			k = NULL;
+		}
+	}
+	sip__arena_leave(prev);
 	return k;
 }
 
@@ -200,22 +269,23 @@ client_skeleton(const osip_message_t *req)
  * absorbs retransmissions (RFC 3261 17.1.1.2, 17.1.2.2, RFC 6026): the
  * request with its body and the request's wire bytes go now, not at
  * Timer D/K/M (up to 32 s later). Completed INVITEs keep the ACK's
- * bytes; an accepted INVITE keeps a skeleton for sip_txn_request(). */
+ * bytes; an accepted INVITE keeps the text of a skeleton for
+ * sip_txn_request(), parsed only if asked (a retransmitted 2xx), not
+ * the parsed skeleton itself: a few hundred bytes in one block rather
+ * than some 1.7 KiB in dozens. */
 static void
 client_slim(struct sip_txn *t)
 {
-	osip_message_t *keep = NULL;
-
 	if (t->s->closing)
 		return;		/* the TU closed the stack in its callback */
-	if (t->state == SIP__ACCEPTED)
-		keep = client_skeleton(t->req);
+	if (t->state == SIP__ACCEPTED && t->wire)
+		t->skel = sip__txn_skel_text(t->wire, t->wire_len);
 	if (t->state != SIP__COMPLETED || t->kind != SIP_TXN_CLIENT_INVITE) {
 		osip_free(t->wire);
 		t->wire = NULL;
 	}
 	osip_message_free(t->req);
-	t->req = keep;
+	t->req = NULL;
 }
 
 static void client_cancel_send(struct sip_txn *inv);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "log.h"
 #include "sip/sip.h"
@@ -267,6 +268,21 @@ int	sip__resp_route(const osip_message_t *resp,
 	    const struct sip_source *src, struct sip_dest *out);
 
 /* Transactions (txn.c, txn_server.c, txn_client.c). */
+/* Where a transaction sends, as it keeps it for up to 32 s: struct
+ * sip_dest with room for an IPv4 or IPv6 address (all netaddr.h knows)
+ * rather than a 128-byte sockaddr_storage. */
+struct sip__dest {
+	uint64_t flow;		/* as sip_dest's */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} addr;
+	enum net_transport transport;
+};
+void	sip__dest_pack(struct sip__dest *out, const struct sip_dest *d);
+void	sip__dest_unpack(struct sip_dest *out, const struct sip__dest *d);
+
 enum sip__txn_state {
 	SIP__TRYING = 0,	/* non-INVITE server/client; CALLING */
 	SIP__PROCEEDING,
@@ -292,8 +308,10 @@ struct sip_txn {
 	size_t wire_len;
 	char *ack_key;			/* key in s->acks */
 	char *skel;	/* accepted client INVITE: sip__txn_skel_text() */
-	struct sip_source src;		/* server: where it came from */
-	struct sip_dest dest;		/* where we send */
+	/* Server: where the request came from, malloc'd, owned; freed with
+	 * the request once the final response is out (server_slim). */
+	struct sip_source *src;
+	struct sip__dest dest;		/* where we send */
 	struct sip__timer t_retx;	/* A, E, G, 2xx retransmission */
 	struct sip__timer t_end;	/* B, D, F, H, I, J, K, L, M */
 	uint32_t retx_ms;
@@ -303,7 +321,7 @@ struct sip_txn {
 	void *tu_arg;
 	struct sip_txn *cancel_of;	/* our CANCEL: the INVITE it cancels */
 	bool tu_holds;			/* server: TU owes a final reply */
-	bool reliable;
+	bool reliable;			/* a TCP/TLS peer: no retransmits */
 	bool cancel_wanted;		/* client INVITE: CANCEL on 1xx */
 	bool cancel_sent;
 	bool acked;

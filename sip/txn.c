@@ -277,6 +277,7 @@ txn_free(struct sip_txn *t)
 	osip_message_free(t->resp);
 	osip_free(t->wire);
 	free(t->skel);
+	free(t->src);
 	free(t);
 }
 
@@ -302,10 +303,31 @@ sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms)
 }
 
 void
+sip__dest_pack(struct sip__dest *out, const struct sip_dest *d)
+{
+	out->flow = d->flow;
+	out->transport = d->transport;
+	memcpy(&out->addr, &d->addr, sizeof(out->addr));
+}
+
+void
+sip__dest_unpack(struct sip_dest *out, const struct sip__dest *d)
+{
+	memset(out, 0, sizeof(*out));
+	out->flow = d->flow;
+	out->transport = d->transport;
+	memcpy(&out->addr, &d->addr, sizeof(d->addr));
+}
+
+void
 sip__txn_send_wire(struct sip_txn *t)
 {
-	if (t->wire)
-		sip__send(t->s, &t->dest, t->wire, t->wire_len, false, NULL);
+	struct sip_dest d;
+
+	if (!t->wire)
+		return;
+	sip__dest_unpack(&d, &t->dest);
+	sip__send(t->s, &d, t->wire, t->wire_len, false, NULL);
 }
 
 /* Replaces the wire copy with msg printed. */
@@ -389,7 +411,11 @@ sip_txn_request(const struct sip_txn *t)
 const struct sip_source *
 sip_txn_source(const struct sip_txn *st)
 {
-	return &st->src;
+	/* After the final response the source is gone with the request
+	 * (server_slim): then an empty one, never a dangling pointer. */
+	static const struct sip_source gone;
+
+	return st->src ? st->src : &gone;
 }
 
 const char *

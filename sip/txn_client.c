@@ -47,11 +47,12 @@ static int
 client_start(struct sip_txn *t)
 {
 	struct sip_stack *s = t->s;
+	struct sip_dest d;
 	uint64_t flow = 0;
 	int rc;
 
-	rc = sip__send(s, &t->dest, t->wire, t->wire_len, t->dest.flow != 0,
-	    &flow);
+	sip__dest_unpack(&d, &t->dest);
+	rc = sip__send(s, &d, t->wire, t->wire_len, d.flow != 0, &flow);
 	if (rc < 0) {
 		/* Reported through the callback, after we return. */
 		t->failed = true;
@@ -86,7 +87,7 @@ client_new(struct sip_txn **out, struct sip_stack *s, osip_message_t *req,
 	if (rc < 0)
 		return rc;
 	t->req = req;
-	t->dest = *dst;
+	sip__dest_pack(&t->dest, dst);
 	rc = sip__txn_set_wire(t, req);
 	if (rc < 0) {
 		t->req = NULL;
@@ -422,6 +423,7 @@ client_cancel_send(struct sip_txn *inv)
 	osip_via_t *v = osip_list_get(&inv->req->vias, 0), *vc = NULL;
 	osip_generic_param_t *br = NULL;
 	struct sip_txn *t;
+	struct sip_dest d;
 	char cs[32];
 
 	inv->cancel_sent = true;
@@ -448,7 +450,8 @@ client_cancel_send(struct sip_txn *inv)
 		return;
 	}
 	osip_list_add(&c->vias, vc, 0);
-	if (client_new(&t, inv->s, c, &inv->dest, br->gvalue) < 0) {
+	sip__dest_unpack(&d, &inv->dest);
+	if (client_new(&t, inv->s, c, &d, br->gvalue) < 0) {
 		osip_message_free(c);
 		return;
 	}

@@ -47,8 +47,11 @@ ack_find(struct sip_stack *s, const struct sip__key *k)
 static int
 server_send(struct sip_txn *t, osip_message_t *resp)
 {
-	int rc = sip__resp_route(resp, &t->src, &t->dest);
+	struct sip_dest d;
+	int rc = sip__resp_route(resp, t->src, &d);
 
+	if (rc == 0)
+		sip__dest_pack(&t->dest, &d);
 	if (rc == 0)
 		rc = sip__txn_set_wire(t, resp);
 	if (rc == 0)
@@ -80,9 +83,10 @@ server_accept(struct sip_txn *t, osip_message_t *resp)
 
 /* After the final response a server transaction only absorbs
  * retransmissions: its key and the wire bytes do that, so the parsed
- * request (libosip2: dozens of small blocks, a few KiB) goes now rather
- * than at Timer J/H/L, up to 32 s later. A CANCEL's request is still
- * handed to the TU by server_cancel(), which frees it. */
+ * request (libosip2: dozens of small blocks, a few KiB) and its source
+ * go now rather than at Timer J/H/L, up to 32 s later. A CANCEL's
+ * request and source are still handed to the TU by server_cancel(),
+ * which frees them. */
 static void
 server_slim(struct sip_txn *t)
 {
@@ -90,13 +94,15 @@ server_slim(struct sip_txn *t)
 		return;
 	osip_message_free(t->req);
 	t->req = NULL;
+	free(t->src);
+	t->src = NULL;
 }
 
 static void
 server_final(struct sip_txn *t, osip_message_t *resp, int code)
 {
 	struct sip_stack *s = t->s;
-	bool rel = is_reliable(t->src.transport);
+	bool rel = t->reliable;
 
 	t->tu_holds = false;
 	server_slim(t);
@@ -201,10 +207,12 @@ server_cancel(struct sip_stack *s, struct sip_txn *ct)
 	} else {
 		sip_txn_reply(ct, 200, NULL, NULL, 0);
 		if (inv->tu_holds && s->tu.on_cancel)
-			s->tu.on_cancel(s->tu.arg, inv, ct->req, &ct->src);
+			s->tu.on_cancel(s->tu.arg, inv, ct->req, ct->src);
 	}
 	osip_message_free(ct->req);	/* kept by server_slim() for us */
 	ct->req = NULL;
+	free(ct->src);
+	ct->src = NULL;
 }
 
 /* Refuses statelessly; 503 carries Retry-After (RFC 3261 21.5.4). */
@@ -267,8 +275,15 @@ sip__server_request(struct sip_stack *s, osip_message_t *req,
 		server_refuse(s, req, src, 503);
 		return;
 	}
+	t->src = malloc(sizeof(*t->src));
+	if (!t->src) {
+		sip__txn_terminate(t);
+		server_refuse(s, req, src, 503);
+		return;
+	}
+	*t->src = *src;
+	t->reliable = is_reliable(src->transport);
 	t->req = req;
-	t->src = *src;
 	t->tu_holds = true;
 	sip_tag_new(t->tag);
 	if (MSG_IS_CANCEL(req)) {
@@ -297,7 +312,7 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 		/* Confirmed only absorbs ACKs (17.2.1): no more sending. */
 		osip_free(t->wire);
 		t->wire = NULL;
-		sip__txn_end_soon(t, is_reliable(t->src.transport) ? 0 :
+		sip__txn_end_soon(t, t->reliable ? 0 :
 		    s->cfg.t4_ms);
 		osip_message_free(ack);
 		return;

@@ -164,18 +164,18 @@ sip__txn_check_drained(struct sip_stack *s)
 }
 
 /* Runs from the timer heap, never inside a TU call: the drained
- * callback may close the stack. The walk happens only while stopping. */
+ * callback may close the stack. Every transaction that stops being busy
+ * is counted in n_done by sip__txn_settle() (states only move forward),
+ * so "none busy" is a comparison, not a walk of every transaction for
+ * each one ended while stopping. */
 void
 sip__txn_on_drain_timer(struct sip__timer *tm)
 {
 	struct sip_stack *s = container_of(tm, struct sip_stack, drain_timer);
 	sip_drained_cb cb = s->drained_cb;
 
-	if (!s->stopping || !cb || s->closing)
+	if (!s->stopping || !cb || s->closing || s->txns.n != s->n_done)
 		return;
-	for (const struct sip_txn *t = s->all; t; t = t->all_next)
-		if (txn_busy(t))
-			return;
 	s->drained_cb = NULL;
 	cb(s->drained_arg);
 }

@@ -194,8 +194,11 @@ skel_eol(const char *p, const char *end)
 char *
 sip__txn_skel_text(const char *w, size_t len)
 {
-	static const char *const name[] = {"From: ", "To: ", "Call-ID: ",
-	    "CSeq: "};
+	static const struct {
+		const char *s;
+		size_t len;
+	} name[] = {{"From: ", 6}, {"To: ", 4}, {"Call-ID: ", 9},
+	    {"CSeq: ", 6}};
 	const char *end = w + len, *eol = skel_eol(w, end), *p, *sp;
 	const char *piece[6] = {NULL};
 	size_t plen[6], total = 0;
@@ -210,10 +213,11 @@ sip__txn_skel_text(const char *w, size_t len)
 	for (p = eol + 2; p < end && (eol = skel_eol(p, end)) != p && eol;
 	     p = eol + 2) {
 		for (size_t i = 0; i < ARRAY_SIZE(name); i++) {
-			size_t nl = strlen(name[i]);
+			size_t nl = name[i].len;
 
-			if (!piece[2 + i] && (size_t)(eol - p) >= nl &&
-			    memcmp(p, name[i], nl) == 0) {
+			if (p[0] == name[i].s[0] && !piece[2 + i] &&
+			    (size_t)(eol - p) >= nl &&
+			    memcmp(p, name[i].s, nl) == 0) {
 				piece[2 + i] = p + nl;
 				plen[2 + i] = (size_t)(eol - p) - nl;
 			}

@@ -19,7 +19,8 @@ sip__key_join(struct sip__key *k, const struct sip_stack *s,
 		/* The part and its separator, with room for the NUL. */
 		if (pl + (i + 1 < n) >= sizeof(k->s) - len)
 			return -ENOSPC;
-		memcpy(k->s + len, part[i], pl);
+		if (pl)		/* a NULL part: nothing to copy from */
+			memcpy(k->s + len, part[i], pl);
 		len += pl;
 		if (i + 1 < n)
 			k->s[len++] = sep[i];

@@ -6,7 +6,9 @@
  *   fallback) is unchanged, and the hash of that text;
  * - the skeleton an accepted client INVITE keeps (sip/txn_client.c),
  *   now parsed from a few lines of its wire text, against the clone of
- *   the parsed request it used to keep: the same fields. */
+ *   the parsed request it used to keep: the same fields;
+ * - our Via, set field by field (sip/transport.c), against the text it
+ *   was printed as and parsed from by osip_via_parse(). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,6 +215,67 @@ compare_dir(const char *dir)
 	closedir(d);
 }
 
+/* Our Via as sip/transport.c made it before (6c72e7d). */
+static osip_via_t *
+ref_via(enum net_transport t, const char *sent_by, const char *branch)
+{
+	char v[SIP_DOMAIN_MAX + NET_ADDRSTRLEN + SIP_BRANCH_LEN + 64];
+	osip_via_t *via = NULL;
+
+	snprintf(v, sizeof(v), "SIP/2.0/%s %s;branch=%s;rport",
+	    net_transport_sip_name(t), sent_by, branch);
+	assert_int_equal(osip_via_init(&via), 0);
+	assert_int_equal(osip_via_parse(via, v), 0);
+	return via;
+}
+
+static void
+same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void
+test_txn_diff_via_matches_parsed(void **state)
+{
+	static const char *const sent_by[] = {"127.0.0.1:5060", "[::1]:5061",
+	    "[2001:db8::1]:5070", "example.com:5080", "example.com",
+	    "[::1]"};
+	static const enum net_transport tr[] = {NET_UDP, NET_TCP, NET_TLS};
+	static struct sip__listener l;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(sent_by); i++) {
+		for (size_t j = 0; j < ARRAY_SIZE(tr); j++) {
+			osip_via_t *o = ref_via(tr[j], sent_by[i], "z9hG4bKx1");
+			osip_via_t *n;
+			osip_message_t *m = NULL;
+			char *a = NULL, *b = NULL;
+			int ra, rb;
+
+			snprintf(stack.sent_by[0], sizeof(stack.sent_by[0]),
+			    "%s", sent_by[i]);
+			assert_int_equal(osip_message_init(&m), 0);
+			assert_int_equal(sip__via_add(&stack, m, &l, tr[j],
+			    "z9hG4bKx1"), 0);
+			n = osip_list_get(&m->vias, 0);
+			same_str(o->version, n->version);
+			same_str(o->protocol, n->protocol);
+			same_str(o->host, n->host);
+			same_str(o->port, n->port);
+			same_str(o->comment, n->comment);
+			ra = osip_via_to_str(o, &a);
+			rb = osip_via_to_str(n, &b);
+			same_text(ra, a, rb, b);
+			osip_via_free(o);
+			osip_message_free(m);
+		}
+	}
+}
+
 static void
 test_txn_diff_matches_old_corpus(void **state)
 {
@@ -280,6 +343,7 @@ main(void)
 	    cmocka_unit_test(test_txn_diff_matches_old_corpus),
 	    cmocka_unit_test(test_txn_diff_key_rfc2543_fallback),
 	    cmocka_unit_test(test_txn_diff_key_too_long),
+	    cmocka_unit_test(test_txn_diff_via_matches_parsed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -273,8 +273,8 @@ bench__client(struct sip_stack *s, const struct sip_source *src,
 		fatal("bench: sip_request_send");
 	v = osip_list_get(&sip_txn_request(ct)->vias, 0);
 	osip_via_param_get_byname(v, "branch", &br);
-	n = snprintf(text, sizeof(text), BENCH__RESP, s->sent_by[0], br->gvalue, i,
-	    i, i, method);
+	n = snprintf(text, sizeof(text), BENCH__RESP, s->sent_by[0],
+	    br->gvalue, i, i, i, method);
 	sip__recv(s, text, (size_t)n, src);
 }
 

@@ -324,7 +324,8 @@ via_note_source(osip_message_t *m, const struct sip_source *src)
 		osip_via_set_received(v, osip_strdup(host));
 	}
 	if (rport) {
-		unsigned p = net_addr_port((const struct sockaddr *)&src->remote);
+		unsigned p = net_addr_port(
+		    (const struct sockaddr *)&src->remote);
 		size_t i = sizeof(port) - 1;
 
 		/* "%u" without stdio, for every request with rport. */

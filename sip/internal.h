@@ -168,6 +168,8 @@ int	sip__stream_send(struct sip_stack *s, const struct sip_dest *d,
 void	sip__handle_opened(struct sip_stack *s);
 void	sip__handle_closed(uv_handle_t *h);
 void	sip__handle_release(struct sip_stack *s);
+/* net_host_str() (inet_ntop's text) with IPv4 written directly. */
+const char *sip__host_str(const struct sockaddr *sa, char *buf, size_t len);
 /* A request's top Via as a source (received or host, rport or port). */
 int	sip__via_dest(const osip_message_t *m, struct sip_source *out);
 

@@ -313,7 +313,7 @@ via_note_source(osip_message_t *m, const struct sip_source *src)
 	osip_generic_param_t *rport = NULL, *rcvd = NULL;
 	char host[NET_ADDRSTRLEN], port[8];
 
-	net_host_str((const struct sockaddr *)&src->remote, host,
+	sip__host_str((const struct sockaddr *)&src->remote, host,
 	    sizeof(host));
 	osip_via_param_get_byname(v, "rport", &rport);
 	osip_via_param_get_byname(v, "received", &rcvd);

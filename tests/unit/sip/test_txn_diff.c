@@ -8,7 +8,9 @@
  *   now parsed from a few lines of its wire text, against the clone of
  *   the parsed request it used to keep: the same fields;
  * - our Via, set field by field (sip/transport.c), against the text it
- *   was printed as and parsed from by osip_via_parse(). */
+ *   was printed as and parsed from by osip_via_parse();
+ * - IPv4 addresses written for received= (sip__host_str) against
+ *   net_host_str() (inet_ntop). */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -336,6 +338,43 @@ test_txn_diff_key_too_long(void **state)
 	assert_int_equal(sip__key_join(&k, &stack, "||", p, 3), -ENOSPC);
 }
 
+/* Every byte value in each position, then pseudo-random addresses;
+ * IPv6 passes through to net_host_str(). */
+static void
+test_txn_diff_host_str_matches_inet_ntop(void **state)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	char a[NET_ADDRSTRLEN], b[NET_ADDRSTRLEN];
+	uint32_t x = 2463534242u;
+
+	(void)state;
+	memset(&ss, 0, sizeof(ss));
+	in->sin_family = AF_INET;
+	for (uint32_t i = 0; i < 256 * 4 + 20000; i++) {
+		uint8_t *p = (uint8_t *)&in->sin_addr;
+
+		if (i < 256 * 4) {
+			memset(p, (int)(i * 37 % 256), 4);
+			p[i / 256] = (uint8_t)i;
+		} else {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			memcpy(p, &x, 4);
+		}
+		sip__host_str((struct sockaddr *)&ss, a, sizeof(a));
+		net_host_str((struct sockaddr *)&ss, b, sizeof(b));
+		assert_string_equal(a, b);
+	}
+	memset(&ss, 0, sizeof(ss));
+	in6->sin6_family = AF_INET6;
+	in6->sin6_addr.s6_addr[15] = 1;
+	sip__host_str((struct sockaddr *)&ss, a, sizeof(a));
+	assert_string_equal(a, "::1");
+}
+
 int
 main(void)
 {
@@ -344,6 +383,7 @@ main(void)
 	    cmocka_unit_test(test_txn_diff_key_rfc2543_fallback),
 	    cmocka_unit_test(test_txn_diff_key_too_long),
 	    cmocka_unit_test(test_txn_diff_via_matches_parsed),
+	    cmocka_unit_test(test_txn_diff_host_str_matches_inet_ntop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,14 @@
  * walks a list per transaction kind).
  *   txn_bench [N [LOOKUPS]]   defaults 10000 and 1000000
  * Prints ns per lookup for each, both looking up existing transactions
- * (random ones) and a miss (a new request). */
+ * (random ones) and a miss (a new request).
+ *   txn_bench -m [CALLS]   default 10000
+ * Bytes of heap per lingering transaction: CALLS calls' worth of each
+ * kind a relayed call leaves for Timer J/K/L/M (server INVITE accepted
+ * and acknowledged, server BYE completed, client INVITE accepted,
+ * client BYE completed), malloc'd bytes before and after (glibc
+ * mallinfo2), nothing sent to a socket. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +78,7 @@ bench__sip(unsigned n, unsigned lookups)
 	struct sip_tu tu = {.on_request = bench__on_request};
 	struct sip_stack *s = NULL;
 	uv_loop_t loop;
-	char (*keys)[256] = calloc(n + 1, sizeof(*keys));
+	struct sip__key *keys = calloc(n + 1, sizeof(*keys));
 	unsigned found = 0;
 	double t0, t1;
 
@@ -89,22 +96,22 @@ bench__sip(unsigned n, unsigned lookups)
 		osip_message_t *m = bench__parse(i);
 		struct sip_txn *t;
 
-		sip__txn_key_server(keys[i], sizeof(keys[i]), m, "INVITE");
+		sip__txn_key_server(&keys[i], s, m, "INVITE");
 		if (i < n && sip__txn_new(&t, s, SIP_TXN_SERVER_INVITE,
-		    keys[i]) == 0)
+		    &keys[i]) == 0)
 			t->req = m;
 		else
 			osip_message_free(m);
 	}
 	t0 = bench__now_ns();
 	for (unsigned i = 0; i < lookups; i++)
-		found += sip__txn_find(s, keys[(i * 7919u) % n]) != NULL;
+		found += sip__txn_find(s, &keys[(i * 7919u) % n]) != NULL;
 	t1 = bench__now_ns();
 	printf("sip/ hash table: %u txns, %u lookups (hits %u): "
 	       "%.1f ns/lookup\n", n, lookups, found, (t1 - t0) / lookups);
 	t0 = bench__now_ns();
 	for (unsigned i = 0; i < lookups; i++)
-		found += sip__txn_find(s, keys[n]) != NULL;
+		found += sip__txn_find(s, &keys[n]) != NULL;
 	t1 = bench__now_ns();
 	printf("sip/ hash table: miss: %.1f ns/lookup\n",
 	    (t1 - t0) / lookups);
@@ -159,10 +166,183 @@ bench__osip(unsigned n, unsigned lookups)
 	 * process ends here. */
 }
 
+static struct sip_txn *bench__st;	/* the last server transaction */
+
+static void
+bench__on_request_keep(void *arg, struct sip_txn *st,
+    const osip_message_t *req, const struct sip_source *src)
+{
+	(void)arg;
+	(void)req;
+	(void)src;
+	bench__st = st;
+}
+
+static int
+bench__send_hook(void *arg, const struct sip_dest *d, const char *buf,
+    size_t len, uint64_t *flow_out)
+{
+	(void)arg;
+	(void)d;
+	(void)buf;
+	(void)len;
+	if (flow_out)
+		*flow_out = 0;
+	return 0;
+}
+
+static size_t
+bench__heap(void)
+{
+	return mallinfo2().uordblks;
+}
+
+#define BENCH__REQ \
+    "%s sip:100@192.0.2.1 SIP/2.0\r\n" \
+    "Via: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKs%u%s;rport\r\n" \
+    "From: <sip:a@192.0.2.9>;tag=f%u\r\n" \
+    "To: <sip:100@192.0.2.1>%s\r\n" \
+    "Call-ID: c%u@192.0.2.9\r\n" \
+    "CSeq: %s\r\n" \
+    "Max-Forwards: 70\r\n" \
+    "Content-Length: 0\r\n\r\n"
+
+/* A server transaction for request `method` number i, answered 200,
+ * and for INVITE acknowledged. */
+static void
+bench__server(struct sip_stack *s, const struct sip_source *src,
+    const char *method, unsigned i)
+{
+	char text[1024], tt[64];
+	bool inv = strcmp(method, "INVITE") == 0;
+	int n;
+
+	snprintf(tt, sizeof(tt), ";tag=t%u", i);
+	n = snprintf(text, sizeof(text), BENCH__REQ, method, i, method, i,
+	    inv ? "" : tt, i, inv ? "1 INVITE" : "2 BYE");
+	bench__st = NULL;
+	sip__recv(s, text, (size_t)n, src);
+	if (!bench__st || sip_txn_reply(bench__st, 200, NULL, NULL, 0) < 0)
+		fatal("bench: no server transaction");
+	if (!inv)
+		return;
+	snprintf(tt, sizeof(tt), ";tag=%s", sip_txn_local_tag(bench__st));
+	n = snprintf(text, sizeof(text), BENCH__REQ, "ACK", i, "ACK", i, tt,
+	    i, "1 ACK");
+	sip__recv(s, text, (size_t)n, src);
+}
+
+static void
+bench__on_response(void *arg, struct sip_txn *ct,
+    const osip_message_t *resp, const struct sip_source *src)
+{
+	(void)arg;
+	(void)ct;
+	(void)resp;
+	(void)src;
+}
+
+/* A client transaction for `method`, answered 200 by the peer. */
+static void
+bench__client(struct sip_stack *s, const struct sip_source *src,
+    const char *method, unsigned i)
+{
+#define BENCH__RESP \
+	    "SIP/2.0 200 OK\r\n" \
+	    "Via: SIP/2.0/UDP %s;branch=%s;rport=5060\r\n" \
+	    "From: <sip:a@192.0.2.1>;tag=b%u\r\n" \
+	    "To: <sip:100@192.0.2.9>;tag=u%u\r\n" \
+	    "Call-ID: b%u@192.0.2.1\r\n" \
+	    "CSeq: 1 %s\r\n" \
+	    "Content-Length: 0\r\n\r\n"
+	osip_message_t *m = NULL;
+	osip_generic_param_t *br = NULL;
+	osip_via_t *v;
+	struct sip_txn *ct = NULL;
+	struct sip_dest d = {.transport = src->transport};
+	char from[64], cid[64], text[1024];
+	int n;
+
+	d.addr = src->remote;
+	snprintf(from, sizeof(from), "<sip:a@192.0.2.1>;tag=b%u", i);
+	snprintf(cid, sizeof(cid), "b%u@192.0.2.1", i);
+	if (sip_msg_new_request(&m, method, "sip:100@192.0.2.9", from,
+	    "<sip:100@192.0.2.9>", cid, 1) < 0 ||
+	    sip_request_send(&ct, s, m, &d,
+	    bench__on_response, NULL) < 0)
+		fatal("bench: sip_request_send");
+	v = osip_list_get(&sip_txn_request(ct)->vias, 0);
+	osip_via_param_get_byname(v, "branch", &br);
+	n = snprintf(text, sizeof(text), BENCH__RESP, s->sent_by[0],
+	    br->gvalue, i, i, i, method);
+	sip__recv(s, text, (size_t)n, src);
+}
+
+static void
+bench__linger(unsigned n)
+{
+	static const char *const kinds[] = {"server INVITE", "server BYE",
+	    "client INVITE", "client BYE"};
+	struct sip_config cfg;
+	struct sip_tu tu = {.on_request = bench__on_request_keep};
+	struct sip_stack *s = NULL;
+	struct sip_source src;
+	struct net_endpoint peer;
+	uv_loop_t loop;
+	size_t before, total = 0;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&src, 0, sizeof(src));
+	cfg.n_listen = 1;
+	cfg.max_transactions = 4 * n + 16;
+	cfg.rate_limit = 1000000000u;
+	if (net_endpoint_parse("udp:127.0.0.1", 5060, &cfg.listen[0]) < 0 ||
+	    net_endpoint_parse("udp:192.0.2.9", 5060, &peer) < 0)
+		fatal("bench: setup");
+	((struct sockaddr_in *)&cfg.listen[0].addr)->sin_port = 0;
+	src.transport = NET_UDP;
+	src.remote = peer.addr;
+	uv_loop_init(&loop);
+	if (sip_stack_new(&s, &loop, &cfg, &tu) < 0)
+		fatal("bench: sip_stack_new");
+	s->send_hook = bench__send_hook;
+	src.local = s->lst[0]->ep.addr;
+	for (unsigned k = 0; k < ARRAY_SIZE(kinds); k++) {
+		before = bench__heap();
+		for (unsigned i = 0; i < n; i++) {
+			if (k < 2)
+				bench__server(s, &src, k ? "BYE" : "INVITE",
+				    k * n + i);
+			else
+				bench__client(s, &src, k == 2 ? "INVITE" :
+				    "BYE", k * n + i);
+		}
+		total += bench__heap() - before;
+		printf("lingering %s: %zu bytes each\n", kinds[k],
+		    (bench__heap() - before) / n);
+	}
+	printf("lingering transactions: %u, %zu bytes each on average, "
+	       "%zu bytes per call\n", sip__txn_count(s), total / (4 * n),
+	    total / n);
+	sip_stack_close(s, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+}
+
 int
 main(int argc, char **argv)
 {
-	unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10000;
+	unsigned n;
+
+	if (argc > 1 && strcmp(argv[1], "-m") == 0) {
+		n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 10000;
+		if (n == 0)
+			fatal("usage: txn_bench -m [CALLS]");
+		sip__parser_init();
+		bench__linger(n);
+		return 0;
+	}
+	n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10000;
 	unsigned lookups = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) :
 	    1000000;
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "log.h"
 #include "sip/sip.h"
@@ -167,6 +168,8 @@ int	sip__stream_send(struct sip_stack *s, const struct sip_dest *d,
 void	sip__handle_opened(struct sip_stack *s);
 void	sip__handle_closed(uv_handle_t *h);
 void	sip__handle_release(struct sip_stack *s);
+/* net_host_str() (inet_ntop's text) with IPv4 written directly. */
+const char *sip__host_str(const struct sockaddr *sa, char *buf, size_t len);
 /* A request's top Via as a source (received or host, rport or port). */
 int	sip__via_dest(const osip_message_t *m, struct sip_source *out);
 
@@ -328,6 +331,21 @@ int	sip__resp_route(const osip_message_t *resp,
 	    const struct sip_source *src, struct sip_dest *out);
 
 /* Transactions (txn.c, txn_server.c, txn_client.c). */
+/* Where a transaction sends, as it keeps it for up to 32 s: struct
+ * sip_dest with room for an IPv4 or IPv6 address (all netaddr.h knows)
+ * rather than a 128-byte sockaddr_storage. */
+struct sip__dest {
+	uint64_t flow;		/* as sip_dest's */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} addr;
+	enum net_transport transport;
+};
+void	sip__dest_pack(struct sip__dest *out, const struct sip_dest *d);
+void	sip__dest_unpack(struct sip_dest *out, const struct sip__dest *d);
+
 enum sip__txn_state {
 	SIP__TRYING = 0,	/* non-INVITE server/client; CALLING */
 	SIP__PROCEEDING,
@@ -352,8 +370,11 @@ struct sip_txn {
 	char *wire;	/* last response (server) / request (client) */
 	size_t wire_len;
 	char *ack_key;			/* key in s->acks */
-	struct sip_source src;		/* server: where it came from */
-	struct sip_dest dest;		/* where we send */
+	char *skel;	/* accepted client INVITE: sip__txn_skel_text() */
+	/* Server: where the request came from, malloc'd, owned; freed with
+	 * the request once the final response is out (server_slim). */
+	struct sip_source *src;
+	struct sip__dest dest;		/* where we send */
 	struct sip__timer t_retx;	/* A, E, G, 2xx retransmission */
 	struct sip__timer t_end;	/* B, D, F, H, I, J, K, L, M */
 	uint32_t retx_ms;
@@ -363,18 +384,36 @@ struct sip_txn {
 	void *tu_arg;
 	struct sip_txn *cancel_of;	/* our CANCEL: the INVITE it cancels */
 	bool tu_holds;			/* server: TU owes a final reply */
-	bool reliable;
+	bool reliable;			/* a TCP/TLS peer: no retransmits */
 	bool cancel_wanted;		/* client INVITE: CANCEL on 1xx */
 	bool cancel_sent;
 	bool acked;
 	bool failed;			/* client: transport error, 503 */
+	uint16_t key_len;		/* strlen(key) < SIP__KEY_MAX */
 	char tag[SIP_TAG_LEN];
 	char key[];			/* NUL-terminated match key */
 };
 
-int	sip__txn_key_server(char *buf, size_t len, const osip_message_t *m,
-	    const char *method);
-struct sip_txn *sip__txn_find(struct sip_stack *s, const char *key);
+/* A transaction match key and its hash, built without stdio. */
+#define SIP__KEY_MAX 1024
+struct sip__key {
+	size_t len;		/* < SIP__KEY_MAX */
+	uint64_t hash;		/* sip__hash(s, len, the stack's seed) */
+	char s[SIP__KEY_MAX];	/* NUL-terminated */
+};
+/* part[0] sep[0] part[1] sep[1] ... part[n-1], NULL parts as "": the
+ * text snprintf() with "%s" for each part would give, and its hash.
+ * 0, or -ENOSPC when it is SIP__KEY_MAX long or more. */
+int	sip__key_join(struct sip__key *k, const struct sip_stack *s,
+	    const char *sep, const char *const *part, size_t n);
+/* RFC 3261 17.2.3 (and the RFC 2543 fallback) for m as a request of
+ * `method`. 0, -EINVAL (no Via host) or -ENOSPC. */
+int	sip__txn_key_server(struct sip__key *k, const struct sip_stack *s,
+	    const osip_message_t *m, const char *method);
+/* RFC 3261 17.1.3: our branch and the CSeq method. */
+int	sip__txn_key_client(struct sip__key *k, const struct sip_stack *s,
+	    const char *branch, const char *method);
+struct sip_txn *sip__txn_find(struct sip_stack *s, const struct sip__key *k);
 /* Whether a new transaction for req fits under max_transactions, which
  * counts the unfinished ones only (sip__txn_settle). Work that ends
  * calls (requests inside a dialog, RFC 3261 12: a To tag; and CANCEL)
@@ -382,7 +421,7 @@ struct sip_txn *sip__txn_find(struct sip_stack *s, const char *key);
  * refused, but a BYE still gets through and frees its call. */
 bool	sip__txn_has_room(const struct sip_stack *s, const osip_message_t *req);
 int	sip__txn_new(struct sip_txn **out, struct sip_stack *s,
-	    enum sip_txn_kind kind, const char *key);
+	    enum sip_txn_kind kind, const struct sip__key *k);
 void	sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms);
 /* After each state change: a finished transaction leaves the count
  * of max_transactions and joins the done queue, bounded at
@@ -390,6 +429,13 @@ void	sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms);
 void	sip__txn_settle(struct sip_txn *t);
 int	sip__txn_set_wire(struct sip_txn *t, const osip_message_t *msg);
 void	sip__client_timeout(struct sip_txn *t);
+/* What an accepted client INVITE keeps of its request for
+ * sip_txn_request() (txn_client.c): the start line's method and URI and
+ * the From, To, Call-ID and CSeq values out of its wire text w, as one
+ * malloc'd block (NULL: missing, no memory); and the skeleton message
+ * parsed from that block by libosip2 (NULL on failure). */
+char	*sip__txn_skel_text(const char *w, size_t len);
+osip_message_t *sip__txn_skel_parse(const char *text);
 void	sip__server_timeout(struct sip_txn *t);
 unsigned	sip__txn_count(const struct sip_stack *s);
 void	sip__txn_close_all(struct sip_stack *s);

@@ -313,7 +313,7 @@ via_note_source(osip_message_t *m, const struct sip_source *src)
 	osip_generic_param_t *rport = NULL, *rcvd = NULL;
 	char host[NET_ADDRSTRLEN], port[8];
 
-	net_host_str((const struct sockaddr *)&src->remote, host,
+	sip__host_str((const struct sockaddr *)&src->remote, host,
 	    sizeof(host));
 	osip_via_param_get_byname(v, "rport", &rport);
 	osip_via_param_get_byname(v, "received", &rcvd);
@@ -324,8 +324,17 @@ via_note_source(osip_message_t *m, const struct sip_source *src)
 		osip_via_set_received(v, osip_strdup(host));
 	}
 	if (rport) {
-		snprintf(port, sizeof(port), "%u",
-		    net_addr_port((const struct sockaddr *)&src->remote));
+		unsigned p = net_addr_port(
+		    (const struct sockaddr *)&src->remote);
+		size_t i = sizeof(port) - 1;
+
+		/* "%u" without stdio, for every request with rport. */
+		port[i] = '\0';
+		do {
+			port[--i] = (char)('0' + p % 10);
+			p /= 10;
+		} while (p);
+		memmove(port, port + i, sizeof(port) - i);
 		osip_free(rport->gvalue);
 		rport->gvalue = osip_strdup(port);
 	}

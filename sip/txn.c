@@ -2,52 +2,82 @@
  * a list walk) and what every transaction shares: creation, the wire
  * copy it retransmits, termination and the close of the stack. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sip/internal.h"
 
+int
+sip__key_join(struct sip__key *k, const struct sip_stack *s,
+    const char *sep, const char *const *part, size_t n)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t pl = part[i] ? strlen(part[i]) : 0;
+
+		/* The part and its separator, with room for the NUL. */
+		if (pl + (i + 1 < n) >= sizeof(k->s) - len)
+			return -ENOSPC;
+		if (pl)		/* a NULL part: nothing to copy from */
+			memcpy(k->s + len, part[i], pl);
+		len += pl;
+		if (i + 1 < n)
+			k->s[len++] = sep[i];
+	}
+	k->s[len] = '\0';
+	k->len = len;
+	k->hash = sip__hash(k->s, len, s->hash_seed);
+	return 0;
+}
+
 /* RFC 3261 17.2.3: branch (with the magic cookie), sent-by and method,
  * ACK matching INVITE. A branch without the cookie is an RFC 2543
- * client: Call-ID, From-tag, CSeq number and sent-by stand in for it.
- * Returns the key length, or -ENOSPC / -EINVAL. */
+ * client: Call-ID, From-tag, CSeq number and sent-by stand in for it. */
 int
-sip__txn_key_server(char *buf, size_t len, const osip_message_t *m,
-    const char *method)
+sip__txn_key_server(struct sip__key *k, const struct sip_stack *s,
+    const osip_message_t *m, const char *method)
 {
 	osip_via_t *v = osip_list_get(&m->vias, 0);
 	osip_generic_param_t *br = NULL;
-	const char *ft = sip_msg_from_tag(m);
-	int n;
 
 	if (!v || !v->host)
 		return -EINVAL;
 	osip_via_param_get_byname(v, "branch", &br);
 	if (br && br->gvalue && strncmp(br->gvalue, "z9hG4bK", 7) == 0 &&
-	    br->gvalue[7])
-		n = snprintf(buf, len, "s|%s|%s:%s|%s", br->gvalue, v->host,
-		    v->port ? v->port : "", method);
-	else
-		n = snprintf(buf, len, "2|%s|%s|%s|%s:%s|%s",
-		    m->call_id && m->call_id->number ? m->call_id->number : "",
-		    ft ? ft : "", m->cseq ? m->cseq->number : "", v->host,
-		    v->port ? v->port : "", method);
-	if (n < 0 || (size_t)n >= len)
-		return -ENOSPC;
-	return n;
+	    br->gvalue[7]) {
+		const char *p[] = {"s", br->gvalue, v->host, v->port, method};
+
+		return sip__key_join(k, s, "||:|", p, ARRAY_SIZE(p));
+	} else {
+		const char *p[] = {"2",
+		    m->call_id ? m->call_id->number : NULL,
+		    sip_msg_from_tag(m), m->cseq ? m->cseq->number : NULL,
+		    v->host, v->port, method};
+
+		return sip__key_join(k, s, "||||:|", p, ARRAY_SIZE(p));
+	}
+}
+
+int
+sip__txn_key_client(struct sip__key *k, const struct sip_stack *s,
+    const char *branch, const char *method)
+{
+	const char *p[] = {"c", branch, method};
+
+	return sip__key_join(k, s, "||", p, ARRAY_SIZE(p));
 }
 
 struct sip_txn *
-sip__txn_find(struct sip_stack *s, const char *key)
+sip__txn_find(struct sip_stack *s, const struct sip__key *k)
 {
-	uint64_t h = sip__hash(key, strlen(key), s->hash_seed);
-	struct sip__hnode *n = sip__htab_first(&s->txns, h);
+	struct sip__hnode *n = sip__htab_first(&s->txns, k->hash);
 
 	for (; n; n = n->next) {
 		struct sip_txn *t = container_of(n, struct sip_txn, hn);
 
-		if (n->hash == h && strcmp(t->key, key) == 0)
+		if (n->hash == k->hash && t->key_len == k->len &&
+		    memcmp(t->key, k->s, k->len) == 0)
 			return t;
 	}
 	return NULL;
@@ -68,17 +98,17 @@ static void txn_on_end(struct sip__timer *tm);
 
 int
 sip__txn_new(struct sip_txn **out, struct sip_stack *s,
-    enum sip_txn_kind kind, const char *key)
+    enum sip_txn_kind kind, const struct sip__key *k)
 {
-	size_t klen = strlen(key);
-	struct sip_txn *t = calloc(1, sizeof(*t) + klen + 1);
+	struct sip_txn *t = calloc(1, sizeof(*t) + k->len + 1);
 
 	if (!t)
 		return -ENOMEM;
 	t->s = s;
 	t->kind = kind;
-	memcpy(t->key, key, klen + 1);
-	t->hn.hash = sip__hash(key, klen, s->hash_seed);
+	memcpy(t->key, k->s, k->len + 1);
+	t->key_len = (uint16_t)k->len;
+	t->hn.hash = k->hash;
 	sip__timer_init(&t->t_retx, txn_on_retx);
 	sip__timer_init(&t->t_end, txn_on_end);
 	sip__htab_insert(&s->txns, &t->hn);
@@ -135,18 +165,18 @@ sip__txn_check_drained(struct sip_stack *s)
 }
 
 /* Runs from the timer heap, never inside a TU call: the drained
- * callback may close the stack. The walk happens only while stopping. */
+ * callback may close the stack. Every transaction that stops being busy
+ * is counted in n_done by sip__txn_settle() (states only move forward),
+ * so "none busy" is a comparison, not a walk of every transaction for
+ * each one ended while stopping. */
 void
 sip__txn_on_drain_timer(struct sip__timer *tm)
 {
 	struct sip_stack *s = container_of(tm, struct sip_stack, drain_timer);
 	sip_drained_cb cb = s->drained_cb;
 
-	if (!s->stopping || !cb || s->closing)
+	if (!s->stopping || !cb || s->closing || s->txns.n != s->n_done)
 		return;
-	for (const struct sip_txn *t = s->all; t; t = t->all_next)
-		if (txn_busy(t))
-			return;
 	s->drained_cb = NULL;
 	cb(s->drained_arg);
 }
@@ -247,6 +277,8 @@ txn_free(struct sip_txn *t)
 	osip_message_free(t->req);
 	osip_message_free(t->resp);
 	osip_free(t->wire);
+	free(t->skel);
+	free(t->src);
 	free(t);
 }
 
@@ -272,10 +304,31 @@ sip__txn_end_soon(struct sip_txn *t, uint64_t after_ms)
 }
 
 void
+sip__dest_pack(struct sip__dest *out, const struct sip_dest *d)
+{
+	out->flow = d->flow;
+	out->transport = d->transport;
+	memcpy(&out->addr, &d->addr, sizeof(out->addr));
+}
+
+void
+sip__dest_unpack(struct sip_dest *out, const struct sip__dest *d)
+{
+	memset(out, 0, sizeof(*out));
+	out->flow = d->flow;
+	out->transport = d->transport;
+	memcpy(&out->addr, &d->addr, sizeof(d->addr));
+}
+
+void
 sip__txn_send_wire(struct sip_txn *t)
 {
-	if (t->wire)
-		sip__send(t->s, &t->dest, t->wire, t->wire_len, false, NULL);
+	struct sip_dest d;
+
+	if (!t->wire)
+		return;
+	sip__dest_unpack(&d, &t->dest);
+	sip__send(t->s, &d, t->wire, t->wire_len, false, NULL);
 }
 
 /* Replaces the wire copy with msg printed. */
@@ -347,13 +400,23 @@ sip__txn_close_all(struct sip_stack *s)
 const osip_message_t *
 sip_txn_request(const struct sip_txn *t)
 {
+	struct sip_txn *mt = (struct sip_txn *)t;
+
+	/* An accepted client INVITE parses its skeleton on first use and
+	 * keeps it: the const is about the TU's view, this is a cache. */
+	if (!t->req && t->skel)
+		mt->req = sip__txn_skel_parse(t->skel);
 	return t->req;
 }
 
 const struct sip_source *
 sip_txn_source(const struct sip_txn *st)
 {
-	return &st->src;
+	/* After the final response the source is gone with the request
+	 * (server_slim): then an empty one, never a dangling pointer. */
+	static const struct sip_source gone;
+
+	return st->src ? st->src : &gone;
 }
 
 const char *

@@ -21,14 +21,6 @@ is_reliable(enum net_transport t)
 	return t != NET_UDP;
 }
 
-static int
-client_key(char *buf, size_t len, const char *branch, const char *method)
-{
-	int n = snprintf(buf, len, "c|%s|%s", branch, method);
-
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
-}
-
 /* Delivers resp to the TU unless it detached. */
 static void
 client_deliver(struct sip_txn *t, const osip_message_t *resp,
@@ -55,11 +47,12 @@ static int
 client_start(struct sip_txn *t)
 {
 	struct sip_stack *s = t->s;
+	struct sip_dest d;
 	uint64_t flow = 0;
 	int rc;
 
-	rc = sip__send(s, &t->dest, t->wire, t->wire_len, t->dest.flow != 0,
-	    &flow);
+	sip__dest_unpack(&d, &t->dest);
+	rc = sip__send(s, &d, t->wire, t->wire_len, d.flow != 0, &flow);
 	if (rc < 0) {
 		/* Reported through the callback, after we return. */
 		t->failed = true;
@@ -80,21 +73,21 @@ static int
 client_new(struct sip_txn **out, struct sip_stack *s, osip_message_t *req,
     const struct sip_dest *dst, const char *branch)
 {
-	char k[SIP_BRANCH_LEN + 64];
+	struct sip__key k;
 	struct sip_txn *t;
 	int rc;
 
-	rc = client_key(k, sizeof(k), branch, req->sip_method);
+	rc = sip__txn_key_client(&k, s, branch, req->sip_method);
 	if (rc < 0)
 		return rc;
-	if (sip__txn_find(s, k))
+	if (sip__txn_find(s, &k))
 		return -EEXIST;
 	rc = sip__txn_new(&t, s, MSG_IS_INVITE(req) ? SIP_TXN_CLIENT_INVITE
-						   : SIP_TXN_CLIENT, k);
+						   : SIP_TXN_CLIENT, &k);
 	if (rc < 0)
 		return rc;
 	t->req = req;
-	t->dest = *dst;
+	sip__dest_pack(&t->dest, dst);
 	rc = sip__txn_set_wire(t, req);
 	if (rc < 0) {
 		t->req = NULL;
@@ -181,26 +174,99 @@ client_ack_non2xx(struct sip_txn *t, const osip_message_t *resp)
 	osip_message_free(a);
 }
 
-/* What sip_txn_request() still shows of an accepted INVITE: the start
- * line, From, To, Call-ID and CSeq, enough for sip_msg_new_ack() on a
- * retransmitted 2xx. NULL when memory is short. */
-static osip_message_t *
-client_skeleton(const osip_message_t *req)
+/* The end of the line at p ("\r\n"), or NULL. */
+static const char *
+skel_eol(const char *p, const char *end)
 {
-	osip_message_t *k = NULL;
-
-	if (osip_message_init(&k) != 0)
-		return NULL;
-	osip_message_set_method(k, osip_strdup(req->sip_method));
-	osip_message_set_version(k, osip_strdup("SIP/2.0"));
-	if (osip_uri_clone(req->req_uri, &k->req_uri) != 0 ||
-	    osip_from_clone(req->from, &k->from) != 0 ||
-	    osip_to_clone(req->to, &k->to) != 0 ||
-	    osip_call_id_clone(req->call_id, &k->call_id) != 0 ||
-	    osip_cseq_clone(req->cseq, &k->cseq) != 0) {
-		osip_message_free(k);
-		return NULL;
+	while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		if (p + 1 < end && p[1] == '\n')
+			return p;
+		p++;
 	}
+	return NULL;
+}
+
+/* From our printed request (print.c writes "Name: value" lines, the
+ * canonical names): the method, Request-URI, From, To, Call-ID and CSeq
+ * values, each NUL-terminated, one after the other in one block: what
+ * an accepted INVITE keeps for sip_txn_request() (RFC 6026, ACK for a
+ * retransmitted 2xx). NULL when one is missing or memory is short. */
+char *
+sip__txn_skel_text(const char *w, size_t len)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+	} name[] = {{"From: ", 6}, {"To: ", 4}, {"Call-ID: ", 9},
+	    {"CSeq: ", 6}};
+	const char *end = w + len, *eol = skel_eol(w, end), *p, *sp;
+	const char *piece[6] = {NULL};
+	size_t plen[6], total = 0;
+	char *out, *o;
+
+	if (!eol || !(p = memchr(w, ' ', (size_t)(eol - w))))
+		return NULL;
+	for (sp = eol; sp > p && *sp != ' '; sp--)
+		;
+	piece[0] = w, plen[0] = (size_t)(p - w);
+	piece[1] = p + 1, plen[1] = (size_t)(sp - p - 1);
+	for (p = eol + 2; p < end && (eol = skel_eol(p, end)) != p && eol;
+	     p = eol + 2) {
+		for (size_t i = 0; i < ARRAY_SIZE(name); i++) {
+			size_t nl = name[i].len;
+
+			if (p[0] == name[i].s[0] && !piece[2 + i] &&
+			    (size_t)(eol - p) >= nl &&
+			    memcmp(p, name[i].s, nl) == 0) {
+				piece[2 + i] = p + nl;
+				plen[2 + i] = (size_t)(eol - p) - nl;
+			}
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(piece); i++) {
+		if (!piece[i] || plen[i] == 0)
+			return NULL;
+		total += plen[i] + 1;
+	}
+	if (!(out = o = malloc(total)))
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(piece); i++) {
+		memcpy(o, piece[i], plen[i]);
+		o[plen[i]] = '\0';
+		o += plen[i] + 1;
+	}
+	return out;
+}
+
+/* The skeleton message from sip__txn_skel_text(), every part parsed by
+ * libosip2 (osip_uri_parse, osip_message_set_*), on the heap. */
+osip_message_t *
+sip__txn_skel_parse(const char *text)
+{
+	const char *f[6];
+	osip_message_t *k = NULL;
+	struct sip__arena *prev;
+
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		f[i] = text;
+		text += strlen(text) + 1;
+	}
+	prev = sip__arena_enter(NULL);
+	if (osip_message_init(&k) == 0) {
+		osip_message_set_method(k, osip_strdup(f[0]));
+		osip_message_set_version(k, osip_strdup("SIP/2.0"));
+		if (!k->sip_method || !k->sip_version ||
+		    osip_uri_init(&k->req_uri) != 0 ||
+		    osip_uri_parse(k->req_uri, f[1]) != 0 ||
+		    osip_message_set_from(k, f[2]) != 0 ||
+		    osip_message_set_to(k, f[3]) != 0 ||
+		    osip_message_set_call_id(k, f[4]) != 0 ||
+		    osip_message_set_cseq(k, f[5]) != 0) {
+			osip_message_free(k);
+			k = NULL;
+		}
+	}
+	sip__arena_leave(prev);
 	return k;
 }
 
@@ -208,22 +274,23 @@ client_skeleton(const osip_message_t *req)
  * absorbs retransmissions (RFC 3261 17.1.1.2, 17.1.2.2, RFC 6026): the
  * request with its body and the request's wire bytes go now, not at
  * Timer D/K/M (up to 32 s later). Completed INVITEs keep the ACK's
- * bytes; an accepted INVITE keeps a skeleton for sip_txn_request(). */
+ * bytes; an accepted INVITE keeps the text of a skeleton for
+ * sip_txn_request(), parsed only if asked (a retransmitted 2xx), not
+ * the parsed skeleton itself: a few hundred bytes in one block rather
+ * than some 1.7 KiB in dozens. */
 static void
 client_slim(struct sip_txn *t)
 {
-	osip_message_t *keep = NULL;
-
 	if (t->s->closing)
 		return;		/* the TU closed the stack in its callback */
-	if (t->state == SIP__ACCEPTED)
-		keep = client_skeleton(t->req);
+	if (t->state == SIP__ACCEPTED && t->wire)
+		t->skel = sip__txn_skel_text(t->wire, t->wire_len);
 	if (t->state != SIP__COMPLETED || t->kind != SIP_TXN_CLIENT_INVITE) {
 		osip_free(t->wire);
 		t->wire = NULL;
 	}
 	osip_message_free(t->req);
-	t->req = keep;
+	t->req = NULL;
 }
 
 static void client_cancel_send(struct sip_txn *inv);
@@ -303,14 +370,14 @@ sip__client_response(struct sip_stack *s, osip_message_t *resp,
 {
 	osip_via_t *v = osip_list_get(&resp->vias, 0);
 	osip_generic_param_t *br = NULL;
-	char k[1024];
+	struct sip__key k;
 	struct sip_txn *t = NULL;
 
 	if (v)
 		osip_via_param_get_byname(v, "branch", &br);
 	if (br && br->gvalue && resp->cseq->method &&
-	    client_key(k, sizeof(k), br->gvalue, resp->cseq->method) > 0)
-		t = sip__txn_find(s, k);
+	    sip__txn_key_client(&k, s, br->gvalue, resp->cseq->method) == 0)
+		t = sip__txn_find(s, &k);
 	if (!t) {
 		if (s->tu.on_stray_response)
 			s->tu.on_stray_response(s->tu.arg, resp, src);
@@ -360,6 +427,7 @@ client_cancel_send(struct sip_txn *inv)
 	osip_via_t *v = osip_list_get(&inv->req->vias, 0), *vc = NULL;
 	osip_generic_param_t *br = NULL;
 	struct sip_txn *t;
+	struct sip_dest d;
 	char cs[32];
 
 	inv->cancel_sent = true;
@@ -386,7 +454,8 @@ client_cancel_send(struct sip_txn *inv)
 		return;
 	}
 	osip_list_add(&c->vias, vc, 0);
-	if (client_new(&t, inv->s, c, &inv->dest, br->gvalue) < 0) {
+	sip__dest_unpack(&d, &inv->dest);
+	if (client_new(&t, inv->s, c, &d, br->gvalue) < 0) {
 		osip_message_free(c);
 		return;
 	}

@@ -3,13 +3,10 @@
  * answered, ACK to non-2xx absorbed, 2xx retransmitted for the TU until
  * its ACK (RFC 3261 13.3.1.4). */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sip/internal.h"
-
-#define KEY_MAX 1024
 
 static bool
 is_reliable(enum net_transport t)
@@ -19,28 +16,29 @@ is_reliable(enum net_transport t)
 
 /* Key of the accepted 2xx an ACK acknowledges: the dialog and CSeq. */
 static int
-ack_key(char *buf, size_t len, const osip_message_t *m)
+ack_key(struct sip__key *k, const struct sip_stack *s,
+    const osip_message_t *m)
 {
 	const char *tt = sip_msg_to_tag(m);
-	int n;
 
 	if (!m->call_id || !m->call_id->number || !tt || !m->cseq)
 		return -EINVAL;
-	n = snprintf(buf, len, "%s|%s|%s", m->call_id->number, tt,
-	    m->cseq->number);
-	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	{
+		const char *p[] = {m->call_id->number, tt, m->cseq->number};
+
+		return sip__key_join(k, s, "||", p, ARRAY_SIZE(p));
+	}
 }
 
 static struct sip_txn *
-ack_find(struct sip_stack *s, const char *key)
+ack_find(struct sip_stack *s, const struct sip__key *k)
 {
-	uint64_t h = sip__hash(key, strlen(key), s->hash_seed);
-	struct sip__hnode *n = sip__htab_first(&s->acks, h);
+	struct sip__hnode *n = sip__htab_first(&s->acks, k->hash);
 
 	for (; n; n = n->next) {
 		struct sip_txn *t = container_of(n, struct sip_txn, ack_hn);
 
-		if (n->hash == h && strcmp(t->ack_key, key) == 0)
+		if (n->hash == k->hash && strcmp(t->ack_key, k->s) == 0)
 			return t;
 	}
 	return NULL;
@@ -49,8 +47,11 @@ ack_find(struct sip_stack *s, const char *key)
 static int
 server_send(struct sip_txn *t, osip_message_t *resp)
 {
-	int rc = sip__resp_route(resp, &t->src, &t->dest);
+	struct sip_dest d;
+	int rc = sip__resp_route(resp, t->src, &d);
 
+	if (rc == 0)
+		sip__dest_pack(&t->dest, &d);
 	if (rc == 0)
 		rc = sip__txn_set_wire(t, resp);
 	if (rc == 0)
@@ -63,14 +64,14 @@ server_send(struct sip_txn *t, osip_message_t *resp)
 static void
 server_accept(struct sip_txn *t, osip_message_t *resp)
 {
-	char k[KEY_MAX];
+	struct sip__key k;
 	struct sip_stack *s = t->s;
 
 	t->state = SIP__ACCEPTED;
 	sip__txn_settle(t);
-	if (ack_key(k, sizeof(k), resp) > 0 && !ack_find(s, k) &&
-	    (t->ack_key = strdup(k)) != NULL) {
-		t->ack_hn.hash = sip__hash(k, strlen(k), s->hash_seed);
+	if (ack_key(&k, s, resp) == 0 && !ack_find(s, &k) &&
+	    (t->ack_key = strdup(k.s)) != NULL) {
+		t->ack_hn.hash = k.hash;
 		sip__htab_insert(&s->acks, &t->ack_hn);
 		s->stats.acks_pending++;
 	}
@@ -82,9 +83,10 @@ server_accept(struct sip_txn *t, osip_message_t *resp)
 
 /* After the final response a server transaction only absorbs
  * retransmissions: its key and the wire bytes do that, so the parsed
- * request (libosip2: dozens of small blocks, a few KiB) goes now rather
- * than at Timer J/H/L, up to 32 s later. A CANCEL's request is still
- * handed to the TU by server_cancel(), which frees it. */
+ * request (libosip2: dozens of small blocks, a few KiB) and its source
+ * go now rather than at Timer J/H/L, up to 32 s later. A CANCEL's
+ * request and source are still handed to the TU by server_cancel(),
+ * which frees them. */
 static void
 server_slim(struct sip_txn *t)
 {
@@ -92,13 +94,15 @@ server_slim(struct sip_txn *t)
 		return;
 	osip_message_free(t->req);
 	t->req = NULL;
+	free(t->src);
+	t->src = NULL;
 }
 
 static void
 server_final(struct sip_txn *t, osip_message_t *resp, int code)
 {
 	struct sip_stack *s = t->s;
-	bool rel = is_reliable(t->src.transport);
+	bool rel = t->reliable;
 
 	t->tu_holds = false;
 	server_slim(t);
@@ -193,20 +197,22 @@ sip__server_timeout(struct sip_txn *t)
 static void
 server_cancel(struct sip_stack *s, struct sip_txn *ct)
 {
-	char k[KEY_MAX];
+	struct sip__key k;
 	struct sip_txn *inv = NULL;
 
-	if (sip__txn_key_server(k, sizeof(k), ct->req, "INVITE") > 0)
-		inv = sip__txn_find(s, k);
+	if (sip__txn_key_server(&k, s, ct->req, "INVITE") == 0)
+		inv = sip__txn_find(s, &k);
 	if (!inv || inv->kind != SIP_TXN_SERVER_INVITE) {
 		sip_txn_reply(ct, 481, NULL, NULL, 0);
 	} else {
 		sip_txn_reply(ct, 200, NULL, NULL, 0);
 		if (inv->tu_holds && s->tu.on_cancel)
-			s->tu.on_cancel(s->tu.arg, inv, ct->req, &ct->src);
+			s->tu.on_cancel(s->tu.arg, inv, ct->req, ct->src);
 	}
 	osip_message_free(ct->req);	/* kept by server_slim() for us */
 	ct->req = NULL;
+	free(ct->src);
+	ct->src = NULL;
 }
 
 /* Refuses statelessly; 503 carries Retry-After (RFC 3261 21.5.4). */
@@ -236,15 +242,15 @@ void
 sip__server_request(struct sip_stack *s, osip_message_t *req,
     const struct sip_source *src)
 {
-	char k[KEY_MAX];
+	struct sip__key k;
 	struct sip_txn *t;
 	bool inv = MSG_IS_INVITE(req);
 
-	if (sip__txn_key_server(k, sizeof(k), req, req->sip_method) < 0) {
+	if (sip__txn_key_server(&k, s, req, req->sip_method) < 0) {
 		osip_message_free(req);
 		return;
 	}
-	t = sip__txn_find(s, k);
+	t = sip__txn_find(s, &k);
 	if (t) {
 		server_retransmission(s, t, req);
 		return;
@@ -265,12 +271,19 @@ sip__server_request(struct sip_stack *s, osip_message_t *req,
 		return;
 	}
 	if (sip__txn_new(&t, s, inv ? SIP_TXN_SERVER_INVITE : SIP_TXN_SERVER,
-	    k) < 0) {
+	    &k) < 0) {
 		server_refuse(s, req, src, 503);
 		return;
 	}
+	t->src = malloc(sizeof(*t->src));
+	if (!t->src) {
+		sip__txn_terminate(t);
+		server_refuse(s, req, src, 503);
+		return;
+	}
+	*t->src = *src;
+	t->reliable = is_reliable(src->transport);
 	t->req = req;
-	t->src = *src;
 	t->tu_holds = true;
 	sip_tag_new(t->tag);
 	if (MSG_IS_CANCEL(req)) {
@@ -286,12 +299,12 @@ void
 sip__server_ack(struct sip_stack *s, osip_message_t *ack,
     const struct sip_source *src)
 {
-	char k[KEY_MAX];
+	struct sip__key k;
 	struct sip_txn *t = NULL;
 	void *st_arg = NULL;
 
-	if (sip__txn_key_server(k, sizeof(k), ack, "INVITE") > 0)
-		t = sip__txn_find(s, k);
+	if (sip__txn_key_server(&k, s, ack, "INVITE") == 0)
+		t = sip__txn_find(s, &k);
 	if (t && t->state == SIP__COMPLETED) {
 		/* RFC 3261 17.2.1: ACK to our non-2xx; Timer I. */
 		t->state = SIP__CONFIRMED;
@@ -299,7 +312,7 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 		/* Confirmed only absorbs ACKs (17.2.1): no more sending. */
 		osip_free(t->wire);
 		t->wire = NULL;
-		sip__txn_end_soon(t, is_reliable(t->src.transport) ? 0 :
+		sip__txn_end_soon(t, t->reliable ? 0 :
 		    s->cfg.t4_ms);
 		osip_message_free(ack);
 		return;
@@ -309,7 +322,7 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 		osip_message_free(ack);
 		return;
 	}
-	if (ack_key(k, sizeof(k), ack) > 0 && (t = ack_find(s, k)) != NULL) {
+	if (ack_key(&k, s, ack) == 0 && (t = ack_find(s, &k)) != NULL) {
 		st_arg = t->tu_arg;
 		if (!t->acked) {
 			t->acked = true;

@@ -34,19 +34,14 @@ call__leg_a(struct b2b_call *c, struct sip_txn *st, const osip_message_t *req,
 	osip_from_t *from = osip_message_get_from(req);
 	osip_to_t *to = osip_message_get_to(req);
 	const char *ftag = sip_msg_from_tag(req);
-	char callid[B2B_CALLID_MAX + 2];
 
 	a->id = B2B_LEG_A;
 	a->side = b2b__is_core(c->b2b, src) ? B2B_SIDE_CORE : B2B_SIDE_ACCESS;
-	if (!cid || !cid->number || !from || !to || !ftag)
-		return -EBADMSG;
-	snprintf(callid, sizeof(callid), "%s%s%s", cid->number,
-	         cid->host ? "@" : "", cid->host ? cid->host : "");
-	if (strlen(callid) >= sizeof(a->call_id) ||
+	if (!from || !to || !ftag ||
+	    b2b__callid_text(a->call_id, sizeof(a->call_id), cid) < 0 ||
 	    ll_strlcpy(a->remote_tag, ftag, sizeof(a->remote_tag)) >=
 	        sizeof(a->remote_tag))
 		return -EBADMSG;
-	memcpy(a->call_id, callid, strlen(callid) + 1);
 	ll_strlcpy(a->local_tag, sip_txn_local_tag(st), sizeof(a->local_tag));
 	if (b2b__uri_text(a->remote_uri, sizeof(a->remote_uri), from->url) ||
 	    b2b__uri_text(a->local_uri, sizeof(a->local_uri), to->url) ||
@@ -90,6 +85,21 @@ b2b__invite(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	b2b__decide(c, req, src);
 }
 
+/* v in decimal at the end of buf[12], as snprintf("%u") without its
+ * cost on every B INVITE; returns where the digits start. */
+static const char *
+call__decimal(char buf[12], unsigned v)
+{
+	char *p = buf + 11;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 static void call__on_b_response(void *arg, struct sip_txn *ct,
                                 const osip_message_t *resp,
                                 const struct sip_source *src);
@@ -112,8 +122,8 @@ call__b_invite(osip_message_t **out, struct b2b_call *c,
 
 	if (hops <= 0)
 		return -ELOOP;
-	snprintf(fromhdr, sizeof(fromhdr), "<%s>;tag=%s", l->local_uri,
-	         l->local_tag);
+	b2b__join(fromhdr, sizeof(fromhdr), "<", l->local_uri, ">;tag=",
+	          l->local_tag, (char *)NULL);
 	if ((c->dial[0]
 	         ? b2b__print_with_user(to, sizeof(to),
 	                                osip_message_get_to(req), NULL, c->dial)
@@ -124,8 +134,8 @@ call__b_invite(osip_message_t **out, struct b2b_call *c,
 	                         l->invite_cseq);
 	if (rc < 0)
 		return rc;
-	snprintf(mf, sizeof(mf), "%d", hops - 1);
-	rc = sip_msg_header_set(m, "Max-Forwards", mf);
+	rc = sip_msg_header_set(m, "Max-Forwards",
+	                        call__decimal(mf, (unsigned)(hops - 1)));
 	if (rc == 0)
 		rc = b2b__copy_headers(m, req, b2b__req_headers);
 	if (rc == 0)
@@ -504,11 +514,8 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	struct b2b_call *c = NULL;
 	char callid[B2B_CALLID_MAX + 2];
 
-	if (cid && cid->number) {
-		snprintf(callid, sizeof(callid), "%s%s%s", cid->number,
-		         cid->host ? "@" : "", cid->host ? cid->host : "");
+	if (b2b__callid_text(callid, sizeof(callid), cid) == 0)
 		l = b2b__leg_by_callid(b, callid, sip_msg_from_tag(resp));
-	}
 	if (l && l->id == B2B_LEG_B)
 		c = b2b__leg_call(l);
 	/* RFC 3261 17.1.3 matched the response by its branch: the Call-ID

@@ -225,6 +225,13 @@ struct b2b_leg *b2b__leg_by_callid(struct b2b *b, const char *call_id,
 struct b2b_call *b2b__leg_call(struct b2b_leg *leg);
 
 /* msg.c: building messages for a leg, copying safe headers. */
+/* Concatenates the strings up to NULL into buf[len] as snprintf("%s%s..")
+ * would (cut to fit, always terminated), without formatting: these run
+ * for every leg's request and response. false when cut. */
+__attribute__((sentinel)) bool b2b__join(char *buf, size_t len, ...);
+/* A Call-ID as "number[@host]": -EBADMSG when it has no number or does
+ * not fit buf[len] (snprintf's cost on every message, callgrind). */
+int b2b__callid_text(char *buf, size_t len, const osip_call_id_t *cid);
 int b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
                      const char *method, uint32_t cseq);
 int b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,

@@ -67,11 +67,8 @@ const char *const b2b__resp_headers[] = {
     NULL,
 };
 
-/* Concatenates the strings up to NULL into buf[len] as snprintf("%s%s..")
- * would (cut to fit, always terminated), without formatting: these run
- * for every leg's request and response. false when cut. */
-__attribute__((sentinel)) static bool
-msg__join(char *buf, size_t len, ...)
+bool
+b2b__join(char *buf, size_t len, ...)
 {
 	va_list ap;
 	size_t at = 0;
@@ -94,6 +91,17 @@ msg__join(char *buf, size_t len, ...)
 	va_end(ap);
 	buf[at] = '\0';
 	return fit;
+}
+
+int
+b2b__callid_text(char *buf, size_t len, const osip_call_id_t *cid)
+{
+	if (!cid || !cid->number)
+		return -EBADMSG;
+	return b2b__join(buf, len, cid->number, cid->host ? "@" : "",
+	                 cid->host ? cid->host : "", (char *)NULL)
+	           ? 0
+	           : -EBADMSG;
 }
 
 static int
@@ -221,7 +229,7 @@ b2b__copy_body(osip_message_t *dst, const osip_message_t *src)
 		return 0;
 	ct = osip_message_get_content_type(src);
 	if (ct && ct->type && ct->subtype) {
-		msg__join(type, sizeof(type), ct->type, "/", ct->subtype,
+		b2b__join(type, sizeof(type), ct->type, "/", ct->subtype,
 		          (char *)NULL);
 		for (int i = 0; i < osip_list_size(&ct->gen_params); i++) {
 			osip_generic_param_t *p =
@@ -229,7 +237,7 @@ b2b__copy_body(osip_message_t *dst, const osip_message_t *src)
 			size_t n = strlen(type);
 
 			if (p && p->gname)
-				msg__join(type + n, sizeof(type) - n, ";",
+				b2b__join(type + n, sizeof(type) - n, ";",
 				          p->gname, p->gvalue ? "=" : "",
 				          p->gvalue ? p->gvalue : "",
 				          (char *)NULL);
@@ -303,7 +311,7 @@ b2b__contact_set(osip_message_t *m, struct b2b *b,
 	                            toward->addr.ss_family, host, sizeof(host));
 	if (rc < 0)
 		return rc;
-	if (!msg__join(val, sizeof(val), "<sip:", user && *user ? user : "",
+	if (!b2b__join(val, sizeof(val), "<sip:", user && *user ? user : "",
 	               user && *user ? "@" : "", host,
 	               toward->transport == NET_UDP   ? ""
 	               : toward->transport == NET_TCP ? ";transport=tcp"
@@ -347,8 +355,6 @@ int
 b2b__target_from_contact(char *buf, size_t len, const osip_message_t *m)
 {
 	osip_contact_t *ct = NULL;
-	osip_uri_t *u = NULL;
-	int rc;
 
 	if (osip_message_get_contact(m, 0, &ct) < 0 || !ct || !ct->url)
 		return -ENOENT;
@@ -358,12 +364,7 @@ b2b__target_from_contact(char *buf, size_t len, const osip_message_t *m)
 	    strcasecmp(ct->url->scheme, "sips") != 0))
 		return -EPROTO;
 	/* It becomes Request-URIs, which carry no headers (19.1.1). */
-	if (osip_uri_clone(ct->url, &u) != 0)
-		return -ENOMEM;
-	osip_uri_header_freelist(&u->url_headers);
-	rc = sip_uri_print(buf, len, u);
-	osip_uri_free(u);
-	return rc;
+	return sip_uri_print_target(buf, len, ct->url);
 }
 
 /* Adds the leg's route set as Route headers, one per hop. */
@@ -409,9 +410,9 @@ b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
 	osip_message_t *m = NULL;
 	int rc;
 
-	msg__join(from, sizeof(from), "<", leg->local_uri, ">;tag=",
+	b2b__join(from, sizeof(from), "<", leg->local_uri, ">;tag=",
 	          leg->local_tag, (char *)NULL);
-	msg__join(to, sizeof(to), "<", leg->remote_uri,
+	b2b__join(to, sizeof(to), "<", leg->remote_uri,
 	          leg->remote_tag[0] ? ">;tag=" : ">", leg->remote_tag,
 	          (char *)NULL);
 	rc = sip_msg_new_request(&m, method, leg->target, from, to,

@@ -312,6 +312,7 @@ ack_build(osip_message_t **out, const osip_message_t *invite,
 	osip_contact_t *ct = osip_list_get(&resp2xx->contacts, 0);
 	const osip_uri_t *target;
 	char cs[32];
+	size_t n;
 
 	if (!invite || !resp2xx || !invite->cseq || !resp2xx->to ||
 	    !resp2xx->from || !resp2xx->call_id || !ct || !ct->url)
@@ -327,7 +328,14 @@ ack_build(osip_message_t **out, const osip_message_t *invite,
 		return -ENOMEM;
 	osip_message_set_method(a, osip_strdup("ACK"));
 	osip_message_set_version(a, osip_strdup("SIP/2.0"));
-	snprintf(cs, sizeof(cs), "%s ACK", invite->cseq->number);
+	n = strlen(invite->cseq->number);
+	if (n + sizeof(" ACK") <= sizeof(cs)) {
+		/* snprintf's cost on every ACK, for a concatenation. */
+		memcpy(cs, invite->cseq->number, n);
+		memcpy(cs + n, " ACK", sizeof(" ACK"));
+	} else {
+		snprintf(cs, sizeof(cs), "%s ACK", invite->cseq->number);
+	}
 	if (osip_uri_clone(target, &a->req_uri) != 0 ||
 	    osip_from_clone(resp2xx->from, &a->from) != 0 ||
 	    osip_to_clone(resp2xx->to, &a->to) != 0 ||

@@ -437,6 +437,9 @@ bool	sip_msg_is_method(const osip_message_t *m, const char *method);
  * -ENOMEM. */
 int	sip_uri_parse(osip_uri_t **out, const char *text);
 int	sip_uri_print(char *buf, size_t len, const osip_uri_t *uri);
+/* The same without the URI's headers: a Request-URI or a dialog's remote
+ * target carries none (RFC 3261 19.1.1, 12.1.1). */
+int	sip_uri_print_target(char *buf, size_t len, const osip_uri_t *uri);
 
 /* Header values as text the same way, for From/To/Contact-like
  * name-addr headers: parse into a new osip_from_t (osip_from_free()),

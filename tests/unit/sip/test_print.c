@@ -3,7 +3,8 @@
  * among them) and a table of shapes (IPv6 hosts, escapes, parameters
  * without values, display names, URI headers, tel URIs, Contact *,
  * bodies) is parsed, then printed by both and compared byte for byte.
- * Also the fixed-buffer printers behind sip_uri_print(). */
+ * Also the fixed-buffer printers behind sip_uri_print(), and
+ * sip_uri_print_target() against a headerless clone printed. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -62,6 +63,51 @@ static const char *const shapes[] = {
 
 static unsigned compared;	/* messages both printed */
 
+static unsigned targets;	/* URIs printed as targets */
+
+/* sip_uri_print_target() against what it replaced in b2bua/: a clone
+ * without its headers, printed (same result, same text). */
+static void
+compare_target(const osip_uri_t *u)
+{
+	osip_uri_t *c = NULL;
+	char ours[512], theirs[512];
+	int rc, orc = -EINVAL;
+
+	if (!u)
+		return;
+	rc = sip_uri_print_target(ours, sizeof(ours), u);
+	if (osip_uri_clone(u, &c) == 0) {
+		osip_uri_header_freelist(&c->url_headers);
+		orc = sip_uri_print(theirs, sizeof(theirs), c);
+		osip_uri_free(c);
+	}
+	if ((rc == 0) != (orc == 0))
+		fail_msg("target print %d, clone print %d", rc, orc);
+	if (rc == 0 && strcmp(ours, theirs) != 0)
+		fail_msg("target differs:\nours: %s\nclone: %s", ours, theirs);
+	targets += rc == 0;
+}
+
+static void
+compare_targets(const osip_message_t *m)
+{
+	const osip_list_t *lists[] = {&m->contacts, &m->routes,
+	    &m->record_routes};
+
+	compare_target(m->req_uri);
+	if (m->from)
+		compare_target(m->from->url);
+	if (m->to)
+		compare_target(m->to->url);
+	for (size_t k = 0; k < ARRAY_SIZE(lists); k++)
+		for (int i = 0; i < osip_list_size(lists[k]); i++) {
+			const osip_from_t *na = osip_list_get(lists[k], i);
+
+			compare_target(na ? na->url : NULL);
+		}
+}
+
 /* Both printers on one parsed message: same result, same text. */
 static void
 compare(const char *text, size_t len)
@@ -76,6 +122,7 @@ compare(const char *text, size_t len)
 	(void)sip__parse(&m, text, len, false, &err);
 	if (!m)
 		return;
+	compare_targets(m);
 	rc = sip__print(m, &ours, &n_ours);
 	orc = osip_message_to_str(m, &theirs, &n_theirs);
 	if (rc != -ENOTSUP) {
@@ -153,6 +200,7 @@ test_print_matches_libosip2_corpus(void **state)
 	compare_dir("tests/fuzz/corpus/sip");
 	compare_dir("tests/fuzz/crashers/sip");
 	assert_in_range(compared - before, 30, 100000);
+	assert_in_range(targets, 100, 1000000);
 }
 
 static void

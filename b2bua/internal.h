@@ -192,6 +192,12 @@ struct b2b {
 	bool devgen_loaded;
 	uint32_t sweeps;             /* sweep count: minute jobs */
 	struct b2b_stats stats;
+	/* msg.c: our Contact URI per listener (transport, IPv4/IPv6),
+	 * parsed once from the sent-by host it was made of; owned here. */
+	struct b2b__contact {
+		char host[B2B_HOST_MAX];
+		osip_uri_t *uri; /* NULL until first needed */
+	} contact[NET_TLS + 1][2];
 	uint32_t works; /* feature codes off the loop */
 	bool closing;
 	bool closed; /* free when the last work is back */
@@ -246,6 +252,7 @@ int b2b__route_from_rr(char *buf, size_t len, const osip_message_t *m,
                        bool reverse);
 int b2b__target_from_contact(char *buf, size_t len, const osip_message_t *m);
 void b2b__source_dest(struct sip_dest *out, const struct sip_source *src);
+void b2b__contacts_free(struct b2b *b);
 int b2b__response_build(osip_message_t **out, struct b2b *b, struct sip_txn *st,
                         const osip_message_t *resp);
 extern const char *const b2b__req_headers[];

@@ -472,6 +472,45 @@ sip_msg_is_method(const osip_message_t *m, const char *method)
 	return x && strcmp(x, method) == 0;
 }
 
+static int
+contact_add(osip_message_t *m, const osip_uri_t *uri, const char *user)
+{
+	osip_contact_t *c = NULL;
+
+	if (osip_contact_init(&c) != 0)
+		return -ENOMEM;
+	if (osip_uri_clone(uri, &c->url) != 0)
+		goto fail;
+	if (user && *user) {
+		osip_free(c->url->username);
+		c->url->username = osip_strdup(user);
+		if (!c->url->username)
+			goto fail;
+	}
+	osip_list_add(&m->contacts, c, -1);
+	return 0;
+fail:
+	osip_contact_free(c);
+	return -ENOMEM;
+}
+
+/* New parts of m come from its own arena, as in hdr.c. */
+int
+sip_msg_contact_add(osip_message_t *m, const osip_uri_t *uri,
+    const char *user)
+{
+	struct sip__arena *prev;
+	int rc;
+
+	if (!m || !uri)
+		return -EINVAL;
+	prev = sip__arena_enter(m);
+	rc = contact_add(m, uri, user);
+	sip__arena_leave(prev);
+	m->message_property = 2;
+	return rc;
+}
+
 int
 sip_uri_parse(osip_uri_t **out, const char *text)
 {

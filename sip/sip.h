@@ -441,6 +441,13 @@ int	sip_uri_print(char *buf, size_t len, const osip_uri_t *uri);
  * target carries none (RFC 3261 19.1.1, 12.1.1). */
 int	sip_uri_print_target(char *buf, size_t len, const osip_uri_t *uri);
 
+/* Appends a Contact header <uri> to m, uri (borrowed) copied with `user`
+ * as its user part when user is not NULL or "": what adding the text
+ * "<sip:user@host>" would give when user needs no escaping, without
+ * parsing it again for every message. 0, -EINVAL, -ENOMEM. */
+int	sip_msg_contact_add(osip_message_t *m, const osip_uri_t *uri,
+	    const char *user);
+
 /* Header values as text the same way, for From/To/Contact-like
  * name-addr headers: parse into a new osip_from_t (osip_from_free()),
  * print one into buf. */

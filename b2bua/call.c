@@ -114,7 +114,10 @@ call__b_invite(osip_message_t **out, struct b2b_call *c,
                const char *ruri)
 {
 	struct b2b_leg *l = &c->leg[B2B_LEG_B];
-	char fromhdr[B2B_URI_MAX + B2B_TAG_MAX + 16], to[B2B_URI_MAX + 64];
+	const struct sip_party from = {.uri = l->local_uri,
+	                               .tag = l->local_tag};
+	char to[B2B_URI_MAX + 64];
+	const struct sip_party tp = {.text = to}; /* printed below */
 	const char *mfv = sip_msg_header_get(req, "Max-Forwards", 0);
 	int rc, hops = mfv ? atoi(mfv) : 70;
 	osip_message_t *m = NULL;
@@ -122,16 +125,14 @@ call__b_invite(osip_message_t **out, struct b2b_call *c,
 
 	if (hops <= 0)
 		return -ELOOP;
-	b2b__join(fromhdr, sizeof(fromhdr), "<", l->local_uri, ">;tag=",
-	          l->local_tag, (char *)NULL);
 	if ((c->dial[0]
 	         ? b2b__print_with_user(to, sizeof(to),
 	                                osip_message_get_to(req), NULL, c->dial)
 	         : sip_nameaddr_print(to, sizeof(to),
 	                              osip_message_get_to(req))) < 0)
 		return -EBADMSG;
-	rc = sip_msg_new_request(&m, "INVITE", ruri, fromhdr, to, l->call_id,
-	                         l->invite_cseq);
+	rc = sip_msg_new_request_dlg(&m, "INVITE", ruri, &from, &tp, l->call_id,
+	                             l->invite_cseq);
 	if (rc < 0)
 		return rc;
 	rc = sip_msg_header_set(m, "Max-Forwards",

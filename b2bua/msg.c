@@ -299,8 +299,9 @@ b2b__source_dest(struct sip_dest *out, const struct sip_source *src)
 static const char *
 msg__transport_param(enum net_transport t)
 {
-	return t == NET_UDP ? "" : t == NET_TCP ? ";transport=tcp"
-	                                        : ";transport=tls";
+	return t == NET_UDP   ? ""
+	       : t == NET_TCP ? ";transport=tcp"
+	                      : ";transport=tls";
 }
 
 /* A user part that libosip2 takes from "<sip:user@host>" as it is, and
@@ -319,8 +320,7 @@ msg__user_is_plain(const char *user)
  * parsed by libosip2 once and kept; NULL (the caller parses the text)
  * when it cannot be kept. */
 static const osip_uri_t *
-msg__contact_uri(struct b2b *b, const struct sip_dest *toward,
-                 const char *host)
+msg__contact_uri(struct b2b *b, const struct sip_dest *toward, const char *host)
 {
 	int af = toward->addr.ss_family;
 	struct b2b__contact *k;
@@ -470,18 +470,15 @@ int
 b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
                  const char *method, uint32_t cseq)
 {
-	char from[B2B_URI_MAX + B2B_TAG_MAX + 8];
-	char to[B2B_URI_MAX + B2B_TAG_MAX + 8];
+	const struct sip_party from = {.uri = leg->local_uri,
+	                               .tag = leg->local_tag};
+	const struct sip_party to = {.uri = leg->remote_uri,
+	                             .tag = leg->remote_tag};
 	osip_message_t *m = NULL;
 	int rc;
 
-	b2b__join(from, sizeof(from), "<", leg->local_uri, ">;tag=",
-	          leg->local_tag, (char *)NULL);
-	b2b__join(to, sizeof(to), "<", leg->remote_uri,
-	          leg->remote_tag[0] ? ">;tag=" : ">", leg->remote_tag,
-	          (char *)NULL);
-	rc = sip_msg_new_request(&m, method, leg->target, from, to,
-	                         leg->call_id, cseq);
+	rc = sip_msg_new_request_dlg(&m, method, leg->target, &from, &to,
+	                             leg->call_id, cseq);
 	if (rc < 0)
 		return rc;
 	rc = msg__routes_add(m, leg->route);

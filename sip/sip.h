@@ -357,6 +357,21 @@ int	sip_msg_new_request(osip_message_t **out, const char *method,
 	    const char *ruri, const char *from, const char *to,
 	    const char *call_id, uint32_t cseq);
 
+/* One end of a dialog for sip_msg_new_request_dlg(): a name-addr as
+ * text (text), or, with text NULL, a URI's text and a tag (NULL or "":
+ * none), the same as the text "<uri>;tag=tag" without libosip2 parsing
+ * the name-addr around the URI. */
+struct sip_party {
+	const char *text;
+	const char *uri;
+	const char *tag;
+};
+
+/* sip_msg_new_request() with From and To as parties. */
+int	sip_msg_new_request_dlg(osip_message_t **out, const char *method,
+	    const char *ruri, const struct sip_party *from,
+	    const struct sip_party *to, const char *call_id, uint32_t cseq);
+
 /* A response to req: Via list, From, To, Call-ID, CSeq copied, and
  * Record-Route for 101..299 (RFC 3261 12.1.1). reason NULL: standard
  * phrase. No To-tag is added here (the server transaction adds its own;

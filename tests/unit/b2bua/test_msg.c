@@ -72,8 +72,8 @@ fx_close(struct fx *f)
 
 /* b2b__contact_set() as it was: the text parsed by libosip2. */
 static int
-ref_contact_set(osip_message_t *m, struct b2b *b,
-                const struct sip_dest *toward, const char *user)
+ref_contact_set(osip_message_t *m, struct b2b *b, const struct sip_dest *toward,
+                const char *user)
 {
 	char host[B2B_HOST_MAX];
 	char val[B2B_TARGET_MAX];
@@ -99,8 +99,7 @@ request(void)
 {
 	osip_message_t *m = NULL;
 
-	assert_int_equal(sip_msg_new_request(&m, "INVITE",
-	                                     "sip:300@192.0.2.9",
+	assert_int_equal(sip_msg_new_request(&m, "INVITE", "sip:300@192.0.2.9",
 	                                     "<sip:201@192.0.2.1>;tag=1",
 	                                     "<sip:300@192.0.2.9>", "c1", 1),
 	                 0);
@@ -122,9 +121,22 @@ static void
 test_msg_contact_as_parsed_text(void **state)
 {
 	static const char *const users[] = {
-	    NULL, "", "201", "+15551234", "a.b-c_d!~*'", "Alice",
-	    "a%41", "a%2541", "a;b", "a b", "a@b", "a:b", "a?b=c",
-	    "\xc3\xa9", "#31", "a>b",
+	    NULL,
+	    "",
+	    "201",
+	    "+15551234",
+	    "a.b-c_d!~*'",
+	    "Alice",
+	    "a%41",
+	    "a%2541",
+	    "a;b",
+	    "a b",
+	    "a@b",
+	    "a:b",
+	    "a?b=c",
+	    "\xc3\xa9",
+	    "#31",
+	    "a>b",
 	    "0123456789012345678901234567890123456789012345678901234567890123"
 	    "4567890123456789012345678901234567890123456789012345678901234567"
 	    "8901234567890123456789012345678901234567890123456789012345678901"

@@ -4,7 +4,9 @@
  * without values, display names, URI headers, tel URIs, Contact *,
  * bodies) is parsed, then printed by both and compared byte for byte.
  * Also the fixed-buffer printers behind sip_uri_print(), and
- * sip_uri_print_target() against a headerless clone printed. */
+ * sip_uri_print_target() against a headerless clone printed, and
+ * requests whose From and To are built from a URI and a tag against the
+ * same from the text "<uri>;tag=tag". */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,6 +110,71 @@ compare_targets(const osip_message_t *m)
 		}
 }
 
+static unsigned parties;	/* requests built both ways */
+
+/* sip_msg_new_request_dlg() with a URI and a tag against the text
+ * "<uri>;tag=tag" given to sip_msg_new_request(): same result, same
+ * wire text, for a From and a To. */
+static void
+compare_party(const char *uri, const char *tag)
+{
+	const struct sip_party p = {.uri = uri, .tag = tag};
+	size_t n = strlen(uri) + (tag ? strlen(tag) : 0) + 8;
+	char *text = malloc(n), *w1 = NULL, *w2 = NULL;
+	osip_message_t *m1 = NULL, *m2 = NULL;
+	size_t l1 = 0, l2 = 0;
+	int rc1, rc2;
+
+	assert_non_null(text);
+	snprintf(text, n, "<%s>%s%s", uri, tag && *tag ? ";tag=" : "",
+	    tag && *tag ? tag : "");
+	rc1 = sip_msg_new_request(&m1, "BYE", "sip:b@192.0.2.2", text, text,
+	    "c1@x", 2);
+	rc2 = sip_msg_new_request_dlg(&m2, "BYE", "sip:b@192.0.2.2", &p, &p,
+	    "c1@x", 2);
+	if (rc1 != rc2)
+		fail_msg("text %d, party %d for %s", rc1, rc2, text);
+	if (rc1 == 0) {
+		assert_int_equal(sip__msg_print(m1, &w1, &l1), 0);
+		assert_int_equal(sip__msg_print(m2, &w2, &l2), 0);
+		if (strcmp(w1, w2) != 0)
+			fail_msg("differ for %s:\ntext: %s\nparty: %s", text,
+			    w1, w2);
+		parties++;
+	}
+	osip_free(w1);
+	osip_free(w2);
+	osip_message_free(m1);
+	osip_message_free(m2);
+	free(text);
+}
+
+/* Every URI of m, printed, as a party with m's tags and odd ones. */
+static void
+compare_parties(const osip_message_t *m)
+{
+	const char *tags[] = {NULL, "", "1a2b3c", "x=y", "a;b", "\"q\"",
+	    "a b", NULL, NULL};
+	const osip_uri_t *uris[8] = {m->req_uri, m->from ? m->from->url : NULL,
+	    m->to ? m->to->url : NULL};
+	size_t nu = 3;
+	char text[512];
+
+	tags[7] = sip_msg_from_tag(m);
+	tags[8] = sip_msg_to_tag(m);
+	for (int i = 0; i < osip_list_size(&m->contacts) && nu < 8; i++) {
+		const osip_contact_t *c = osip_list_get(&m->contacts, i);
+
+		uris[nu++] = c ? c->url : NULL;
+	}
+	for (size_t u = 0; u < nu; u++) {
+		if (!uris[u] || sip_uri_print(text, sizeof(text), uris[u]) < 0)
+			continue;
+		for (size_t t = 0; t < ARRAY_SIZE(tags); t++)
+			compare_party(text, tags[t]);
+	}
+}
+
 /* Both printers on one parsed message: same result, same text. */
 static void
 compare(const char *text, size_t len)
@@ -123,6 +190,7 @@ compare(const char *text, size_t len)
 	if (!m)
 		return;
 	compare_targets(m);
+	compare_parties(m);
 	rc = sip__print(m, &ours, &n_ours);
 	orc = osip_message_to_str(m, &theirs, &n_theirs);
 	if (rc != -ENOTSUP) {
@@ -201,6 +269,26 @@ test_print_matches_libosip2_corpus(void **state)
 	compare_dir("tests/fuzz/crashers/sip");
 	assert_in_range(compared - before, 30, 100000);
 	assert_in_range(targets, 100, 1000000);
+	assert_in_range(parties, 1000, 100000000);
+}
+
+static void
+test_print_party_odd_uris(void **state)
+{
+	static const char *const uris[] = {
+	    "sip:a@b", "", "sip:a@b>x", "sip:\"a\"@b", "sip:a b@c", " sip:a@b",
+	    "sip:a@b;lr", "tel:+15551234;phone-context=x", "sip:%41@x",
+	    "sips:[2001:db8::1]:5061;transport=tls", "sip:a@b?h=v&i=w",
+	    "sip:a@b;maddr=239.255.255.1;ttl=15", "nonsense", "sip:", "<sip:a@b",
+	};
+	static const char *const tags[] = {NULL, "", "t1", "t;u", "t u"};
+	unsigned before = parties;
+
+	(void)state;
+	for (size_t u = 0; u < ARRAY_SIZE(uris); u++)
+		for (size_t t = 0; t < ARRAY_SIZE(tags); t++)
+			compare_party(uris[u], tags[t]);
+	assert_in_range(parties - before, 20, 1000000);
 }
 
 static void
@@ -224,6 +312,7 @@ main(void)
 	    cmocka_unit_test(test_print_matches_libosip2_shapes),
 	    cmocka_unit_test(test_print_matches_libosip2_corpus),
 	    cmocka_unit_test(test_print_uri_fixed_buffer),
+	    cmocka_unit_test(test_print_party_odd_uris),
 	};
 
 	sip__parser_init();

@@ -188,7 +188,8 @@ party_text(const struct sip_party *p)
 	t[0] = '<';
 	memcpy(t + 1, p->uri, nu);
 	memcpy(t + 1 + nu, ">;tag=", tagged ? 6 : 1);
-	memcpy(t + 1 + nu + (tagged ? 6 : 1), p->tag, nt);
+	if (tagged)
+		memcpy(t + 1 + nu + 6, p->tag, nt);
 	t[1 + nu + (tagged ? 6 : 1) + nt] = '\0';
 	return t;
 }

@@ -160,6 +160,17 @@ ref_get(const osip_message_t *m, const char *name, int idx, bool *skip)
 
 static unsigned ref_checked;
 
+/* The same header's value (the same pointer), or both absent; a header
+ * without value reads "" from either, two literals that need not be
+ * one object (ASan keeps them apart). */
+static void
+assert_same_value(const char *got, const char *want)
+{
+	if (got && want && !*got && !*want)
+		return;
+	assert_ptr_equal(got, want);
+}
+
 static void
 ref_compare(const osip_message_t *m)
 {
@@ -179,8 +190,8 @@ ref_compare(const osip_message_t *m)
 
 			if (skip)
 				continue;
-			assert_ptr_equal(sip_msg_header_get(m, names[n], idx),
-			                 want);
+			assert_same_value(sip_msg_header_get(m, names[n], idx),
+			                  want);
 			ref_checked++;
 		}
 	/* Each header by its own name, in upper and lower case. */
@@ -201,9 +212,9 @@ ref_compare(const osip_message_t *m)
 		want = ref_get(m, up, 0, &skip);
 		if (skip)
 			continue;
-		assert_ptr_equal(sip_msg_header_get(m, up, 0), want);
-		assert_ptr_equal(sip_msg_header_get(m, low, 1),
-		                 ref_get(m, low, 1, &skip));
+		assert_same_value(sip_msg_header_get(m, up, 0), want);
+		assert_same_value(sip_msg_header_get(m, low, 1),
+		                  ref_get(m, low, 1, &skip));
 		ref_checked += 2;
 	}
 }

@@ -1,7 +1,8 @@
 /* b2bua/msg.c's builders against what they replaced: our Contact, made
  * from a URI parsed once per listener, must print as the text
  * "<sip:user@host;transport=x>" parsed by libosip2 each time did, for
- * every transport and for users plain, escaped, odd and too long. */
+ * every transport, IPv4 and IPv6, and for users plain, escaped, odd and
+ * too long. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,9 +46,12 @@ fx_open(struct fx *f)
 	    net_endpoint_parse("udp:127.0.0.1", 5060, &cfg.listen[0]), 0);
 	assert_int_equal(
 	    net_endpoint_parse("tcp:127.0.0.1", 5060, &cfg.listen[1]), 0);
+	assert_int_equal(net_endpoint_parse("udp:[::1]", 5060, &cfg.listen[2]),
+	                 0);
 	((struct sockaddr_in *)&cfg.listen[0].addr)->sin_port = 0;
 	((struct sockaddr_in *)&cfg.listen[1].addr)->sin_port = 0;
-	cfg.n_listen = 2;
+	((struct sockaddr_in6 *)&cfg.listen[2].addr)->sin6_port = 0;
+	cfg.n_listen = 3;
 	cfg.max_transactions = 16;
 	b2b_sip_tu(f->b, &tu);
 	assert_int_equal(sip_stack_new(&f->s, &f->loop, &cfg, &tu), 0);
@@ -117,6 +121,31 @@ wire(const osip_message_t *m)
 	return text;
 }
 
+/* Our Contact toward (t, af) for user both ways: 1 when both built it
+ * and the wire texts are the same, 0 when both failed the same way. */
+static unsigned
+compare_contact(struct fx *f, enum net_transport t, int af, const char *user)
+{
+	struct sip_dest d = {.transport = t};
+	osip_message_t *m1 = request(), *m2 = request();
+	int rc1, rc2;
+
+	d.addr.ss_family = (sa_family_t)af;
+	rc1 = b2b__contact_set(m1, f->b, &d, user);
+	rc2 = ref_contact_set(m2, f->b, &d, user);
+	assert_int_equal(rc1, rc2);
+	if (rc1 == 0) {
+		char *w1 = wire(m1), *w2 = wire(m2);
+
+		assert_string_equal(w1, w2);
+		osip_free(w1);
+		osip_free(w2);
+	}
+	osip_message_free(m1);
+	osip_message_free(m2);
+	return rc1 == 0;
+}
+
 static void
 test_msg_contact_as_parsed_text(void **state)
 {
@@ -143,6 +172,7 @@ test_msg_contact_as_parsed_text(void **state)
 	    "2345678901234567890123456789012345678901234567890123456789",
 	};
 	static const enum net_transport ts[] = {NET_UDP, NET_TCP, NET_TLS};
+	static const int afs[] = {AF_INET, AF_INET6};
 	unsigned same = 0;
 	struct fx f;
 
@@ -150,31 +180,15 @@ test_msg_contact_as_parsed_text(void **state)
 	fx_open(&f);
 	/* Twice: the second round takes the kept URIs. */
 	for (int round = 0; round < 2; round++)
-		for (size_t t = 0; t < ARRAY_SIZE(ts); t++)
-			for (size_t u = 0; u < ARRAY_SIZE(users); u++) {
-				struct sip_dest d = {.transport = ts[t]};
-				osip_message_t *m1 = request(), *m2 = request();
-				int rc1, rc2;
-
-				d.addr.ss_family = AF_INET;
-				rc1 = b2b__contact_set(m1, f.b, &d, users[u]);
-				rc2 = ref_contact_set(m2, f.b, &d, users[u]);
-				assert_int_equal(rc1, rc2);
-				if (rc1 == 0) {
-					char *w1 = wire(m1), *w2 = wire(m2);
-
-					assert_string_equal(w1, w2);
-					osip_free(w1);
-					osip_free(w2);
-					same++;
-				}
-				osip_message_free(m1);
-				osip_message_free(m2);
-			}
-	/* UDP and TCP listen; TLS does not (-ENOENT both ways). "a>b" is
-	 * refused by libosip2 (-EINVAL) and the long user does not fit
-	 * (-ENOSPC), both ways. */
-	assert_int_equal(same, 2 * 2 * (ARRAY_SIZE(users) - 2));
+		for (size_t k = 0; k < ARRAY_SIZE(ts) * ARRAY_SIZE(afs); k++)
+			for (size_t u = 0; u < ARRAY_SIZE(users); u++)
+				same += compare_contact(
+				    &f, ts[k % ARRAY_SIZE(ts)],
+				    afs[k / ARRAY_SIZE(ts)], users[u]);
+	/* UDP and TCP listen on IPv4, UDP on IPv6; the others do not
+	 * (-ENOENT both ways). "a>b" is refused by libosip2 (-EINVAL) and
+	 * the long user does not fit (-ENOSPC), both ways. */
+	assert_int_equal(same, 2 * 3 * (ARRAY_SIZE(users) - 2));
 	fx_close(&f);
 }
 

@@ -85,21 +85,6 @@ b2b__invite(struct b2b *b, struct sip_txn *st, const osip_message_t *req,
 	b2b__decide(c, req, src);
 }
 
-/* v in decimal at the end of buf[12], as snprintf("%u") without its
- * cost on every B INVITE; returns where the digits start. */
-static const char *
-call__decimal(char buf[12], unsigned v)
-{
-	char *p = buf + 11;
-
-	*p = '\0';
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return p;
-}
-
 static void call__on_b_response(void *arg, struct sip_txn *ct,
                                 const osip_message_t *resp,
                                 const struct sip_source *src);
@@ -121,7 +106,6 @@ call__b_invite(osip_message_t **out, struct b2b_call *c,
 	const char *mfv = sip_msg_header_get(req, "Max-Forwards", 0);
 	int rc, hops = mfv ? atoi(mfv) : 70;
 	osip_message_t *m = NULL;
-	char mf[12];
 
 	if (hops <= 0)
 		return -ELOOP;
@@ -132,13 +116,10 @@ call__b_invite(osip_message_t **out, struct b2b_call *c,
 	                              osip_message_get_to(req))) < 0)
 		return -EBADMSG;
 	rc = sip_msg_new_request_dlg(&m, "INVITE", ruri, &from, &tp, l->call_id,
-	                             l->invite_cseq);
+	                             l->invite_cseq, (unsigned)(hops - 1));
 	if (rc < 0)
 		return rc;
-	rc = sip_msg_header_set(m, "Max-Forwards",
-	                        call__decimal(mf, (unsigned)(hops - 1)));
-	if (rc == 0)
-		rc = b2b__copy_headers(m, req, b2b__req_headers);
+	rc = b2b__copy_headers(m, req, b2b__req_headers);
 	if (rc == 0)
 		rc = b2b__copy_body(m, req);
 	if (rc == 0)

@@ -478,7 +478,7 @@ b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
 	int rc;
 
 	rc = sip_msg_new_request_dlg(&m, method, leg->target, &from, &to,
-	                             leg->call_id, cseq);
+	                             leg->call_id, cseq, 70);
 	if (rc < 0)
 		return rc;
 	rc = msg__routes_add(m, leg->route);

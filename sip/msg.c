@@ -238,11 +238,12 @@ party_set(osip_message_t *m, const struct sip_party *p, bool is_to)
 static int
 request_build(osip_message_t **out, const char *method,
     const char *ruri, const struct sip_party *from,
-    const struct sip_party *to, const char *call_id, uint32_t cseq)
+    const struct sip_party *to, const char *call_id, uint32_t cseq,
+    unsigned max_forwards)
 {
 	osip_message_t *m = NULL;
 	osip_uri_t *uri = NULL;
-	char cs[48];
+	char cs[48], mf[12], *p = mf + sizeof(mf) - 1;
 
 	if (!method || !*method || !ruri || !from || !to || !call_id)
 		return -EINVAL;
@@ -254,10 +255,15 @@ request_build(osip_message_t **out, const char *method,
 	osip_message_set_method(m, osip_strdup(method));
 	osip_message_set_version(m, osip_strdup("SIP/2.0"));
 	cseq_text(cs, sizeof(cs), cseq, method);
+	*p = '\0';
+	do {
+		*--p = (char)('0' + max_forwards % 10);
+		max_forwards /= 10;
+	} while (max_forwards);
 	if (party_set(m, from, false) < 0 || party_set(m, to, true) < 0 ||
 	    osip_message_set_call_id(m, call_id) != 0 ||
 	    osip_message_set_cseq(m, cs) != 0 ||
-	    osip_message_set_max_forwards(m, "70") != 0)
+	    osip_message_set_max_forwards(m, p) != 0)
 		goto fail;
 	*out = m;
 	return 0;
@@ -270,10 +276,12 @@ fail:
 int
 sip_msg_new_request_dlg(osip_message_t **out, const char *method,
     const char *ruri, const struct sip_party *from,
-    const struct sip_party *to, const char *call_id, uint32_t cseq)
+    const struct sip_party *to, const char *call_id, uint32_t cseq,
+    unsigned max_forwards)
 {
 	struct sip__arena *prev = sip__arena_push();
-	int rc = request_build(out, method, ruri, from, to, call_id, cseq);
+	int rc = request_build(out, method, ruri, from, to, call_id, cseq,
+	    max_forwards);
 
 	sip__arena_pop(prev);
 	return rc;
@@ -289,7 +297,7 @@ sip_msg_new_request(osip_message_t **out, const char *method,
 	if (!from || !to)
 		return -EINVAL;
 	return sip_msg_new_request_dlg(out, method, ruri, &f, &t, call_id,
-	    cseq);
+	    cseq, 70);
 }
 
 /* Copies the headers RFC 3261 8.2.6.2 puts in every response. */

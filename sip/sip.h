@@ -367,10 +367,13 @@ struct sip_party {
 	const char *tag;
 };
 
-/* sip_msg_new_request() with From and To as parties. */
+/* sip_msg_new_request() with From and To as parties and Max-Forwards
+ * max_forwards (a relayed request's one less than it came with, RFC
+ * 3261 16.6 step 3), not 70 replaced afterwards. */
 int	sip_msg_new_request_dlg(osip_message_t **out, const char *method,
 	    const char *ruri, const struct sip_party *from,
-	    const struct sip_party *to, const char *call_id, uint32_t cseq);
+	    const struct sip_party *to, const char *call_id, uint32_t cseq,
+	    unsigned max_forwards);
 
 /* A response to req: Via list, From, To, Call-ID, CSeq copied, and
  * Record-Route for 101..299 (RFC 3261 12.1.1). reason NULL: standard

@@ -131,7 +131,7 @@ compare_party(const char *uri, const char *tag)
 	rc1 = sip_msg_new_request(&m1, "BYE", "sip:b@192.0.2.2", text, text,
 	    "c1@x", 2);
 	rc2 = sip_msg_new_request_dlg(&m2, "BYE", "sip:b@192.0.2.2", &p, &p,
-	    "c1@x", 2);
+	    "c1@x", 2, 70);
 	if (rc1 != rc2)
 		fail_msg("text %d, party %d for %s", rc1, rc2, text);
 	if (rc1 == 0) {
@@ -291,6 +291,36 @@ test_print_party_odd_uris(void **state)
 	assert_in_range(parties - before, 20, 1000000);
 }
 
+/* Max-Forwards given to sip_msg_new_request_dlg() against 70 replaced
+ * with sip_msg_header_set(), as the B INVITE was built before. */
+static void
+test_print_max_forwards(void **state)
+{
+	static const unsigned mfs[] = {0, 1, 9, 10, 69, 70, 254, 4294967295u};
+	const struct sip_party p = {.uri = "sip:a@b", .tag = "t"};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(mfs); i++) {
+		osip_message_t *m1 = NULL, *m2 = NULL;
+		char v[12], *w1 = NULL, *w2 = NULL;
+		size_t l1, l2;
+
+		snprintf(v, sizeof(v), "%u", mfs[i]);
+		assert_int_equal(sip_msg_new_request_dlg(&m1, "INVITE",
+		    "sip:b@c", &p, &p, "c2@x", 1, 70), 0);
+		assert_int_equal(sip_msg_header_set(m1, "Max-Forwards", v), 0);
+		assert_int_equal(sip_msg_new_request_dlg(&m2, "INVITE",
+		    "sip:b@c", &p, &p, "c2@x", 1, mfs[i]), 0);
+		assert_int_equal(sip__msg_print(m1, &w1, &l1), 0);
+		assert_int_equal(sip__msg_print(m2, &w2, &l2), 0);
+		assert_string_equal(w1, w2);
+		osip_free(w1);
+		osip_free(w2);
+		osip_message_free(m1);
+		osip_message_free(m2);
+	}
+}
+
 static void
 test_print_uri_fixed_buffer(void **state)
 {
@@ -313,6 +343,7 @@ main(void)
 	    cmocka_unit_test(test_print_matches_libosip2_corpus),
 	    cmocka_unit_test(test_print_uri_fixed_buffer),
 	    cmocka_unit_test(test_print_party_odd_uris),
+	    cmocka_unit_test(test_print_max_forwards),
 	};
 
 	sip__parser_init();

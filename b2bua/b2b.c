@@ -319,6 +319,7 @@ b2b_free(struct b2b *b)
 	b2b__bindings_free(b);
 	b2b__guard_free(b);
 	b2b__devpin_free(b);
+	b2b__contacts_free(b);
 	pol_lists_clear(&b->lists);
 	store_snapshot_free(b->snap);
 	b->snap = NULL;

@@ -34,19 +34,14 @@ call__leg_a(struct b2b_call *c, struct sip_txn *st, const osip_message_t *req,
 	osip_from_t *from = osip_message_get_from(req);
 	osip_to_t *to = osip_message_get_to(req);
 	const char *ftag = sip_msg_from_tag(req);
-	char callid[B2B_CALLID_MAX + 2];
 
 	a->id = B2B_LEG_A;
 	a->side = b2b__is_core(c->b2b, src) ? B2B_SIDE_CORE : B2B_SIDE_ACCESS;
-	if (!cid || !cid->number || !from || !to || !ftag)
-		return -EBADMSG;
-	snprintf(callid, sizeof(callid), "%s%s%s", cid->number,
-	         cid->host ? "@" : "", cid->host ? cid->host : "");
-	if (strlen(callid) >= sizeof(a->call_id) ||
+	if (!from || !to || !ftag ||
+	    b2b__callid_text(a->call_id, sizeof(a->call_id), cid) < 0 ||
 	    ll_strlcpy(a->remote_tag, ftag, sizeof(a->remote_tag)) >=
 	        sizeof(a->remote_tag))
 		return -EBADMSG;
-	memcpy(a->call_id, callid, strlen(callid) + 1);
 	ll_strlcpy(a->local_tag, sip_txn_local_tag(st), sizeof(a->local_tag));
 	if (b2b__uri_text(a->remote_uri, sizeof(a->remote_uri), from->url) ||
 	    b2b__uri_text(a->local_uri, sizeof(a->local_uri), to->url) ||
@@ -104,30 +99,27 @@ call__b_invite(osip_message_t **out, struct b2b_call *c,
                const char *ruri)
 {
 	struct b2b_leg *l = &c->leg[B2B_LEG_B];
-	char fromhdr[B2B_URI_MAX + B2B_TAG_MAX + 16], to[B2B_URI_MAX + 64];
+	const struct sip_party from = {.uri = l->local_uri,
+	                               .tag = l->local_tag};
+	char to[B2B_URI_MAX + 64];
+	const struct sip_party tp = {.text = to}; /* printed below */
 	const char *mfv = sip_msg_header_get(req, "Max-Forwards", 0);
 	int rc, hops = mfv ? atoi(mfv) : 70;
 	osip_message_t *m = NULL;
-	char mf[12];
 
 	if (hops <= 0)
 		return -ELOOP;
-	snprintf(fromhdr, sizeof(fromhdr), "<%s>;tag=%s", l->local_uri,
-	         l->local_tag);
 	if ((c->dial[0]
 	         ? b2b__print_with_user(to, sizeof(to),
 	                                osip_message_get_to(req), NULL, c->dial)
 	         : sip_nameaddr_print(to, sizeof(to),
 	                              osip_message_get_to(req))) < 0)
 		return -EBADMSG;
-	rc = sip_msg_new_request(&m, "INVITE", ruri, fromhdr, to, l->call_id,
-	                         l->invite_cseq);
+	rc = sip_msg_new_request_dlg(&m, "INVITE", ruri, &from, &tp, l->call_id,
+	                             l->invite_cseq, (unsigned)(hops - 1));
 	if (rc < 0)
 		return rc;
-	snprintf(mf, sizeof(mf), "%d", hops - 1);
-	rc = sip_msg_header_set(m, "Max-Forwards", mf);
-	if (rc == 0)
-		rc = b2b__copy_headers(m, req, b2b__req_headers);
+	rc = b2b__copy_headers(m, req, b2b__req_headers);
 	if (rc == 0)
 		rc = b2b__copy_body(m, req);
 	if (rc == 0)
@@ -504,11 +496,8 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	struct b2b_call *c = NULL;
 	char callid[B2B_CALLID_MAX + 2];
 
-	if (cid && cid->number) {
-		snprintf(callid, sizeof(callid), "%s%s%s", cid->number,
-		         cid->host ? "@" : "", cid->host ? cid->host : "");
+	if (b2b__callid_text(callid, sizeof(callid), cid) == 0)
 		l = b2b__leg_by_callid(b, callid, sip_msg_from_tag(resp));
-	}
 	if (l && l->id == B2B_LEG_B)
 		c = b2b__leg_call(l);
 	/* RFC 3261 17.1.3 matched the response by its branch: the Call-ID

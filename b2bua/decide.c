@@ -293,16 +293,26 @@ decide__redirect(struct b2b_call *c, const struct pol_verdict *v)
 	b2b__call_finish(c);
 }
 
+/* Local weekday and minute for schedules. localtime_r() was 500
+ * instructions a call (callgrind); calls in the same second share it. */
 static void
 decide__facts_time(struct pol_facts *f)
 {
+	static time_t last = (time_t)-1;
+	static uint8_t weekday;
+	static uint16_t minute;
 	time_t now = time(NULL);
 	struct tm tm;
 
-	localtime_r(&now, &tm);
+	if (now != last) {
+		localtime_r(&now, &tm);
+		weekday = (uint8_t)tm.tm_wday;
+		minute = (uint16_t)(tm.tm_hour * 60 + tm.tm_min);
+		last = now;
+	}
 	f->now = (int64_t)now;
-	f->weekday = (uint8_t)tm.tm_wday;
-	f->minute_of_day = (uint16_t)(tm.tm_hour * 60 + tm.tm_min);
+	f->weekday = weekday;
+	f->minute_of_day = minute;
 }
 
 /* What a forwarded call dials and whether it counts in the caller's

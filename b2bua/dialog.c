@@ -16,14 +16,7 @@
 static int
 dialog__callid(char *buf, size_t len, const osip_message_t *m)
 {
-	osip_call_id_t *cid = osip_message_get_call_id(m);
-	int n;
-
-	if (!cid || !cid->number)
-		return -EBADMSG;
-	n = snprintf(buf, len, "%s%s%s", cid->number, cid->host ? "@" : "",
-	             cid->host ? cid->host : "");
-	return n < 0 || (size_t)n >= len ? -EBADMSG : 0;
+	return b2b__callid_text(buf, len, osip_message_get_call_id(m));
 }
 
 /* The leg a message belongs to: its Call-ID and the tag that is ours in

@@ -192,6 +192,12 @@ struct b2b {
 	bool devgen_loaded;
 	uint32_t sweeps;             /* sweep count: minute jobs */
 	struct b2b_stats stats;
+	/* msg.c: our Contact URI per listener (transport, IPv4/IPv6),
+	 * parsed once from the sent-by host it was made of; owned here. */
+	struct b2b__contact {
+		char host[B2B_HOST_MAX];
+		osip_uri_t *uri; /* NULL until first needed */
+	} contact[NET_TLS + 1][2];
 	uint32_t works; /* feature codes off the loop */
 	bool closing;
 	bool closed; /* free when the last work is back */
@@ -225,6 +231,13 @@ struct b2b_leg *b2b__leg_by_callid(struct b2b *b, const char *call_id,
 struct b2b_call *b2b__leg_call(struct b2b_leg *leg);
 
 /* msg.c: building messages for a leg, copying safe headers. */
+/* Concatenates the strings up to NULL into buf[len] as snprintf("%s%s..")
+ * would (cut to fit, always terminated), without formatting: these run
+ * for every leg's request and response. false when cut. */
+__attribute__((sentinel)) bool b2b__join(char *buf, size_t len, ...);
+/* A Call-ID as "number[@host]": -EBADMSG when it has no number or does
+ * not fit buf[len] (snprintf's cost on every message, callgrind). */
+int b2b__callid_text(char *buf, size_t len, const osip_call_id_t *cid);
 int b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
                      const char *method, uint32_t cseq);
 int b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
@@ -239,6 +252,7 @@ int b2b__route_from_rr(char *buf, size_t len, const osip_message_t *m,
                        bool reverse);
 int b2b__target_from_contact(char *buf, size_t len, const osip_message_t *m);
 void b2b__source_dest(struct sip_dest *out, const struct sip_source *src);
+void b2b__contacts_free(struct b2b *b);
 int b2b__response_build(osip_message_t **out, struct b2b *b, struct sip_txn *st,
                         const osip_message_t *resp);
 extern const char *const b2b__req_headers[];

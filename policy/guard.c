@@ -3,8 +3,7 @@
  * are scanners. Pure: times come in as arguments, state lives in the
  * caller's counters. */
 #include <stddef.h>
-#include <string.h>
-#include <strings.h>
+#include <stdint.h>
 
 #include "policy/pol.h"
 
@@ -38,26 +37,56 @@ pol_guard_ban_seconds(const struct pol_guard_rule *r, uint32_t strikes)
 	return s < cap ? (uint32_t)s : cap;
 }
 
-/* strcasestr() is a GNU extension: a bounded one of our own. */
-static bool
-guard_has_icase(const char *hay, const char *needle)
+/* ASCII case folding, as strncasecmp() does in the C locale. */
+static inline unsigned char
+guard_lower(unsigned char c)
 {
-	size_t n = strlen(needle);
-
-	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
-			return true;
-	return false;
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
+/* True when pat (NUL-ended) starts at hay, ignoring case; its first byte
+ * has matched already. */
+static bool
+guard_match_at(const unsigned char *hay, const unsigned char *pat)
+{
+	for (size_t k = 1; pat[k]; k++)
+		if (guard_lower(hay[k]) != guard_lower(pat[k]))
+			return false;	/* a NUL in hay ends here too */
+	return true;
+}
+
+/* Every initial INVITE and REGISTER is checked against every pattern:
+ * strncasecmp() at each position of the User-Agent for each pattern
+ * cost 8 k instructions a call (callgrind). One pass instead: a table of
+ * the patterns' folded first bytes rules out nearly every position
+ * before any pattern is compared. */
 bool
 pol_guard_ua_is_scanner(const char *ua,
     const char (*patterns)[POL_GUARD_UA_MAX], size_t n)
 {
+	uint32_t first[256 / 32] = {0};
+	const unsigned char *h;
+
 	if (!ua || !*ua)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (patterns[i][0] && guard_has_icase(ua, patterns[i]))
-			return true;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = guard_lower((unsigned char)patterns[i][0]);
+
+		first[c / 32] |= 1u << (c % 32);
+	}
+	first[0] &= ~1u;	/* empty patterns are skipped */
+	for (h = (const unsigned char *)ua; *h; h++) {
+		unsigned char c = guard_lower(*h);
+
+		if (!(first[c / 32] & (1u << (c % 32))))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const unsigned char *p =
+			    (const unsigned char *)patterns[i];
+
+			if (guard_lower(p[0]) == c && guard_match_at(h, p))
+				return true;
+		}
+	}
 	return false;
 }

@@ -120,8 +120,9 @@ sb_escaped(struct sip__sbuf *b, const char *s, const char *keep)
 #define KEEP_URI_PARAM "-_.!~*'()[]/:&+$"
 #define KEEP_HEADER_PARAM "-_.!~*'()[]/?:+$"
 
-int
-sip__print_uri(struct sip__sbuf *b, const osip_uri_t *u)
+/* A URI; without its headers (`?h=v`) when `headers` is false. */
+static int
+print_uri(struct sip__sbuf *b, const osip_uri_t *u, bool headers)
 {
 	const char *scheme = u->scheme ? u->scheme : "sip";
 
@@ -160,7 +161,7 @@ sip__print_uri(struct sip__sbuf *b, const osip_uri_t *u)
 			sb_escaped(b, p->gvalue, KEEP_URI_PARAM);
 		}
 	}
-	for (int i = 0; i < osip_list_size(&u->url_headers); i++) {
+	for (int i = 0; headers && i < osip_list_size(&u->url_headers); i++) {
 		const osip_uri_header_t *h = osip_list_get(&u->url_headers, i);
 
 		if (!h->gname || !h->gvalue)
@@ -171,6 +172,25 @@ sip__print_uri(struct sip__sbuf *b, const osip_uri_t *u)
 		sb_escaped(b, h->gvalue, KEEP_HEADER_PARAM);
 	}
 	return 0;
+}
+
+int
+sip__print_uri(struct sip__sbuf *b, const osip_uri_t *u)
+{
+	return print_uri(b, u, true);
+}
+
+/* The printed URI of a copy without headers, without the copy: a B2BUA
+ * takes every dialog's remote target this way (two or three a call), and
+ * osip_uri_clone() with its frees cost more than the printing. */
+int
+sip_uri_print_target(char *buf, size_t len, const osip_uri_t *uri)
+{
+	struct sip__sbuf b = {.p = buf, .cap = len, .fixed = true};
+
+	if (!uri || len == 0 || print_uri(&b, uri, false) < 0)
+		return -EINVAL;
+	return b.oom ? -ENOSPC : 0;
 }
 
 /* ";name=value" for each generic parameter, as libosip2 writes them. */

@@ -357,6 +357,24 @@ int	sip_msg_new_request(osip_message_t **out, const char *method,
 	    const char *ruri, const char *from, const char *to,
 	    const char *call_id, uint32_t cseq);
 
+/* One end of a dialog for sip_msg_new_request_dlg(): a name-addr as
+ * text (text), or, with text NULL, a URI's text and a tag (NULL or "":
+ * none), the same as the text "<uri>;tag=tag" without libosip2 parsing
+ * the name-addr around the URI. */
+struct sip_party {
+	const char *text;
+	const char *uri;
+	const char *tag;
+};
+
+/* sip_msg_new_request() with From and To as parties and Max-Forwards
+ * max_forwards (a relayed request's one less than it came with, RFC
+ * 3261 16.6 step 3), not 70 replaced afterwards. */
+int	sip_msg_new_request_dlg(osip_message_t **out, const char *method,
+	    const char *ruri, const struct sip_party *from,
+	    const struct sip_party *to, const char *call_id, uint32_t cseq,
+	    unsigned max_forwards);
+
 /* A response to req: Via list, From, To, Call-ID, CSeq copied, and
  * Record-Route for 101..299 (RFC 3261 12.1.1). reason NULL: standard
  * phrase. No To-tag is added here (the server transaction adds its own;
@@ -437,6 +455,16 @@ bool	sip_msg_is_method(const osip_message_t *m, const char *method);
  * -ENOMEM. */
 int	sip_uri_parse(osip_uri_t **out, const char *text);
 int	sip_uri_print(char *buf, size_t len, const osip_uri_t *uri);
+/* The same without the URI's headers: a Request-URI or a dialog's remote
+ * target carries none (RFC 3261 19.1.1, 12.1.1). */
+int	sip_uri_print_target(char *buf, size_t len, const osip_uri_t *uri);
+
+/* Appends a Contact header <uri> to m, uri (borrowed) copied with `user`
+ * as its user part when user is not NULL or "": what adding the text
+ * "<sip:user@host>" would give when user needs no escaping, without
+ * parsing it again for every message. 0, -EINVAL, -ENOMEM. */
+int	sip_msg_contact_add(osip_message_t *m, const osip_uri_t *uri,
+	    const char *user);
 
 /* Header values as text the same way, for From/To/Contact-like
  * name-addr headers: parse into a new osip_from_t (osip_from_free()),

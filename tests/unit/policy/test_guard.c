@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -94,11 +96,81 @@ test_guard_scanner_user_agents(void **state)
 	assert_false(pol_guard_ua_is_scanner("sipvicious", pats, 0));
 }
 
+/* The matcher before its one-pass rewrite: strncasecmp() at each
+ * position for each pattern. The new one must agree with it everywhere. */
+static bool
+ref_is_scanner(const char *ua, const char (*pats)[POL_GUARD_UA_MAX], size_t n)
+{
+	if (!ua || !*ua)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(pats[i]);
+
+		if (!pats[i][0])
+			continue;
+		for (const char *h = ua; *h; h++)
+			if (strncasecmp(h, pats[i], len) == 0)
+				return true;
+	}
+	return false;
+}
+
+static void
+test_guard_scanner_matches_reference(void **state)
+{
+	static const char pats[][POL_GUARD_UA_MAX] = {"friendly-scanner",
+	    "sipvicious", "sipcli", "VaxSIPUserAgent", "pplsip", "sundayddr",
+	    "iWar", "sip-scan", "SIPScan", "", "aB", "a", "@[`{", "\xc3\xa9t", "[", "{a", "`B"};
+	static const char *const uas[] = {
+	    "linelock-bench", "friendly-scanner", "FRIENDLY-SCANNER 0.2",
+	    "friendly-scanne", "x friendly-scannerx", "sipviciou", "SIPVICIOUS",
+	    "sipcl", "vaxsipuseragent/3.1", "PPLSIP", "sundayDDR", "IWAR",
+	    "iwa", "sip-sca", "sip-scan", "SipScan", "Yealink SIP-T46S 66",
+	    "Grandstream GXP2170 1.0.11.3", "@[`{", "`{@[", "\xc3\x89t",
+	    "\xc3\xa9T", "zzzzab", "b", "A", "\x7f\xff\x80", "[@{`",
+	};
+	static const char alpha[] = "aAbB@[`{";
+	char ua[8];
+
+	(void)state;
+	/* Pattern sets: all, none, each one alone, each prefix of the list. */
+	for (size_t u = 0; u < ARRAY_SIZE(uas); u++) {
+		for (size_t n = 0; n <= ARRAY_SIZE(pats); n++)
+			assert_int_equal(pol_guard_ua_is_scanner(uas[u], pats,
+			    n), ref_is_scanner(uas[u], pats, n));
+		for (size_t i = 0; i < ARRAY_SIZE(pats); i++)
+			assert_int_equal(pol_guard_ua_is_scanner(uas[u],
+			    &pats[i], 1), ref_is_scanner(uas[u], &pats[i], 1));
+	}
+	/* Every string of up to 4 bytes over letters of both cases and the
+	 * bytes around them ('@' '[' '`' '{' fold to nothing). */
+	for (unsigned len = 1; len <= 4; len++) {
+		unsigned total = 1;
+
+		for (unsigned k = 0; k < len; k++)
+			total *= sizeof(alpha) - 1;
+		for (unsigned v = 0; v < total; v++) {
+			unsigned x = v;
+
+			for (unsigned k = 0; k < len; k++) {
+				ua[k] = alpha[x % (sizeof(alpha) - 1)];
+				x /= sizeof(alpha) - 1;
+			}
+			ua[len] = '\0';
+			for (size_t i = 9; i < ARRAY_SIZE(pats); i++)
+				assert_int_equal(pol_guard_ua_is_scanner(ua,
+				    &pats[i], 1), ref_is_scanner(ua, &pats[i],
+				    1));
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_guard_threshold_in_window),
+	    cmocka_unit_test(test_guard_scanner_matches_reference),
 	    cmocka_unit_test(test_guard_window_starts_over),
 	    cmocka_unit_test(test_guard_ban_doubles_capped),
 	    cmocka_unit_test(test_guard_scanner_user_agents),

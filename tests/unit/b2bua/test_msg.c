@@ -46,12 +46,16 @@ fx_open(struct fx *f)
 	    net_endpoint_parse("udp:127.0.0.1", 5060, &cfg.listen[0]), 0);
 	assert_int_equal(
 	    net_endpoint_parse("tcp:127.0.0.1", 5060, &cfg.listen[1]), 0);
-	assert_int_equal(net_endpoint_parse("udp:[::1]", 5060, &cfg.listen[2]),
-	                 0);
 	((struct sockaddr_in *)&cfg.listen[0].addr)->sin_port = 0;
 	((struct sockaddr_in *)&cfg.listen[1].addr)->sin_port = 0;
-	((struct sockaddr_in6 *)&cfg.listen[2].addr)->sin6_port = 0;
-	cfg.n_listen = 3;
+	cfg.n_listen = 2;
+	/* A build without IPv6 (make min) refuses the address itself. */
+	if (IS_ENABLED(CONFIG_IPV6)) {
+		assert_int_equal(
+		    net_endpoint_parse("udp:[::1]", 5060, &cfg.listen[2]), 0);
+		((struct sockaddr_in6 *)&cfg.listen[2].addr)->sin6_port = 0;
+		cfg.n_listen = 3;
+	}
 	cfg.max_transactions = 16;
 	b2b_sip_tu(f->b, &tu);
 	assert_int_equal(sip_stack_new(&f->s, &f->loop, &cfg, &tu), 0);
@@ -185,10 +189,11 @@ test_msg_contact_as_parsed_text(void **state)
 				same += compare_contact(
 				    &f, ts[k % ARRAY_SIZE(ts)],
 				    afs[k / ARRAY_SIZE(ts)], users[u]);
-	/* UDP and TCP listen on IPv4, UDP on IPv6; the others do not
-	 * (-ENOENT both ways). "a>b" is refused by libosip2 (-EINVAL) and
-	 * the long user does not fit (-ENOSPC), both ways. */
-	assert_int_equal(same, 2 * 3 * (ARRAY_SIZE(users) - 2));
+	/* UDP and TCP listen on IPv4, UDP on IPv6 when built with it; the
+	 * others do not (-ENOENT both ways). "a>b" is refused by libosip2
+	 * (-EINVAL) and the long user does not fit (-ENOSPC), both ways. */
+	assert_int_equal(same, 2 * (IS_ENABLED(CONFIG_IPV6) ? 3 : 2) *
+	                           (ARRAY_SIZE(users) - 2));
 	fx_close(&f);
 }
 

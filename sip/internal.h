@@ -295,8 +295,13 @@ struct sip__arena_stats {
 	uint64_t arenas;	/* pushed */
 	uint64_t chunks;	/* malloc'd, first ones included */
 	uint64_t released;	/* arenas given back */
+	uint64_t dropped;	/* of those, by sip__msg_free() at once */
 };
 void	sip__arena_stats_get(struct sip__arena_stats *out);
+/* osip_message_free(m), in one step when m owns its arena (a message
+ * parsed or built by sip/ and changed only through sip/'s helpers, which
+ * enter its arena); block by block otherwise. m may be NULL. */
+void	sip__msg_free(osip_message_t *m);
 
 /* Printing (print.c) into a growing buffer, or with `fixed` into the
  * caller's p[cap] (then oom means it did not fit). */

@@ -300,7 +300,7 @@ sip__reply_stateless(struct sip_stack *s, const osip_message_t *req,
 	if (rc == 0)
 		rc = sip__send(s, &d, wire, len, false, NULL);
 	osip_free(wire);
-	osip_message_free(r);
+	sip__msg_free(r);
 	return rc;
 }
 
@@ -379,7 +379,7 @@ recv_error(struct sip_stack *s, osip_message_t *m,
 		    net_transport_name(src->transport), a,
 		    err->reason ? err->reason : "?");
 	}
-	osip_message_free(m);
+	sip__msg_free(m);
 }
 
 void
@@ -414,7 +414,7 @@ sip__recv(struct sip_stack *s, const char *buf, size_t len,
 	if (options_is_local(s, m)) {
 		sip__reply_stateless(s, m, src, 200, NULL, options_hdrs,
 		    ARRAY_SIZE(options_hdrs));
-		osip_message_free(m);
+		sip__msg_free(m);
 		return;
 	}
 	sip__server_request(s, m, src);

@@ -274,8 +274,8 @@ txn_free(struct sip_txn *t)
 	if (t->all_next)
 		t->all_next->all_prev = t->all_prev;
 	s->stats.txn_open[t->kind]--;
-	osip_message_free(t->req);
-	osip_message_free(t->resp);
+	sip__msg_free(t->req);
+	sip__msg_free(t->resp);
 	osip_free(t->wire);
 	free(t->skel);
 	free(t->src);

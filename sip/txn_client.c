@@ -39,7 +39,7 @@ client_synthetic(struct sip_txn *t, int code)
 		return;
 	if (sip__build_response(&r, t->req, code, NULL, NULL, NULL, 0) == 0)
 		client_deliver(t, r, NULL);
-	osip_message_free(r);
+	sip__msg_free(r);
 }
 
 /* Sends the first time and arms Timer A/E and B/F. */
@@ -129,7 +129,7 @@ sip_request_send(struct sip_txn **out, struct sip_stack *s,
 	*out = t;
 	return client_start(t);
 fail:
-	osip_message_free(req);
+	sip__msg_free(req);
 	return rc;
 }
 
@@ -171,7 +171,7 @@ client_ack_non2xx(struct sip_txn *t, const osip_message_t *resp)
 			sip__txn_send_wire(t);
 		}
 	}
-	osip_message_free(a);
+	sip__msg_free(a);
 }
 
 /* The end of the line at p ("\r\n"), or NULL. */
@@ -289,7 +289,7 @@ client_slim(struct sip_txn *t)
 		osip_free(t->wire);
 		t->wire = NULL;
 	}
-	osip_message_free(t->req);
+	sip__msg_free(t->req);
 	t->req = NULL;
 }
 
@@ -386,7 +386,7 @@ sip__client_response(struct sip_stack *s, osip_message_t *resp,
 	} else {
 		client_plain_response(t, resp, src);
 	}
-	osip_message_free(resp);
+	sip__msg_free(resp);
 }
 
 void
@@ -501,7 +501,7 @@ sip_send_ack(struct sip_stack *s, osip_message_t *ack,
 	if (rc == 0)
 		return sip_send_stateless(s, ack, dst);
 out:
-	osip_message_free(ack);
+	sip__msg_free(ack);
 	return rc;
 }
 
@@ -536,6 +536,6 @@ sip_send_stateless(struct sip_stack *s, osip_message_t *msg,
 		rc = -ENOTCONN;
 out:
 	osip_free(w);
-	osip_message_free(msg);
+	sip__msg_free(msg);
 	return rc;
 }

@@ -92,7 +92,7 @@ server_slim(struct sip_txn *t)
 {
 	if (MSG_IS_CANCEL(t->req))
 		return;
-	osip_message_free(t->req);
+	sip__msg_free(t->req);
 	t->req = NULL;
 	free(t->src);
 	t->src = NULL;
@@ -123,7 +123,7 @@ server_final(struct sip_txn *t, osip_message_t *resp, int code)
 		/* Timer J: 64*T1 unreliable, zero reliable. */
 		sip__txn_end_soon(t, rel ? 0 : 64u * s->cfg.t1_ms);
 	}
-	osip_message_free(resp);
+	sip__msg_free(resp);
 }
 
 int
@@ -134,7 +134,7 @@ sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
 
 	if (!resp || !st->tu_holds || code < 100 || code > 699 ||
 	    !MSG_IS_RESPONSE(resp)) {
-		osip_message_free(resp);
+		sip__msg_free(resp);
 		return -EINVAL;
 	}
 	if (code > 100 && resp->to && !sip_msg_to_tag(resp))
@@ -143,14 +143,14 @@ sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
 	if (rc < 0 && rc != -ENOMEM && rc != -EINVAL)
 		rc = 0;	/* lost on the wire: retransmissions may help */
 	if (rc < 0) {
-		osip_message_free(resp);
+		sip__msg_free(resp);
 		return rc;
 	}
 	st->last_code = code;
 	if (code < 200) {
 		st->state = SIP__PROCEEDING;
 		sip__txn_settle(st);
-		osip_message_free(resp);
+		sip__msg_free(resp);
 		return 0;
 	}
 	server_final(st, resp, code);
@@ -209,7 +209,7 @@ server_cancel(struct sip_stack *s, struct sip_txn *ct)
 		if (inv->tu_holds && s->tu.on_cancel)
 			s->tu.on_cancel(s->tu.arg, inv, ct->req, ct->src);
 	}
-	osip_message_free(ct->req);	/* kept by server_slim() for us */
+	sip__msg_free(ct->req);	/* kept by server_slim() for us */
 	ct->req = NULL;
 	free(ct->src);
 	ct->src = NULL;
@@ -223,7 +223,7 @@ server_refuse(struct sip_stack *s, osip_message_t *req,
 	static const struct sip_header ra = {"Retry-After", SIP__RETRY_AFTER};
 
 	sip__reply_stateless(s, req, src, code, NULL, &ra, 1);
-	osip_message_free(req);
+	sip__msg_free(req);
 }
 
 static void
@@ -235,7 +235,7 @@ server_retransmission(struct sip_stack *s, struct sip_txn *t,
 	 * the 2xx is resent by its own timer (RFC 6026). */
 	if (t->state != SIP__ACCEPTED && t->state != SIP__CONFIRMED)
 		sip__txn_send_wire(t);
-	osip_message_free(req);
+	sip__msg_free(req);
 }
 
 void
@@ -247,7 +247,7 @@ sip__server_request(struct sip_stack *s, osip_message_t *req,
 	bool inv = MSG_IS_INVITE(req);
 
 	if (sip__txn_key_server(&k, s, req, req->sip_method) < 0) {
-		osip_message_free(req);
+		sip__msg_free(req);
 		return;
 	}
 	t = sip__txn_find(s, &k);
@@ -314,12 +314,12 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 		t->wire = NULL;
 		sip__txn_end_soon(t, t->reliable ? 0 :
 		    s->cfg.t4_ms);
-		osip_message_free(ack);
+		sip__msg_free(ack);
 		return;
 	}
 	if (t && t->state == SIP__CONFIRMED) {
 		s->stats.retransmissions_in++;
-		osip_message_free(ack);
+		sip__msg_free(ack);
 		return;
 	}
 	if (ack_key(&k, s, ack) == 0 && (t = ack_find(s, &k)) != NULL) {
@@ -331,7 +331,7 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 			sip__timer_stop(s, &t->t_retx);
 			/* Acknowledged: the 2xx is neither resent nor reported
 			 * (Timer L only absorbs retransmissions now). */
-			osip_message_free(t->resp);
+			sip__msg_free(t->resp);
 			t->resp = NULL;
 			osip_free(t->wire);
 			t->wire = NULL;
@@ -340,5 +340,5 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 	}
 	if (s->tu.on_ack)
 		s->tu.on_ack(s->tu.arg, st_arg, ack, src);
-	osip_message_free(ack);
+	sip__msg_free(ack);
 }

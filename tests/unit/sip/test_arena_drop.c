@@ -355,8 +355,9 @@ test_arena_drop_corpora_both_ways(void **state)
 		}
 		both_ways(buf, len);
 	}
-	/* Messages osip_message_parse() built keep its raw copy until after
-	 * the parse (freed from outside the arena): those are walked. */
+	/* A few may be walked (a tree frame.c left half-built to
+	 * osip_message_parse() is its arena's second message); at 2434 of
+	 * 2434 now, most must be dropped. */
 	print_message("%lu parsed, %lu dropped\n", n_parsed, n_dropped);
 	if (on)
 		assert_true(n_dropped * 10 >= n_parsed * 8);

@@ -75,21 +75,43 @@ void	sip__otab_remove(struct sip__otab *t, uint64_t hash, const void *p);
 void	*sip__otab_find(const struct sip__otab *t, uint64_t hash,
 	    bool (*eq)(const void *p, const void *key), const void *key);
 
-/* A timer in the stack's heap: one uv_timer_t serves them all, so a
- * transaction needs no libuv handle and can be freed at once. `idx` is
- * the heap slot, SIP__TIMER_IDLE when not armed. */
+/* A timer of the stack (timer.c): one uv_timer_t serves them all, so a
+ * transaction needs no libuv handle and can be freed at once. Armed, it
+ * sits in its duration's FIFO list or in the heap; `idx` says where,
+ * SIP__TIMER_IDLE when not armed. */
 #define SIP__TIMER_IDLE UINT32_MAX
 struct sip__timer;
 typedef void (*sip__timer_fn)(struct sip__timer *t);
 struct sip__timer {
 	uint64_t due;
-	uint32_t idx;
+	struct sip__timer *prev, *next;	/* in its duration list */
 	sip__timer_fn fn;
+	uint32_t seq;		/* arm order: ties on due fire oldest first */
+	uint32_t idx;		/* heap slot, or list number | 1 << 31 */
 };
 
+/* Timers armed with one duration, oldest (due first) at the head. */
+#define SIP__TIMER_LISTS 16
+struct sip__tlist {
+	uint64_t after;		/* the duration, bound on first use */
+	uint64_t due;		/* the head's: compared without it */
+	uint32_t seq;		/* the head's */
+	struct sip__timer *head, *tail;
+};
+
+struct sip__heap_ent {
+	uint64_t due;		/* t->due, read without touching t */
+	struct sip__timer *t;
+};
+
+/* All of the stack's timers: the duration lists, and a min-heap on
+ * (due, seq) for durations without a list. */
 struct sip__heap {
-	struct sip__timer **v;
+	struct sip__heap_ent *v;	/* malloc'd */
 	uint32_t n, cap;
+	uint32_t seq;			/* the next arm's */
+	unsigned n_lists;		/* lists bound so far */
+	struct sip__tlist lists[SIP__TIMER_LISTS];
 };
 
 void	sip__timer_init(struct sip__timer *t, sip__timer_fn fn);

@@ -10,7 +10,18 @@
  * kind a relayed call leaves for Timer J/K/L/M (server INVITE accepted
  * and acknowledged, server BYE completed, client INVITE accepted,
  * client BYE completed), malloc'd bytes before and after (glibc
- * mallinfo2), nothing sent to a socket. */
+ * mallinfo2), nothing sent to a socket.
+ *   txn_bench -s [RATE [SECONDS]]   defaults 24000 and 2
+ * The tables and timers at scale, on the fake clock: RATE new
+ * transactions a second (24,000: 8,000 calls/s, three each) and each
+ * millisecond the ones born then: a lookup that misses, the
+ * transaction, its retransmission timer (500 ms) and its end timer
+ * (32 s); 20 ms later a lookup that hits (the response), the
+ * retransmission timer stopped and the end timer armed again for 32 s
+ * (Timer J/K/L/M linger). After 33 simulated seconds of warm-up (about
+ * RATE * 32 transactions linger) bench__scale_measure() runs SECONDS
+ * more: run it under callgrind --toggle-collect=bench__scale_measure
+ * (with --cache-sim=yes for D1/LL misses) to count that part only. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,10 +340,124 @@ bench__linger(unsigned n)
 	uv_loop_close(&loop);
 }
 
+static unsigned bench__scale_rt;	/* retransmission timers fired */
+
+static void
+bench__scale_on_retx(struct sip__timer *tm)
+{
+	(void)tm;
+	bench__scale_rt++;
+}
+
+static void
+bench__scale_on_end(struct sip__timer *tm)
+{
+	sip__txn_terminate(container_of(tm, struct sip_txn, t_end));
+}
+
+static void
+bench__scale_key(struct sip__key *k, const struct sip_stack *s, unsigned i)
+{
+	char br[32];
+	const char *p[] = {"s", br, "192.0.2.9", "5060", "INVITE"};
+
+	snprintf(br, sizeof(br), "z9hG4bK%08x%u", i * 2654435761u, i);
+	sip__key_join(k, s, "||:|", p, ARRAY_SIZE(p));
+}
+
+/* Millisecond `ms` of the scale run with `per_ms` births a millisecond;
+ * *hits counts the responses that found their transaction. */
+static void
+bench__scale_ms(struct sip_stack *s, uint64_t ms, unsigned per_ms,
+    unsigned *hits)
+{
+	static struct sip__key k;
+	struct sip_txn *t;
+
+	for (unsigned j = 0; j < per_ms; j++) {
+		bench__scale_key(&k, s, (unsigned)ms * per_ms + j);
+		if (sip__txn_find(s, &k) ||
+		    sip__txn_new(&t, s, SIP_TXN_SERVER, &k) < 0)
+			fatal("bench: scale: duplicate or no memory");
+		sip__timer_init(&t->t_retx, bench__scale_on_retx);
+		sip__timer_init(&t->t_end, bench__scale_on_end);
+		sip__timer_arm(s, &t->t_retx, 500);
+		sip__timer_arm(s, &t->t_end, 32000);
+	}
+	for (unsigned j = 0; ms >= 20 && j < per_ms; j++) {
+		bench__scale_key(&k, s, (unsigned)(ms - 20) * per_ms + j);
+		t = sip__txn_find(s, &k);
+		if (!t)
+			continue;
+		(*hits)++;
+		sip__timer_stop(s, &t->t_retx);
+		sip__timer_arm(s, &t->t_end, 32000);
+	}
+	sip__clock_set(s, ms + 1);
+}
+
+__attribute__((noinline)) static void
+bench__scale_measure(struct sip_stack *s, uint64_t from, uint64_t to,
+    unsigned per_ms, unsigned *hits)
+{
+	for (uint64_t ms = from; ms < to; ms++)
+		bench__scale_ms(s, ms, per_ms, hits);
+}
+
+static void
+bench__scale(unsigned rate, unsigned secs)
+{
+	struct sip_config cfg;
+	struct sip_tu tu = {.on_request = bench__on_request};
+	struct sip_stack *s = NULL;
+	uv_loop_t loop;
+	unsigned per_ms = rate / 1000 ? rate / 1000 : 1, hits = 0, linger;
+	uint64_t warm = 33000, end = warm + 1000ull * secs;
+	double t0, t1;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.n_listen = 1;
+	if (net_endpoint_parse("udp:127.0.0.1", 5060, &cfg.listen[0]) < 0)
+		fatal("bench: setup");
+	((struct sockaddr_in *)&cfg.listen[0].addr)->sin_port = 0;
+	uv_loop_init(&loop);
+	if (sip_stack_new(&s, &loop, &cfg, &tu) < 0)
+		fatal("bench: sip_stack_new");
+	sip__clock_set(s, 0);
+	for (uint64_t ms = 0; ms < warm; ms++)
+		bench__scale_ms(s, ms, per_ms, &hits);
+	linger = sip__txn_count(s);
+	hits = 0;
+	t0 = bench__now_ns();
+	bench__scale_measure(s, warm, end, per_ms, &hits);
+	t1 = bench__now_ns();
+	printf("scale: %u new transactions a ms, %u lingering at the "
+	       "start, %u at the end; %llu new, %u responses found: "
+	       "%.1f ns per transaction; %u retransmission timers fired\n", per_ms, linger,
+	    sip__txn_count(s), (unsigned long long)(end - warm) * per_ms,
+	    hits, (t1 - t0) / ((double)(end - warm) * per_ms), bench__scale_rt);
+	sip_stack_close(s, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+}
+
 int
 main(int argc, char **argv)
 {
 	unsigned n;
+
+	if (argc > 1 && strcmp(argv[1], "-s") == 0) {
+		unsigned rate = argc > 2 ?
+		    (unsigned)strtoul(argv[2], NULL, 10) : 24000;
+		unsigned secs = argc > 3 ?
+		    (unsigned)strtoul(argv[3], NULL, 10) : 2;
+
+		if (rate == 0 || secs == 0)
+			fatal("usage: txn_bench -s [RATE [SECONDS]]");
+		sip__parser_init();
+		bench__scale(rate, secs);
+		return 0;
+	}
 
 	if (argc > 1 && strcmp(argv[1], "-m") == 0) {
 		n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 10000;

@@ -111,3 +111,116 @@ sip__hash(const void *p, size_t len, uint64_t seed)
 	h ^= h >> 32;
 	return h;
 }
+
+/* The open-addressed table (struct sip__otab): linear probing over
+ * {hash, pointer} slots, at most half full, so a lookup that misses
+ * (every new transaction) reads one or two cache lines of slots and no
+ * entry, and an entry is only dereferenced when its whole 64-bit hash
+ * matches. Removal shifts the probe run back: no tombstones. */
+int
+sip__otab_init(struct sip__otab *t, uint32_t slots)
+{
+	uint32_t n = 16;
+
+	while (n < slots && n < (1u << 24))
+		n <<= 1;
+	t->v = calloc(n, sizeof(*t->v));
+	if (!t->v)
+		return -ENOMEM;
+	t->mask = n - 1;
+	t->n = 0;
+	return 0;
+}
+
+void
+sip__otab_free(struct sip__otab *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}
+
+static void
+otab_put(struct sip__otab_slot *v, uint32_t mask, uint64_t hash, void *p)
+{
+	uint32_t i = (uint32_t)hash & mask;
+
+	while (v[i].p)
+		i = (i + 1) & mask;
+	v[i].hash = hash;
+	v[i].p = p;
+}
+
+/* Doubles the slots; -ENOMEM leaves the table as it was. */
+static int
+otab_grow(struct sip__otab *t)
+{
+	uint32_t n = (t->mask + 1) * 2;
+	struct sip__otab_slot *v;
+
+	if (n == 0 || !(v = calloc(n, sizeof(*v))))
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= t->mask; i++) {
+		if (t->v[i].p)
+			otab_put(v, n - 1, t->v[i].hash, t->v[i].p);
+	}
+	free(t->v);
+	t->v = v;
+	t->mask = n - 1;
+	return 0;
+}
+
+int
+sip__otab_insert(struct sip__otab *t, uint64_t hash, void *p)
+{
+	uint64_t size = (uint64_t)t->mask + 1;
+
+	/* Past half full the table doubles; if it cannot, it takes
+	 * entries up to seven eighths (longer probes) and then refuses. */
+	if (2 * ((uint64_t)t->n + 1) > size && otab_grow(t) < 0 &&
+	    8 * ((uint64_t)t->n + 1) > 7 * size)
+		return -ENOMEM;
+	otab_put(t->v, t->mask, hash, p);
+	t->n++;
+	return 0;
+}
+
+/* Whether slot home h lies cyclically in (i, j]: then the entry at j
+ * must stay behind the hole at i. */
+static bool
+otab_stays(uint32_t h, uint32_t i, uint32_t j)
+{
+	return i <= j ? (h > i && h <= j) : (h > i || h <= j);
+}
+
+void
+sip__otab_remove(struct sip__otab *t, uint64_t hash, const void *p)
+{
+	uint32_t i = (uint32_t)hash & t->mask, j;
+
+	for (; t->v[i].p != p; i = (i + 1) & t->mask) {
+		if (!t->v[i].p)
+			return;		/* not in the table */
+	}
+	for (j = (i + 1) & t->mask; t->v[j].p; j = (j + 1) & t->mask) {
+		if (otab_stays((uint32_t)t->v[j].hash & t->mask, i, j))
+			continue;
+		t->v[i] = t->v[j];
+		i = j;
+	}
+	t->v[i].p = NULL;
+	t->n--;
+}
+
+void *
+sip__otab_find(const struct sip__otab *t, uint64_t hash,
+    bool (*eq)(const void *p, const void *key), const void *key)
+{
+	uint32_t i = (uint32_t)hash & t->mask;
+
+	for (; t->v[i].p; i = (i + 1) & t->mask) {
+		if (t->v[i].hash == hash && eq(t->v[i].p, key))
+			return t->v[i].p;
+	}
+	return NULL;
+}

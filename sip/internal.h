@@ -45,21 +45,73 @@ void	sip__htab_remove(struct sip__htab *t, struct sip__hnode *n);
 struct sip__hnode *sip__htab_first(const struct sip__htab *t, uint64_t h);
 uint64_t	sip__hash(const void *p, size_t len, uint64_t seed);
 
-/* A timer in the stack's heap: one uv_timer_t serves them all, so a
- * transaction needs no libuv handle and can be freed at once. `idx` is
- * the heap slot, SIP__TIMER_IDLE when not armed. */
+/* Open-addressed table of entries by 64-bit hash (htab.c), for the
+ * big ones (transactions, accepted INVITEs: 750,000 linger at 8,000
+ * calls/s): the slots hold the hash next to the pointer, so a miss and
+ * most wrong entries cost a cache line of slots, not a chain of cold
+ * entries. The owner keeps nothing in the entry; it recomputes the
+ * hash to remove. At most half full: O(1) expected probes. */
+struct sip__otab_slot {
+	uint64_t hash;
+	void *p;		/* the entry, NULL: empty */
+};
+
+struct sip__otab {
+	struct sip__otab_slot *v;
+	uint32_t mask;		/* slots - 1, a power of two minus one */
+	uint32_t n;
+};
+
+int	sip__otab_init(struct sip__otab *t, uint32_t slots);
+void	sip__otab_free(struct sip__otab *t);
+/* Adds p (not NULL, borrowed) under hash. 0, or -ENOMEM when the
+ * table is full and cannot grow. */
+int	sip__otab_insert(struct sip__otab *t, uint64_t hash, void *p);
+/* Takes p out, if it is there under hash (its low 32 bits suffice:
+ * they place it). */
+void	sip__otab_remove(struct sip__otab *t, uint64_t hash, const void *p);
+/* The entry under hash for which eq(entry, key) holds, or NULL; eq
+ * runs only for entries whose whole hash matches. */
+void	*sip__otab_find(const struct sip__otab *t, uint64_t hash,
+	    bool (*eq)(const void *p, const void *key), const void *key);
+
+/* A timer of the stack (timer.c): one uv_timer_t serves them all, so a
+ * transaction needs no libuv handle and can be freed at once. Armed, it
+ * sits in its duration's FIFO list or in the heap; `idx` says where,
+ * SIP__TIMER_IDLE when not armed. */
 #define SIP__TIMER_IDLE UINT32_MAX
 struct sip__timer;
 typedef void (*sip__timer_fn)(struct sip__timer *t);
 struct sip__timer {
 	uint64_t due;
-	uint32_t idx;
+	struct sip__timer *prev, *next;	/* in its duration list */
 	sip__timer_fn fn;
+	uint32_t seq;		/* arm order: ties on due fire oldest first */
+	uint32_t idx;		/* heap slot, or list number | 1 << 31 */
 };
 
+/* Timers armed with one duration, oldest (due first) at the head. */
+#define SIP__TIMER_LISTS 16
+struct sip__tlist {
+	uint64_t after;		/* the duration, bound on first use */
+	uint64_t due;		/* the head's: compared without it */
+	uint32_t seq;		/* the head's */
+	struct sip__timer *head, *tail;
+};
+
+struct sip__heap_ent {
+	uint64_t due;		/* t->due, read without touching t */
+	struct sip__timer *t;
+};
+
+/* All of the stack's timers: the duration lists, and a min-heap on
+ * (due, seq) for durations without a list. */
 struct sip__heap {
-	struct sip__timer **v;
+	struct sip__heap_ent *v;	/* malloc'd */
 	uint32_t n, cap;
+	uint32_t seq;			/* the next arm's */
+	unsigned n_lists;		/* lists bound so far */
+	struct sip__tlist lists[SIP__TIMER_LISTS];
 };
 
 void	sip__timer_init(struct sip__timer *t, sip__timer_fn fn);
@@ -88,8 +140,8 @@ struct sip_stack {
 	struct sip__listener *lst[SIP_MAX_LISTEN];
 	unsigned n_lst;
 
-	struct sip__htab txns;		/* struct sip_txn by key */
-	struct sip__htab acks;		/* accepted INVITE server txns */
+	struct sip__otab txns;		/* struct sip_txn by key */
+	struct sip__otab acks;		/* accepted INVITE server txns */
 	struct sip__htab flows;		/* struct sip__conn by flow id */
 	struct sip__htab conn_addr;	/* struct sip__conn by peer addr */
 	struct sip__htab conn_ip;	/* accepted connections per IP */
@@ -361,20 +413,19 @@ enum sip__txn_state {
 };
 
 struct sip_txn {
-	struct sip__hnode hn;		/* in s->txns */
-	struct sip__hnode ack_hn;	/* in s->acks while ACCEPTED */
-	struct sip_stack *s;
+	struct sip_stack *s;		/* in s->txns by its key's hash */
 	struct sip_txn *all_prev, *all_next, *dead_next;
 	struct sip_txn *done_prev, *done_next;	/* in s->done_head */
 	bool done;			/* counted in s->n_done */
 	bool done_queued;		/* on the done queue */
 	enum sip_txn_kind kind;
 	enum sip__txn_state state;
+	uint32_t hash_lo;	/* its key's hash, low half: home in s->txns */
 	osip_message_t *req;		/* owned */
 	osip_message_t *resp;		/* server: the 2xx kept for the TU */
 	char *wire;	/* last response (server) / request (client) */
 	size_t wire_len;
-	char *ack_key;			/* key in s->acks */
+	char *ack_key;			/* key in s->acks, or NULL */
 	char *skel;	/* accepted client INVITE: sip__txn_skel_text() */
 	/* Server: where the request came from, malloc'd, owned; freed with
 	 * the request once the final response is out (server_slim). */

@@ -103,8 +103,8 @@ sip__handle_release(struct sip_stack *s)
 		return;
 	for (unsigned i = 0; i < s->n_lst; i++)
 		free(s->lst[i]);
-	sip__htab_free(&s->txns);
-	sip__htab_free(&s->acks);
+	sip__otab_free(&s->txns);
+	sip__otab_free(&s->acks);
 	sip__htab_free(&s->flows);
 	sip__htab_free(&s->conn_addr);
 	sip__htab_free(&s->conn_ip);
@@ -143,8 +143,8 @@ sip_stack_new(struct sip_stack **out, uv_loop_t *loop,
 	config_defaults(&s->cfg);
 	sip__random(&s->hash_seed, sizeof(s->hash_seed));
 	s->next_flow = 1;
-	if (sip__htab_init(&s->txns, 1024) < 0 ||
-	    sip__htab_init(&s->acks, 64) < 0 ||
+	if (sip__otab_init(&s->txns, 2048) < 0 ||
+	    sip__otab_init(&s->acks, 128) < 0 ||
 	    sip__htab_init(&s->flows, 64) < 0 ||
 	    sip__htab_init(&s->conn_addr, 64) < 0 ||
 	    sip__htab_init(&s->conn_ip, 64) < 0 ||
@@ -169,8 +169,8 @@ fail_close:
 	sip_stack_close(s, NULL, NULL);
 	return rc;
 fail:
-	sip__htab_free(&s->txns);
-	sip__htab_free(&s->acks);
+	sip__otab_free(&s->txns);
+	sip__otab_free(&s->acks);
 	sip__htab_free(&s->flows);
 	sip__htab_free(&s->conn_addr);
 	sip__htab_free(&s->conn_ip);

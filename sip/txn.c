@@ -68,19 +68,19 @@ sip__txn_key_client(struct sip__key *k, const struct sip_stack *s,
 	return sip__key_join(k, s, "||", p, ARRAY_SIZE(p));
 }
 
+static bool
+txn_key_is(const void *p, const void *key)
+{
+	const struct sip_txn *t = p;
+	const struct sip__key *k = key;
+
+	return t->key_len == k->len && memcmp(t->key, k->s, k->len) == 0;
+}
+
 struct sip_txn *
 sip__txn_find(struct sip_stack *s, const struct sip__key *k)
 {
-	struct sip__hnode *n = sip__htab_first(&s->txns, k->hash);
-
-	for (; n; n = n->next) {
-		struct sip_txn *t = container_of(n, struct sip_txn, hn);
-
-		if (n->hash == k->hash && t->key_len == k->len &&
-		    memcmp(t->key, k->s, k->len) == 0)
-			return t;
-	}
-	return NULL;
+	return sip__otab_find(&s->txns, k->hash, txn_key_is, k);
 }
 
 bool
@@ -108,10 +108,13 @@ sip__txn_new(struct sip_txn **out, struct sip_stack *s,
 	t->kind = kind;
 	memcpy(t->key, k->s, k->len + 1);
 	t->key_len = (uint16_t)k->len;
-	t->hn.hash = k->hash;
+	t->hash_lo = (uint32_t)k->hash;
 	sip__timer_init(&t->t_retx, txn_on_retx);
 	sip__timer_init(&t->t_end, txn_on_end);
-	sip__htab_insert(&s->txns, &t->hn);
+	if (sip__otab_insert(&s->txns, k->hash, t) < 0) {
+		free(t);
+		return -ENOMEM;
+	}
 	t->all_next = s->all;
 	if (s->all)
 		s->all->all_prev = t;
@@ -260,9 +263,10 @@ txn_free(struct sip_txn *t)
 
 	sip__timer_stop(s, &t->t_retx);
 	sip__timer_stop(s, &t->t_end);
-	sip__htab_remove(&s->txns, &t->hn);
+	sip__otab_remove(&s->txns, t->hash_lo, t);
 	if (t->ack_key) {
-		sip__htab_remove(&s->acks, &t->ack_hn);
+		sip__otab_remove(&s->acks, sip__hash(t->ack_key,
+		    strlen(t->ack_key), s->hash_seed), t);
 		if (!t->acked)
 			s->stats.acks_pending--;
 		free(t->ack_key);

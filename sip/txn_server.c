@@ -30,18 +30,19 @@ ack_key(struct sip__key *k, const struct sip_stack *s,
 	}
 }
 
+static bool
+ack_key_is(const void *p, const void *key)
+{
+	const struct sip_txn *t = p;
+	const struct sip__key *k = key;
+
+	return strcmp(t->ack_key, k->s) == 0;
+}
+
 static struct sip_txn *
 ack_find(struct sip_stack *s, const struct sip__key *k)
 {
-	struct sip__hnode *n = sip__htab_first(&s->acks, k->hash);
-
-	for (; n; n = n->next) {
-		struct sip_txn *t = container_of(n, struct sip_txn, ack_hn);
-
-		if (n->hash == k->hash && strcmp(t->ack_key, k->s) == 0)
-			return t;
-	}
-	return NULL;
+	return sip__otab_find(&s->acks, k->hash, ack_key_is, k);
 }
 
 static int
@@ -71,9 +72,12 @@ server_accept(struct sip_txn *t, osip_message_t *resp)
 	sip__txn_settle(t);
 	if (ack_key(&k, s, resp) == 0 && !ack_find(s, &k) &&
 	    (t->ack_key = strdup(k.s)) != NULL) {
-		t->ack_hn.hash = k.hash;
-		sip__htab_insert(&s->acks, &t->ack_hn);
-		s->stats.acks_pending++;
+		if (sip__otab_insert(&s->acks, k.hash, t) == 0) {
+			s->stats.acks_pending++;
+		} else {
+			free(t->ack_key);	/* no memory: as no key */
+			t->ack_key = NULL;
+		}
 	}
 	t->resp = resp;
 	t->retx_ms = s->cfg.t1_ms;

@@ -99,6 +99,35 @@ sip_reason_phrase(int code)
 	return r ? r : "Unknown";
 }
 
+/* Kept by transactions up to 32 s: an exact heap copy of the printer's
+ * text, never in a message's arena. */
+static int
+wire_copy(char **out, size_t *len, const char *text, size_t n)
+{
+	struct sip__arena *prev = sip__arena_enter(NULL);
+	char *w = osip_malloc(n + 1);
+
+	sip__arena_leave(prev);
+	if (!w)
+		return -ENOMEM;
+	memcpy(w, text, n + 1);
+	*out = w;
+	*len = n;
+	return 0;
+}
+
+int
+sip__response_text(char **out, size_t *len, const osip_message_t *req,
+    int code, const char *reason, const char *tag)
+{
+	const char *text;
+	size_t n;
+	int rc = sip__print_response(req, code,
+	    reason ? reason : sip_reason_phrase(code), tag, &text, &n);
+
+	return rc < 0 ? rc : wire_copy(out, len, text, n);
+}
+
 int
 sip__msg_print(const osip_message_t *m, char **out, size_t *len)
 {
@@ -111,18 +140,8 @@ sip__msg_print(const osip_message_t *m, char **out, size_t *len)
 
 	if (rc == -ENOMEM)
 		return rc;
-	if (rc == 0) {
-		/* Kept by transactions up to 32 s: an exact heap copy. */
-		prev = sip__arena_enter(NULL);
-		text = osip_malloc(n + 1);
-		sip__arena_leave(prev);
-		if (!text)
-			return -ENOMEM;
-		memcpy(text, fast, n + 1);
-		*out = text;
-		*len = n;
-		return 0;
-	}
+	if (rc == 0)
+		return wire_copy(out, len, fast, n);
 	/* The pieces libosip2 prints and frees one by one are cut from a
 	 * scratch arena, gone once the cached copy below is freed. */
 	prev = sip__arena_push();

@@ -544,3 +544,93 @@ sip__print(const osip_message_t *m, const char **out, size_t *len)
 	*len = b->len;
 	return 0;
 }
+
+/* From, To, Call-ID and CSeq of a response, as print_main_headers()
+ * writes their clones; `tag` (may be NULL) is appended to To's
+ * parameters, where osip_to_set_tag() puts it. */
+static int
+print_resp_parties(struct sip__sbuf *b, const osip_message_t *req,
+    const char *tag)
+{
+	if (req->from) {
+		sb_put(b, "From: ", 6);
+		if (sip__print_nameaddr(b, req->from) < 0)
+			return -EINVAL;
+		sb_put(b, "\r\n", 2);
+	}
+	if (req->to) {
+		sb_put(b, "To: ", 4);
+		if (sip__print_nameaddr(b, req->to) < 0)
+			return -EINVAL;
+		if (tag) {
+			sb_put(b, ";tag=", 5);
+			sb_str(b, tag);
+		}
+		sb_put(b, "\r\n", 2);
+	}
+	if (req->call_id) {
+		if (!req->call_id->number)
+			return -EINVAL;
+		sb_put(b, "Call-ID: ", 9);
+		sb_str(b, req->call_id->number);
+		if (req->call_id->host) {
+			sb_put(b, "@", 1);
+			sb_str(b, req->call_id->host);
+		}
+		sb_put(b, "\r\n", 2);
+	}
+	if (req->cseq) {
+		if (!req->cseq->number || !req->cseq->method)
+			return -EINVAL;
+		sb_put(b, "CSeq: ", 6);
+		sb_str(b, req->cseq->number);
+		sb_put(b, " ", 1);
+		sb_str(b, req->cseq->method);
+		sb_put(b, "\r\n", 2);
+	}
+	return 0;
+}
+
+int
+sip__print_response(const osip_message_t *req, int code, const char *reason,
+    const char *tag, const char **out, size_t *len)
+{
+	struct sip__sbuf *b = &pbuf;
+	osip_generic_param_t *p = NULL;
+	const char *add = NULL;
+
+	if (code < 100 || code > 699 || !req || !MSG_IS_REQUEST(req) ||
+	    osip_list_size(&req->vias) < 1 || !reason)
+		return -ENOTSUP;
+	/* sip_msg_to_tag_set() rewrites a valueless "tag" in place and
+	 * fails on an empty tag: left to the builder. */
+	if (code > 100 && tag && req->to) {
+		if (osip_to_get_tag((osip_to_t *)req->to, &p) == 0 && p) {
+			if (!p->gvalue)
+				return -ENOTSUP;
+		} else if (!*tag) {
+			return -ENOTSUP;
+		} else {
+			add = tag;
+		}
+	}
+	b->len = 0;
+	b->oom = false;
+	sb_put(b, "SIP/2.0 ", 8);
+	sb_uint(b, (unsigned)code);
+	sb_put(b, " ", 1);
+	sb_str(b, reason);
+	sb_put(b, "\r\n", 2);
+	if (print_list(b, "Via: ", &req->vias, print_via) < 0 ||
+	    (code > 100 && code < 300 &&
+		print_list(b, "Record-Route: ", &req->record_routes,
+		    print_route) < 0) ||
+	    print_resp_parties(b, req, add) < 0)
+		return -EINVAL;
+	sb_put(b, "Content-Length: 0\r\n\r\n", 21);
+	if (b->oom)
+		return -ENOMEM;
+	*out = b->p;
+	*len = b->len;
+	return 0;
+}

@@ -490,21 +490,17 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
                     const struct sip_source *src)
 {
 	struct b2b *b = arg;
-	osip_call_id_t *cid = osip_message_get_call_id(resp);
 	int code = osip_message_get_status_code(resp);
 	struct b2b_leg *l = NULL;
-	struct b2b_call *c = NULL;
-	char callid[B2B_CALLID_MAX + 2];
-
-	if (b2b__callid_text(callid, sizeof(callid), cid) == 0)
-		l = b2b__leg_by_callid(b, callid, sip_msg_from_tag(resp));
-	if (l && l->id == B2B_LEG_B)
-		c = b2b__leg_call(l);
 	/* RFC 3261 17.1.3 matched the response by its branch: the Call-ID
 	 * and From tag are the peer's to get wrong. The transaction names
-	 * its call, which must see the final: else the call would keep a
-	 * transaction sip/ frees after this returns. */
-	if (!c && (c = b2b__arg_call(b, sip_txn_get_arg(ct))))
+	 * its call (every B INVITE and fork is given its call's number),
+	 * which must see the final: else the call would keep a transaction
+	 * sip/ frees after this returns. Its number, not a Call-ID hash
+	 * walk, finds it (a cache miss per response at scale). */
+	struct b2b_call *c = b2b__arg_call(b, sip_txn_get_arg(ct));
+
+	if (c)
 		l = &c->leg[B2B_LEG_B];
 	if (c && c->b_final && code >= 200 && code < 300) {
 		const char *tag = sip_msg_to_tag(resp);

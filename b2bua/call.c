@@ -317,7 +317,7 @@ call__answered(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 		return;
 	}
 	sip_txn_set_arg(c->a_st, b2b__call_arg(c));
-	sip_txn_reply_msg(c->a_st, r);
+	sip_txn_reply_tail(c->a_st, r);
 	c->a_st = NULL;
 	c->a_final_sent = true;
 	c->status = (uint16_t)osip_message_get_status_code(resp);
@@ -379,7 +379,7 @@ call__failed(struct b2b *b, struct b2b_call *c, const osip_message_t *resp)
 		call__reply(c, code, NULL);
 	} else if (c->a_st) {
 		if (b2b__response_build(&r, b, c->a_st, resp) == 0) {
-			sip_txn_reply_msg(c->a_st, r);
+			sip_txn_reply_tail(c->a_st, r);
 			c->a_st = NULL;
 			c->a_final_sent = true;
 		} else {
@@ -531,7 +531,7 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 		osip_message_t *r = NULL;
 
 		if (b2b__response_build(&r, b, c->a_st, resp) == 0)
-			sip_txn_reply_msg(c->a_st, r);
+			sip_txn_reply_tail(c->a_st, r);
 	}
 }
 

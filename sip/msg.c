@@ -118,12 +118,13 @@ wire_copy(char **out, size_t *len, const char *text, size_t n)
 
 int
 sip__response_text(char **out, size_t *len, const osip_message_t *req,
-    int code, const char *reason, const char *tag)
+    int code, const char *reason, const char *tag,
+    const osip_message_t *tail)
 {
 	const char *text;
 	size_t n;
 	int rc = sip__print_response(req, code,
-	    reason ? reason : sip_reason_phrase(code), tag, &text, &n);
+	    reason ? reason : sip_reason_phrase(code), tag, tail, &text, &n);
 
 	return rc < 0 ? rc : wire_copy(out, len, text, n);
 }
@@ -359,7 +360,7 @@ response_copy_headers(osip_message_t *r, const osip_message_t *req, int code)
 }
 
 static int
-response_build(osip_message_t **out, const osip_message_t *req,
+response_start(osip_message_t **out, const osip_message_t *req,
     int code, const char *reason)
 {
 	osip_message_t *r = NULL;
@@ -375,12 +376,47 @@ response_build(osip_message_t **out, const osip_message_t *req,
 	osip_message_set_status_code(r, code);
 	osip_message_set_reason_phrase(r,
 	    osip_strdup(reason ? reason : sip_reason_phrase(code)));
+	*out = r;
+	return 0;
+}
+
+static int
+response_build(osip_message_t **out, const osip_message_t *req,
+    int code, const char *reason)
+{
+	osip_message_t *r = NULL;
+	int rc = response_start(&r, req, code, reason);
+
+	if (rc < 0)
+		return rc;
 	if (response_copy_headers(r, req, code) < 0) {
 		osip_message_free(r);
 		return -EINVAL;
 	}
 	*out = r;
 	return 0;
+}
+
+int
+sip_msg_new_reply_tail(osip_message_t **out, const osip_message_t *req,
+    int code, const char *reason)
+{
+	struct sip__arena *prev = sip__arena_push();
+	int rc = response_start(out, req, code, reason);
+
+	sip__arena_pop(prev);
+	return rc;
+}
+
+int
+sip__response_complete(osip_message_t *tail, const osip_message_t *req)
+{
+	struct sip__arena *prev = sip__arena_enter(tail);
+	int rc = response_copy_headers(tail, req, tail->status_code);
+
+	sip__arena_leave(prev);
+	tail->message_property = 2;
+	return rc < 0 ? -EINVAL : 0;
 }
 
 int

@@ -545,6 +545,16 @@ sip__print(const osip_message_t *m, const char **out, size_t *len)
 	return 0;
 }
 
+static void
+print_cseq(struct sip__sbuf *b, const char *number, const char *method)
+{
+	sb_put(b, "CSeq: ", 6);
+	sb_str(b, number);
+	sb_put(b, " ", 1);
+	sb_str(b, method);
+	sb_put(b, "\r\n", 2);
+}
+
 /* From, To, Call-ID and CSeq of a response, as print_main_headers()
  * writes their clones; `tag` (may be NULL) is appended to To's
  * parameters, where osip_to_set_tag() puts it. */
@@ -582,25 +592,50 @@ print_resp_parties(struct sip__sbuf *b, const osip_message_t *req,
 	if (req->cseq) {
 		if (!req->cseq->number || !req->cseq->method)
 			return -EINVAL;
-		sb_put(b, "CSeq: ", 6);
-		sb_str(b, req->cseq->number);
-		sb_put(b, " ", 1);
-		sb_str(b, req->cseq->method);
-		sb_put(b, "\r\n", 2);
+		print_cseq(b, req->cseq->number, req->cseq->method);
 	}
 	return 0;
 }
 
+/* What follows CSeq in a response whose tail (sip_msg_new_reply_tail())
+ * holds the TU's own parts: Contact on, as sip__print() orders them. */
+static int
+print_tail(struct sip__sbuf *b, const osip_message_t *tail)
+{
+	if (!tail) {
+		sb_put(b, "Content-Length: 0\r\n\r\n", 21);
+		return 0;
+	}
+	if (print_list(b, "Contact: ", &tail->contacts, print_contact) < 0 ||
+	    print_other_headers(b, tail) < 0 ||
+	    print_plain_headers(b, tail) < 0)
+		return -EINVAL;
+	return print_body(b, tail);
+}
+
+/* A tail holds none of what the request gives, and no MIME. */
+static bool
+tail_is_bare(const osip_message_t *t)
+{
+	return !t || (!t->mime_version && !t->sip_method && !t->from &&
+	    !t->to && !t->call_id && !t->cseq &&
+	    osip_list_size(&t->vias) <= 0 &&
+	    osip_list_size(&t->record_routes) <= 0 &&
+	    osip_list_size(&t->routes) <= 0);
+}
+
 int
 sip__print_response(const osip_message_t *req, int code, const char *reason,
-    const char *tag, const char **out, size_t *len)
+    const char *tag, const osip_message_t *tail, const char **out,
+    size_t *len)
 {
 	struct sip__sbuf *b = &pbuf;
 	osip_generic_param_t *p = NULL;
 	const char *add = NULL;
+	int rc;
 
 	if (code < 100 || code > 699 || !req || !MSG_IS_REQUEST(req) ||
-	    osip_list_size(&req->vias) < 1 || !reason)
+	    osip_list_size(&req->vias) < 1 || !reason || !tail_is_bare(tail))
 		return -ENOTSUP;
 	/* sip_msg_to_tag_set() rewrites a valueless "tag" in place and
 	 * fails on an empty tag: left to the builder. */
@@ -627,7 +662,9 @@ sip__print_response(const osip_message_t *req, int code, const char *reason,
 		    print_route) < 0) ||
 	    print_resp_parties(b, req, add) < 0)
 		return -EINVAL;
-	sb_put(b, "Content-Length: 0\r\n\r\n", 21);
+	rc = print_tail(b, tail);
+	if (rc < 0)
+		return rc;
 	if (b->oom)
 		return -ENOMEM;
 	*out = b->p;

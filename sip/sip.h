@@ -276,6 +276,14 @@ int	sip_txn_reply(struct sip_txn *st, int code, const char *reason,
  * 3261 13.3.1.4 asks of the UAS core. 0, -EINVAL, -ENOMEM. */
 int	sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp);
 
+/* Same with a tail (sip_msg_new_reply_tail()): the TU's Contact,
+ * headers and body; sip/ adds the request's Via, Record-Route, From,
+ * To, Call-ID and CSeq as sip_msg_new_response() would, printing them
+ * straight from the request when the response is not kept (all but a
+ * 2xx to INVITE): the same bytes, no copies. Takes ownership of tail.
+ * 0, -EINVAL, -ENOMEM. */
+int	sip_txn_reply_tail(struct sip_txn *st, osip_message_t *tail);
+
 /* The request of a transaction (server: received; client: as sent).
  * Borrowed. Once the final response is out (server) or delivered
  * (client) the transaction keeps only what absorbing retransmissions
@@ -379,6 +387,10 @@ int	sip_msg_new_request_dlg(osip_message_t **out, const char *method,
  * Record-Route for 101..299 (RFC 3261 12.1.1). reason NULL: standard
  * phrase. No To-tag is added here (the server transaction adds its own;
  * set one with sip_msg_to_tag_set() to choose). 0, -EINVAL, -ENOMEM. */
+/* The start of a response to req for sip_txn_reply_tail(): status line
+ * only, as sip_msg_new_response() minus the copies. Same errors. */
+int	sip_msg_new_reply_tail(osip_message_t **out, const osip_message_t *req,
+	    int code, const char *reason);
 int	sip_msg_new_response(osip_message_t **out, const osip_message_t *req,
 	    int code, const char *reason);
 

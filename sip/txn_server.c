@@ -171,12 +171,14 @@ sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
  * the request, the same bytes as built then printed (test_print_resp),
  * without a message cloned and freed. */
 static int
-server_reply_text(struct sip_txn *st, int code, const char *reason)
+server_reply_text(struct sip_txn *st, int code, const char *reason,
+    const osip_message_t *tail)
 {
 	struct sip_dest d;
 	char *w;
 	size_t n;
-	int rc = sip__response_text(&w, &n, st->req, code, reason, st->tag);
+	int rc = sip__response_text(&w, &n, st->req, code, reason, st->tag,
+	    tail);
 
 	if (rc < 0)
 		return rc;
@@ -203,7 +205,7 @@ sip_txn_reply(struct sip_txn *st, int code, const char *reason,
 		return -EINVAL;
 	if (n_extra == 0 && (st->kind != SIP_TXN_SERVER_INVITE ||
 	    code < 200 || code >= 300)) {
-		rc = server_reply_text(st, code, reason);
+		rc = server_reply_text(st, code, reason, NULL);
 		if (rc != -ENOTSUP && rc != -EINVAL)
 			return rc;
 	}
@@ -381,4 +383,30 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 	if (s->tu.on_ack)
 		s->tu.on_ack(s->tu.arg, st_arg, ack, src);
 	osip_message_free(ack);
+}
+
+int
+sip_txn_reply_tail(struct sip_txn *st, osip_message_t *tail)
+{
+	int code = tail ? tail->status_code : 0;
+	int rc;
+
+	if (!tail || !st->tu_holds || code < 100 || code > 699 ||
+	    !MSG_IS_RESPONSE(tail)) {
+		osip_message_free(tail);
+		return -EINVAL;
+	}
+	if (st->kind != SIP_TXN_SERVER_INVITE || code < 200 || code >= 300) {
+		rc = server_reply_text(st, code, tail->reason_phrase, tail);
+		if (rc != -ENOTSUP && rc != -EINVAL) {
+			osip_message_free(tail);
+			return rc;
+		}
+	}
+	rc = sip__response_complete(tail, st->req);
+	if (rc < 0) {
+		osip_message_free(tail);
+		return rc;
+	}
+	return sip_txn_reply_msg(st, tail);
 }

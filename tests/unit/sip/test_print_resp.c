@@ -63,7 +63,8 @@ compare_one(const osip_message_t *req, int code, const char *reason,
 	osip_message_t *r = NULL;
 	char *ours = NULL, *theirs = NULL;
 	size_t n_ours = 0, n_theirs = 0;
-	int rc = sip__response_text(&ours, &n_ours, req, code, reason, tag);
+	int rc = sip__response_text(&ours, &n_ours, req, code, reason, tag,
+	    NULL);
 
 	if (rc == -ENOTSUP || rc == -EINVAL) {
 		declined++;
@@ -195,15 +196,16 @@ test_print_resp_declines_odd_tags(void **state)
 	(void)state;
 	(void)sip__parse(&m, shapes[2], strlen(shapes[2]), false, &err);
 	assert_non_null(m);
-	assert_int_equal(sip__response_text(&w, &n, m, 200, NULL, "t1"),
+	assert_int_equal(sip__response_text(&w, &n, m, 200, NULL, "t1", NULL),
 	    -ENOTSUP);
-	assert_int_equal(sip__response_text(&w, &n, m, 100, NULL, "t1"), 0);
+	assert_int_equal(sip__response_text(&w, &n, m, 100, NULL, "t1", NULL),
+	    0);
 	osip_free(w);
 	osip_message_free(m);
 	m = NULL;
 	(void)sip__parse(&m, shapes[1], strlen(shapes[1]), false, &err);
 	assert_non_null(m);
-	assert_int_equal(sip__response_text(&w, &n, m, 200, NULL, ""), 0);
+	assert_int_equal(sip__response_text(&w, &n, m, 200, NULL, "", NULL), 0);
 	osip_free(w);
 	osip_message_free(m);
 }

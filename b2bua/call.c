@@ -233,6 +233,18 @@ call__ack_b(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 	struct sip_dest dst;
 	int rc;
 
+	if (ct && resp && !body_from && (c || src)) {
+		/* The usual ACK: printed by sip/ from the INVITE and the
+		 * 2xx, no message built. */
+		if (c)
+			dst = c->leg[B2B_LEG_B].dest;
+		else
+			b2b__source_dest(&dst, src);
+		rc = sip_send_ack_2xx(b->sip, sip_txn_request(ct), resp, &dst);
+		if (rc < 0)
+			log_warn("b2b: call %08x: ACK not sent", c ? c->no : 0);
+		return;
+	}
 	if (ct && resp)
 		rc = sip_msg_new_ack(&ack, sip_txn_request(ct), resp);
 	else if (c)

@@ -332,6 +332,13 @@ int	sip__header_add_text(osip_message_t *m, const char *name,
 
 /* Serializing (msg.c): a new malloc'd text and its length. */
 int	sip__msg_print(const osip_message_t *m, char **out, size_t *len);
+/* The ACK sip_msg_new_ack(invite, resp) builds with our Via on top
+ * (sip__via_add(): transport name proto, sent_by, branch), as
+ * sip__print() writes it, in the same buffer. -ENOTSUP: a case left to
+ * the builder; -EINVAL; -ENOMEM. */
+int	sip__print_ack(const osip_message_t *invite,
+	    const osip_message_t *resp, const char *proto, const char *sent_by,
+	    const char *branch, const char **out, size_t *len);
 /* sip__print_response() in a new malloc'd text, reason NULL meaning
  * sip_reason_phrase(code); its errors. */
 int	sip__response_text(char **out, size_t *len, const osip_message_t *req,

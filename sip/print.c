@@ -228,6 +228,17 @@ sip__print_nameaddr(struct sip__sbuf *b, const osip_from_t *na)
 }
 
 static int
+print_nameaddr_line(struct sip__sbuf *b, const char *name,
+    const osip_from_t *na)
+{
+	sb_str(b, name);
+	if (sip__print_nameaddr(b, na) < 0)
+		return -EINVAL;
+	sb_put(b, "\r\n", 2);
+	return 0;
+}
+
+static int
 print_via(struct sip__sbuf *b, const void *e)
 {
 	const osip_via_t *v = e;
@@ -665,6 +676,102 @@ sip__print_response(const osip_message_t *req, int code, const char *reason,
 	rc = print_tail(b, tail);
 	if (rc < 0)
 		return rc;
+	if (b->oom)
+		return -ENOMEM;
+	*out = b->p;
+	*len = b->len;
+	return 0;
+}
+
+/* "Via: SIP/2.0/<proto> <sent-by>;branch=<branch>;rport": sent-by split
+ * as sip__via_add() splits it into host and port, then printed as
+ * print_via() prints those. */
+static int
+print_our_via(struct sip__sbuf *b, const char *proto, const char *sent_by,
+    const char *branch)
+{
+	char host[128];
+	const char *h = sent_by, *he, *colon;
+
+	if (*h == '[') {
+		he = strchr(++h, ']');
+		if (!he)
+			return -ENOTSUP;
+		colon = he[1] == ':' ? he + 1 : NULL;
+	} else {
+		colon = strrchr(h, ':');
+		he = colon ? colon : h + strlen(h);
+	}
+	if ((size_t)(he - h) >= sizeof(host))
+		return -ENOTSUP;
+	memcpy(host, h, (size_t)(he - h));
+	host[he - h] = '\0';
+	sb_put(b, "Via: SIP/2.0/", 13);
+	sb_str(b, proto);
+	sb_put(b, " ", 1);
+	sb_hostport(b, host, colon && colon[1] ? colon + 1 : NULL);
+	sb_put(b, ";branch=", 8);
+	sb_str(b, branch);
+	sb_put(b, ";rport\r\n", 8);
+	return 0;
+}
+
+int
+sip__print_ack(const osip_message_t *invite, const osip_message_t *resp,
+    const char *proto, const char *sent_by, const char *branch,
+    const char **out, size_t *len)
+{
+	struct sip__sbuf *b = &pbuf;
+	const osip_contact_t *ct;
+	const osip_uri_t *target;
+	const char *cs;
+
+	if (!invite || !resp || !invite->cseq || !invite->cseq->number ||
+	    !resp->to || !resp->from || !resp->call_id ||
+	    !resp->call_id->number)
+		return -ENOTSUP;
+	ct = osip_list_get(&resp->contacts, 0);
+	if (!ct || !ct->url)
+		return -ENOTSUP;
+	/* osip_cseq_parse() of "<number> ACK" gives the number back as is
+	 * when it is digits. */
+	for (cs = invite->cseq->number; *cs >= '0' && *cs <= '9'; cs++)
+		;
+	if (*cs || cs == invite->cseq->number)
+		return -ENOTSUP;
+	/* ack_build()'s remote target (RFC 3261 12.1.2). */
+	target = ct->url;
+	if ((!target->scheme || (strcasecmp(target->scheme, "sip") != 0 &&
+	    strcasecmp(target->scheme, "sips") != 0)) && invite->req_uri)
+		target = invite->req_uri;
+	b->len = 0;
+	b->oom = false;
+	sb_put(b, "ACK ", 4);
+	if (print_uri(b, target, false) < 0)
+		return -EINVAL;
+	sb_put(b, " SIP/2.0\r\n", 10);
+	if (print_our_via(b, proto, sent_by, branch) < 0)
+		return -ENOTSUP;
+	/* RFC 3261 13.2.2.4: the Route set is the Record-Route reversed. */
+	for (int i = osip_list_size(&resp->record_routes) - 1; i >= 0; i--) {
+		sb_put(b, "Route: ", 7);
+		if (sip__print_nameaddr(b,
+		    osip_list_get(&resp->record_routes, i)) < 0)
+			return -EINVAL;
+		sb_put(b, "\r\n", 2);
+	}
+	if (print_nameaddr_line(b, "From: ", resp->from) < 0 ||
+	    print_nameaddr_line(b, "To: ", resp->to) < 0)
+		return -EINVAL;
+	sb_put(b, "Call-ID: ", 9);
+	sb_str(b, resp->call_id->number);
+	if (resp->call_id->host) {
+		sb_put(b, "@", 1);
+		sb_str(b, resp->call_id->host);
+	}
+	sb_put(b, "\r\n", 2);
+	print_cseq(b, invite->cseq->number, "ACK");
+	sb_str(b, "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
 	if (b->oom)
 		return -ENOMEM;
 	*out = b->p;

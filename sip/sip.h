@@ -348,6 +348,13 @@ void	sip_txn_detach(struct sip_txn *ct);
 int	sip_send_ack(struct sip_stack *s, osip_message_t *ack,
 	    const struct sip_dest *dst);
 
+/* The same for the 2xx resp2xx to invite (both borrowed): the ACK
+ * sip_msg_new_ack() would build is printed straight from them (the same
+ * bytes, no message built), or built and sent by sip_send_ack() where
+ * the printer declines. Same errors, and those of sip_msg_new_ack(). */
+int	sip_send_ack_2xx(struct sip_stack *s, const osip_message_t *invite,
+	    const osip_message_t *resp2xx, const struct sip_dest *dst);
+
 /* Sends msg as it is (takes ownership): no Via is added, no transaction
  * kept. For a request, dst is used; for a response, dst may be NULL and
  * the top Via routes it (RFC 3261 18.2.2). For stateless forwarding.

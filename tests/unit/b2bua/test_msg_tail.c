@@ -131,8 +131,10 @@ add_parts(osip_message_t *m, const osip_message_t *src, int code)
 	if (rc == 0)
 		rc = b2b__copy_body(m, src);
 	if (rc == 0 && code >= 300 && code < 400) {
-		for (int i = 0; rc == 0 &&
-		     osip_message_get_contact(src, i, &ct) >= 0 && ct; i++)
+		for (int i = 0;
+		     rc == 0 && osip_message_get_contact(src, i, &ct) >= 0 &&
+		     ct;
+		     i++)
 			if (sip_nameaddr_print(v, sizeof(v), ct) == 0)
 				rc = sip_msg_header_add(m, "Contact", v);
 	} else if (rc == 0 && code > 100 && code < 300) {
@@ -181,8 +183,8 @@ compare_one(const osip_message_t *req, const osip_message_t *src, int code,
 	assert_int_equal(sip_msg_new_reply_tail(&tail, req, code, reason), 0);
 	assert_int_equal(add_parts(tail, src, code), 0);
 	/* sip_txn_reply_tail(): straight from the request... */
-	rc = sip__response_text(&got, &ng, req, code, tail->reason_phrase,
-	                        tag, tail);
+	rc = sip__response_text(&got, &ng, req, code, tail->reason_phrase, tag,
+	                        tail);
 	if (rc == 0) {
 		same("printed", got, ng, want, nw);
 		printed++;
@@ -220,10 +222,11 @@ test_msg_tail_matches_full_response(void **state)
 		for (size_t s = 0; s < n_resps; s++)
 			for (size_t c = 0; c < ARRAY_SIZE(codes); c++)
 				for (size_t t = 0; t < ARRAY_SIZE(tags); t++)
-					compare_one(reqs[r], resps[s],
-					            codes[c], tags[t]);
+					compare_one(reqs[r], resps[s], codes[c],
+					            tags[t]);
 	print_message("%zu requests x %zu responses: %u printed, "
-	              "%u completed\n", n_reqs, n_resps, printed, completed);
+	              "%u completed\n",
+	              n_reqs, n_resps, printed, completed);
 	assert_in_range(printed, 1000, 100000000);
 	for (size_t i = 0; i < n_reqs; i++)
 		osip_message_free(reqs[i]);

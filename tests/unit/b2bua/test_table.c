@@ -43,7 +43,10 @@ test_call_fits_4k(void **state)
 	assert_true(sizeof(struct b2b_call) < 4096);
 }
 
-#define STR_FIELD(t, f) {offsetof(struct t, f), sizeof(((struct t *)0)->f)}
+#define STR_FIELD(t, f)                                                        \
+	{                                                                      \
+		offsetof(struct t, f), sizeof(((struct t *)0)->f)              \
+	}
 
 /* The bytes of c as every reader sees them: each string's bytes after
  * its terminator (never read) zeroed, as calloc() left them before. */
@@ -52,17 +55,19 @@ call_as_read(unsigned char *out, const struct b2b_call *c)
 {
 	static const struct {
 		size_t off, len;
-	} legs[] = {
-	    STR_FIELD(b2b_leg, call_id), STR_FIELD(b2b_leg, local_tag),
-	    STR_FIELD(b2b_leg, remote_tag), STR_FIELD(b2b_leg, local_uri),
-	    STR_FIELD(b2b_leg, remote_uri), STR_FIELD(b2b_leg, target),
-	    STR_FIELD(b2b_leg, route),
-	}, calls[] = {
-	    STR_FIELD(b2b_call, caller), STR_FIELD(b2b_call, callee),
-	    STR_FIELD(b2b_call, partition), STR_FIELD(b2b_call, disposition),
-	    STR_FIELD(b2b_call, reason), STR_FIELD(b2b_call, pattern),
-	    STR_FIELD(b2b_call, dial), STR_FIELD(b2b_call, auth_name),
-	};
+	} legs[] =
+	    {
+	        STR_FIELD(b2b_leg, call_id),    STR_FIELD(b2b_leg, local_tag),
+	        STR_FIELD(b2b_leg, remote_tag), STR_FIELD(b2b_leg, local_uri),
+	        STR_FIELD(b2b_leg, remote_uri), STR_FIELD(b2b_leg, target),
+	        STR_FIELD(b2b_leg, route),
+	    },
+	  calls[] = {
+	      STR_FIELD(b2b_call, caller),    STR_FIELD(b2b_call, callee),
+	      STR_FIELD(b2b_call, partition), STR_FIELD(b2b_call, disposition),
+	      STR_FIELD(b2b_call, reason),    STR_FIELD(b2b_call, pattern),
+	      STR_FIELD(b2b_call, dial),      STR_FIELD(b2b_call, auth_name),
+	  };
 	unsigned char *p;
 	size_t n;
 
@@ -109,8 +114,8 @@ test_table_call_new_reads_as_zeroed(void **state)
 		assert_memory_equal(seen, want, sizeof(seen));
 		/* Garbage for the next round, but what b2b__call_free()
 		 * reads. */
-		memset(&c->leg, 0xa5, sizeof(*c) - offsetof(struct b2b_call,
-		       leg));
+		memset(&c->leg, 0xa5,
+		       sizeof(*c) - offsetof(struct b2b_call, leg));
 		c->in_table = false;
 		c->a_st = NULL;
 		c->b_ct = NULL;

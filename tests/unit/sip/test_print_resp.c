@@ -2,8 +2,8 @@
  * sip/print.c) against what it replaced in sip_txn_reply(): the
  * response built by sip__build_response() and printed by
  * sip__msg_print(). Every request of the SIP fuzz corpus, its crashers
- * and the RFC 4475 torture messages, parsed by our parser and by
- * libosip2's own, is answered with a table of codes, reasons and tags;
+ * and the RFC 4475 torture messages, parsed by our parser with and
+ * without frame.c (sip__frame_off), is answered with a table of codes, reasons and tags;
  * wherever the direct printer gives a text, the builder must give the
  * same bytes. Where it declines (-ENOTSUP, -EINVAL) sip_txn_reply()
  * uses the builder, so only its texts need proving. */
@@ -102,22 +102,23 @@ compare_msg(const osip_message_t *req)
 				    tags[t]);
 }
 
-/* The text through our parser and through libosip2's alone. */
+/* The text through our parser, then through libosip2's alone
+ * (sip__frame_off) for the shapes frame.c does not build. (Not
+ * osip_message_parse() bare: on some corpus messages it leaks.) */
 static void
 compare(const char *text, size_t len)
 {
 	osip_message_t *m = NULL;
 	struct sip__parse_err err;
 
-	(void)sip__parse(&m, text, len, false, &err);
-	compare_msg(m);
-	osip_message_free(m);
-	m = NULL;
-	if (osip_message_init(&m) != 0)
-		return;
-	if (osip_message_parse(m, text, len) == 0)
+	for (int off = 0; off < 2; off++) {
+		sip__frame_off = off;
+		(void)sip__parse(&m, text, len, false, &err);
 		compare_msg(m);
-	osip_message_free(m);
+		osip_message_free(m);
+		m = NULL;
+	}
+	sip__frame_off = false;
 }
 
 static void

@@ -272,6 +272,53 @@ party_set(osip_message_t *m, const struct sip_party *p, bool is_to)
 	return 0;
 }
 
+/* m's CSeq from cs ("NUMBER METHOD", cseq_text()): osip_cseq_parse()
+ * splits it at the first space and trims both halves, which gives our
+ * number and a plain method back as they are, so those are set without
+ * the parse; cut or odd methods go through it. */
+static int
+request_cseq(osip_message_t *m, const char *cs, const char *method)
+{
+	const char *sp = strchr(cs, ' ');
+	osip_cseq_t *c = NULL;
+
+	if (!sp || strcmp(sp + 1, method) != 0 ||
+	    method[strcspn(method, " \t\r\n")])
+		return osip_message_set_cseq(m, cs) == 0 ? 0 : -EINVAL;
+	if (osip_cseq_init(&c) != 0)
+		return -ENOMEM;
+	c->number = osip_malloc((size_t)(sp - cs) + 1);
+	c->method = osip_strdup(method);
+	if (!c->number || !c->method) {
+		osip_cseq_free(c);
+		return -ENOMEM;
+	}
+	memcpy(c->number, cs, (size_t)(sp - cs));
+	c->number[sp - cs] = '\0';
+	m->cseq = c;
+	m->message_property = 2;
+	return 0;
+}
+
+/* What osip_message_set_max_forwards() adds for our digits (its
+ * osip_clrncpy() trims nothing there). */
+static int
+request_max_forwards(osip_message_t *m, const char *digits)
+{
+	osip_header_t *h = NULL;
+
+	if (osip_header_init(&h) != 0)
+		return -ENOMEM;
+	h->hname = osip_strdup("Max-Forwards");
+	h->hvalue = osip_strdup(digits);
+	if (!h->hname || !h->hvalue || osip_list_add(&m->headers, h, -1) < 0) {
+		osip_header_free(h);
+		return -ENOMEM;
+	}
+	m->message_property = 2;
+	return 0;
+}
+
 static int
 request_build(osip_message_t **out, const char *method,
     const char *ruri, const struct sip_party *from,
@@ -299,8 +346,8 @@ request_build(osip_message_t **out, const char *method,
 	} while (max_forwards);
 	if (party_set(m, from, false) < 0 || party_set(m, to, true) < 0 ||
 	    osip_message_set_call_id(m, call_id) != 0 ||
-	    osip_message_set_cseq(m, cs) != 0 ||
-	    osip_message_set_max_forwards(m, p) != 0)
+	    request_cseq(m, cs, method) < 0 ||
+	    request_max_forwards(m, p) < 0)
 		goto fail;
 	*out = m;
 	return 0;

@@ -233,6 +233,18 @@ call__ack_b(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 	struct sip_dest dst;
 	int rc;
 
+	if (ct && resp && !body_from && (c || src)) {
+		/* The usual ACK: printed by sip/ from the INVITE and the
+		 * 2xx, no message built. */
+		if (c)
+			dst = c->leg[B2B_LEG_B].dest;
+		else
+			b2b__source_dest(&dst, src);
+		rc = sip_send_ack_2xx(b->sip, sip_txn_request(ct), resp, &dst);
+		if (rc < 0)
+			log_warn("b2b: call %08x: ACK not sent", c ? c->no : 0);
+		return;
+	}
 	if (ct && resp)
 		rc = sip_msg_new_ack(&ack, sip_txn_request(ct), resp);
 	else if (c)
@@ -317,7 +329,7 @@ call__answered(struct b2b *b, struct b2b_call *c, struct sip_txn *ct,
 		return;
 	}
 	sip_txn_set_arg(c->a_st, b2b__call_arg(c));
-	sip_txn_reply_msg(c->a_st, r);
+	sip_txn_reply_tail(c->a_st, r);
 	c->a_st = NULL;
 	c->a_final_sent = true;
 	c->status = (uint16_t)osip_message_get_status_code(resp);
@@ -379,7 +391,7 @@ call__failed(struct b2b *b, struct b2b_call *c, const osip_message_t *resp)
 		call__reply(c, code, NULL);
 	} else if (c->a_st) {
 		if (b2b__response_build(&r, b, c->a_st, resp) == 0) {
-			sip_txn_reply_msg(c->a_st, r);
+			sip_txn_reply_tail(c->a_st, r);
 			c->a_st = NULL;
 			c->a_final_sent = true;
 		} else {
@@ -490,21 +502,17 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
                     const struct sip_source *src)
 {
 	struct b2b *b = arg;
-	osip_call_id_t *cid = osip_message_get_call_id(resp);
 	int code = osip_message_get_status_code(resp);
 	struct b2b_leg *l = NULL;
-	struct b2b_call *c = NULL;
-	char callid[B2B_CALLID_MAX + 2];
-
-	if (b2b__callid_text(callid, sizeof(callid), cid) == 0)
-		l = b2b__leg_by_callid(b, callid, sip_msg_from_tag(resp));
-	if (l && l->id == B2B_LEG_B)
-		c = b2b__leg_call(l);
 	/* RFC 3261 17.1.3 matched the response by its branch: the Call-ID
 	 * and From tag are the peer's to get wrong. The transaction names
-	 * its call, which must see the final: else the call would keep a
-	 * transaction sip/ frees after this returns. */
-	if (!c && (c = b2b__arg_call(b, sip_txn_get_arg(ct))))
+	 * its call (every B INVITE and fork is given its call's number),
+	 * which must see the final: else the call would keep a transaction
+	 * sip/ frees after this returns. Its number, not a Call-ID hash
+	 * walk, finds it (a cache miss per response at scale). */
+	struct b2b_call *c = b2b__arg_call(b, sip_txn_get_arg(ct));
+
+	if (c)
 		l = &c->leg[B2B_LEG_B];
 	if (c && c->b_final && code >= 200 && code < 300) {
 		const char *tag = sip_msg_to_tag(resp);
@@ -535,7 +543,7 @@ call__on_b_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 		osip_message_t *r = NULL;
 
 		if (b2b__response_build(&r, b, c->a_st, resp) == 0)
-			sip_txn_reply_msg(c->a_st, r);
+			sip_txn_reply_tail(c->a_st, r);
 	}
 }
 

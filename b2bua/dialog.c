@@ -267,7 +267,7 @@ dialog__on_reinvite_response(void *arg, struct sip_txn *ct,
 	if (!c || !c->reinvite_st || code == 100)
 		return;
 	if (b2b__response_build(&r, b, c->reinvite_st, resp) == 0)
-		sip_txn_reply_msg(c->reinvite_st, r);
+		sip_txn_reply_tail(c->reinvite_st, r);
 	else if (code >= 200)
 		sip_txn_reply(c->reinvite_st, 500, NULL, NULL, 0);
 	if (code >= 200)

@@ -44,7 +44,9 @@ enum b2b__leg_id {
 	B2B_LEG_B,     /* the dialog we opened: we are its UAC */
 };
 
-/* One dialog of a call. Embedded in its call; never alone. */
+/* One dialog of a call. Embedded in its call; never alone. A new call
+ * clears only the fields before call_id, each string's first byte and
+ * the fields from local_cseq on (table.c): strings stay between them. */
 struct b2b_leg {
 	struct b2b_leg *hnext; /* Call-ID hash chain */
 	uint32_t hash;         /* of call_id */
@@ -81,7 +83,11 @@ struct b2b_fork {
 };
 
 /* A call: two legs and the transactions that make them. Owner: the
- * room's call tables (b2b__call_new/b2b__call_free). Heap, fixed size. */
+ * room's call tables (b2b__call_new/b2b__call_free). Heap, fixed size.
+ * b2b__call_new() clears the fields before leg[], those from a_st up to
+ * caller, each string's first byte and everything from charge on: a
+ * new field goes in one of those spans, a new string among the strings
+ * (test_table checks a new call reads as zeroed). */
 struct b2b_call {
 	struct b2b_call *next, *prev; /* the room's list of calls */
 	struct b2b_call *nnext;       /* number hash chain */

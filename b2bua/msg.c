@@ -496,7 +496,9 @@ b2b__leg_request(osip_message_t **out, struct b2b *b, struct b2b_leg *leg,
 /* The answer to server transaction st carrying what resp (from the
  * other leg) says: its status and reason, the safe headers, the body and
  * our Contact when the response makes or keeps a dialog. For 3xx the
- * redirect Contacts pass as they are (they name other targets). */
+ * redirect Contacts pass as they are (they name other targets). A tail
+ * for sip_txn_reply_tail(): sip/ adds the request's Via, From, To...
+ * (printed from the request, not copied, where it can). */
 int
 b2b__response_build(osip_message_t **out, struct b2b *b, struct sip_txn *st,
                     const osip_message_t *resp)
@@ -508,7 +510,7 @@ b2b__response_build(osip_message_t **out, struct b2b *b, struct sip_txn *st,
 	struct sip_dest toward;
 	int rc;
 
-	rc = sip_msg_new_response(&r, sip_txn_request(st), code, reason);
+	rc = sip_msg_new_reply_tail(&r, sip_txn_request(st), code, reason);
 	if (rc < 0)
 		return rc;
 	rc = b2b__copy_headers(r, resp, b2b__resp_headers);

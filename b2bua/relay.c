@@ -88,7 +88,7 @@ b2b__relay_answer(struct b2b_relay *r, const osip_message_t *resp)
 	if (!r->st)
 		return;
 	if (b2b__response_build(&m, r->b2b, r->st, resp) == 0)
-		sip_txn_reply_msg(r->st, m);
+		sip_txn_reply_tail(r->st, m);
 	else
 		sip_txn_reply(r->st, 500, NULL, NULL, 0);
 	sip_txn_set_arg(r->st, NULL);

@@ -1,6 +1,7 @@
 /* The room's call tables: every call on a list, hashed by our number
  * (what sip/ hands back as st_arg) and each leg hashed by its Call-ID. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,14 +48,56 @@ b2b__tables_free(struct b2b *b)
 	b->by_callid = NULL;
 }
 
+/* A leg as calloc() would leave it for every reader: its strings are
+ * only ever read as C strings (written with ll_strlcpy()), so their
+ * first byte is enough; the rest, padding included, is cleared. */
+static void
+table__leg_clear(struct b2b_leg *l)
+{
+	memset(l, 0, offsetof(struct b2b_leg, call_id));
+	l->call_id[0] = '\0';
+	l->local_tag[0] = '\0';
+	l->remote_tag[0] = '\0';
+	l->local_uri[0] = '\0';
+	l->remote_uri[0] = '\0';
+	l->target[0] = '\0';
+	l->route[0] = '\0';
+	memset(&l->local_cseq, 0,
+	       sizeof(*l) - offsetof(struct b2b_leg, local_cseq));
+}
+
+/* The same for a call: 3.8 KiB, four fifths of them strings, cleared
+ * by calloc() on every call (callgrind: 4 k instructions a call). The
+ * order of struct b2b_call decides the spans: see internal.h. */
+static void
+table__call_clear(struct b2b_call *c)
+{
+	memset(c, 0, offsetof(struct b2b_call, leg));
+	table__leg_clear(&c->leg[B2B_LEG_A]);
+	table__leg_clear(&c->leg[B2B_LEG_B]);
+	memset(&c->a_st, 0,
+	       offsetof(struct b2b_call, caller) -
+	           offsetof(struct b2b_call, a_st));
+	c->caller[0] = '\0';
+	c->callee[0] = '\0';
+	c->partition[0] = '\0';
+	c->disposition[0] = '\0';
+	c->reason[0] = '\0';
+	c->pattern[0] = '\0';
+	c->dial[0] = '\0';
+	c->auth_name[0] = '\0';
+	memset(&c->charge, 0, sizeof(*c) - offsetof(struct b2b_call, charge));
+}
+
 int
 b2b__call_new(struct b2b_call **out, struct b2b *b)
 {
-	struct b2b_call *c = calloc(1, sizeof(*c));
+	struct b2b_call *c = malloc(sizeof(*c));
 	uint32_t slot;
 
 	if (!c)
 		return -ENOMEM;
+	table__call_clear(c);
 	c->b2b = b;
 	do {
 		c->no = b->next_no++ & 0x7fffffffu;

@@ -369,6 +369,16 @@ struct sip__sbuf {
 int	sip__print(const osip_message_t *m, const char **out, size_t *len);
 int	sip__print_uri(struct sip__sbuf *b, const osip_uri_t *u);
 int	sip__print_nameaddr(struct sip__sbuf *b, const osip_from_t *na);
+/* The text sip__build_response() with no extra header and then
+ * sip__print() give, printed straight from the request (no response
+ * built), in the same buffer; with `tail` (sip_msg_new_reply_tail(),
+ * may be NULL) its Contact, headers and body follow, as when the
+ * request's parts are copied into it (sip__response_complete()).
+ * -ENOTSUP: a case left to the builder; -EINVAL; -ENOMEM. `reason`
+ * must not be NULL. */
+int	sip__print_response(const osip_message_t *req, int code,
+	    const char *reason, const char *tag, const osip_message_t *tail,
+	    const char **out, size_t *len);
 
 /* Frees the texts sip_msg_header_get() keeps for its callers (hdr.c). */
 void	sip__hdr_ring_clear(void);
@@ -379,6 +389,21 @@ int	sip__header_add_text(osip_message_t *m, const char *name,
 
 /* Serializing (msg.c): a new malloc'd text and its length. */
 int	sip__msg_print(const osip_message_t *m, char **out, size_t *len);
+/* The ACK sip_msg_new_ack(invite, resp) builds with our Via on top
+ * (sip__via_add(): transport name proto, sent_by, branch), as
+ * sip__print() writes it, in the same buffer. -ENOTSUP: a case left to
+ * the builder; -EINVAL; -ENOMEM. */
+int	sip__print_ack(const osip_message_t *invite,
+	    const osip_message_t *resp, const char *proto, const char *sent_by,
+	    const char *branch, const char **out, size_t *len);
+/* sip__print_response() in a new malloc'd text, reason NULL meaning
+ * sip_reason_phrase(code); its errors. */
+int	sip__response_text(char **out, size_t *len, const osip_message_t *req,
+	    int code, const char *reason, const char *tag,
+	    const osip_message_t *tail);
+/* Copies into a tail what sip_msg_new_response() copies from req. */
+int	sip__response_complete(osip_message_t *tail,
+	    const osip_message_t *req);
 /* Our Via on top of m: transport t (the destination's; l may be of
  * another transport when none of t listens), l's sent-by, branch. */
 int	sip__via_add(struct sip_stack *s, osip_message_t *m,

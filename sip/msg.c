@@ -99,6 +99,36 @@ sip_reason_phrase(int code)
 	return r ? r : "Unknown";
 }
 
+/* Kept by transactions up to 32 s: an exact heap copy of the printer's
+ * text, never in a message's arena. */
+static int
+wire_copy(char **out, size_t *len, const char *text, size_t n)
+{
+	struct sip__arena *prev = sip__arena_enter(NULL);
+	char *w = osip_malloc(n + 1);
+
+	sip__arena_leave(prev);
+	if (!w)
+		return -ENOMEM;
+	memcpy(w, text, n + 1);
+	*out = w;
+	*len = n;
+	return 0;
+}
+
+int
+sip__response_text(char **out, size_t *len, const osip_message_t *req,
+    int code, const char *reason, const char *tag,
+    const osip_message_t *tail)
+{
+	const char *text;
+	size_t n;
+	int rc = sip__print_response(req, code,
+	    reason ? reason : sip_reason_phrase(code), tag, tail, &text, &n);
+
+	return rc < 0 ? rc : wire_copy(out, len, text, n);
+}
+
 int
 sip__msg_print(const osip_message_t *m, char **out, size_t *len)
 {
@@ -111,18 +141,8 @@ sip__msg_print(const osip_message_t *m, char **out, size_t *len)
 
 	if (rc == -ENOMEM)
 		return rc;
-	if (rc == 0) {
-		/* Kept by transactions up to 32 s: an exact heap copy. */
-		prev = sip__arena_enter(NULL);
-		text = osip_malloc(n + 1);
-		sip__arena_leave(prev);
-		if (!text)
-			return -ENOMEM;
-		memcpy(text, fast, n + 1);
-		*out = text;
-		*len = n;
-		return 0;
-	}
+	if (rc == 0)
+		return wire_copy(out, len, fast, n);
 	/* The pieces libosip2 prints and frees one by one are cut from a
 	 * scratch arena, gone once the cached copy below is freed. */
 	prev = sip__arena_push();
@@ -252,6 +272,53 @@ party_set(osip_message_t *m, const struct sip_party *p, bool is_to)
 	return 0;
 }
 
+/* m's CSeq from cs ("NUMBER METHOD", cseq_text()): osip_cseq_parse()
+ * splits it at the first space and trims both halves, which gives our
+ * number and a plain method back as they are, so those are set without
+ * the parse; cut or odd methods go through it. */
+static int
+request_cseq(osip_message_t *m, const char *cs, const char *method)
+{
+	const char *sp = strchr(cs, ' ');
+	osip_cseq_t *c = NULL;
+
+	if (!sp || strcmp(sp + 1, method) != 0 ||
+	    method[strcspn(method, " \t\r\n")])
+		return osip_message_set_cseq(m, cs) == 0 ? 0 : -EINVAL;
+	if (osip_cseq_init(&c) != 0)
+		return -ENOMEM;
+	c->number = osip_malloc((size_t)(sp - cs) + 1);
+	c->method = osip_strdup(method);
+	if (!c->number || !c->method) {
+		osip_cseq_free(c);
+		return -ENOMEM;
+	}
+	memcpy(c->number, cs, (size_t)(sp - cs));
+	c->number[sp - cs] = '\0';
+	m->cseq = c;
+	m->message_property = 2;
+	return 0;
+}
+
+/* What osip_message_set_max_forwards() adds for our digits (its
+ * osip_clrncpy() trims nothing there). */
+static int
+request_max_forwards(osip_message_t *m, const char *digits)
+{
+	osip_header_t *h = NULL;
+
+	if (osip_header_init(&h) != 0)
+		return -ENOMEM;
+	h->hname = osip_strdup("Max-Forwards");
+	h->hvalue = osip_strdup(digits);
+	if (!h->hname || !h->hvalue || osip_list_add(&m->headers, h, -1) < 0) {
+		osip_header_free(h);
+		return -ENOMEM;
+	}
+	m->message_property = 2;
+	return 0;
+}
+
 static int
 request_build(osip_message_t **out, const char *method,
     const char *ruri, const struct sip_party *from,
@@ -279,8 +346,8 @@ request_build(osip_message_t **out, const char *method,
 	} while (max_forwards);
 	if (party_set(m, from, false) < 0 || party_set(m, to, true) < 0 ||
 	    osip_message_set_call_id(m, call_id) != 0 ||
-	    osip_message_set_cseq(m, cs) != 0 ||
-	    osip_message_set_max_forwards(m, p) != 0)
+	    request_cseq(m, cs, method) < 0 ||
+	    request_max_forwards(m, p) < 0)
 		goto fail;
 	*out = m;
 	return 0;
@@ -340,7 +407,7 @@ response_copy_headers(osip_message_t *r, const osip_message_t *req, int code)
 }
 
 static int
-response_build(osip_message_t **out, const osip_message_t *req,
+response_start(osip_message_t **out, const osip_message_t *req,
     int code, const char *reason)
 {
 	osip_message_t *r = NULL;
@@ -356,12 +423,47 @@ response_build(osip_message_t **out, const osip_message_t *req,
 	osip_message_set_status_code(r, code);
 	osip_message_set_reason_phrase(r,
 	    osip_strdup(reason ? reason : sip_reason_phrase(code)));
+	*out = r;
+	return 0;
+}
+
+static int
+response_build(osip_message_t **out, const osip_message_t *req,
+    int code, const char *reason)
+{
+	osip_message_t *r = NULL;
+	int rc = response_start(&r, req, code, reason);
+
+	if (rc < 0)
+		return rc;
 	if (response_copy_headers(r, req, code) < 0) {
 		osip_message_free(r);
 		return -EINVAL;
 	}
 	*out = r;
 	return 0;
+}
+
+int
+sip_msg_new_reply_tail(osip_message_t **out, const osip_message_t *req,
+    int code, const char *reason)
+{
+	struct sip__arena *prev = sip__arena_push();
+	int rc = response_start(out, req, code, reason);
+
+	sip__arena_pop(prev);
+	return rc;
+}
+
+int
+sip__response_complete(osip_message_t *tail, const osip_message_t *req)
+{
+	struct sip__arena *prev = sip__arena_enter(tail);
+	int rc = response_copy_headers(tail, req, tail->status_code);
+
+	sip__arena_leave(prev);
+	tail->message_property = 2;
+	return rc < 0 ? -EINVAL : 0;
 }
 
 int

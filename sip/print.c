@@ -228,6 +228,17 @@ sip__print_nameaddr(struct sip__sbuf *b, const osip_from_t *na)
 }
 
 static int
+print_nameaddr_line(struct sip__sbuf *b, const char *name,
+    const osip_from_t *na)
+{
+	sb_str(b, name);
+	if (sip__print_nameaddr(b, na) < 0)
+		return -EINVAL;
+	sb_put(b, "\r\n", 2);
+	return 0;
+}
+
+static int
 print_via(struct sip__sbuf *b, const void *e)
 {
 	const osip_via_t *v = e;
@@ -540,6 +551,229 @@ sip__print(const osip_message_t *m, const char **out, size_t *len)
 		rc = -ENOMEM;
 	if (rc < 0)
 		return rc;
+	*out = b->p;
+	*len = b->len;
+	return 0;
+}
+
+static void
+print_cseq(struct sip__sbuf *b, const char *number, const char *method)
+{
+	sb_put(b, "CSeq: ", 6);
+	sb_str(b, number);
+	sb_put(b, " ", 1);
+	sb_str(b, method);
+	sb_put(b, "\r\n", 2);
+}
+
+/* From, To, Call-ID and CSeq of a response, as print_main_headers()
+ * writes their clones; `tag` (may be NULL) is appended to To's
+ * parameters, where osip_to_set_tag() puts it. */
+static int
+print_resp_parties(struct sip__sbuf *b, const osip_message_t *req,
+    const char *tag)
+{
+	if (req->from) {
+		sb_put(b, "From: ", 6);
+		if (sip__print_nameaddr(b, req->from) < 0)
+			return -EINVAL;
+		sb_put(b, "\r\n", 2);
+	}
+	if (req->to) {
+		sb_put(b, "To: ", 4);
+		if (sip__print_nameaddr(b, req->to) < 0)
+			return -EINVAL;
+		if (tag) {
+			sb_put(b, ";tag=", 5);
+			sb_str(b, tag);
+		}
+		sb_put(b, "\r\n", 2);
+	}
+	if (req->call_id) {
+		if (!req->call_id->number)
+			return -EINVAL;
+		sb_put(b, "Call-ID: ", 9);
+		sb_str(b, req->call_id->number);
+		if (req->call_id->host) {
+			sb_put(b, "@", 1);
+			sb_str(b, req->call_id->host);
+		}
+		sb_put(b, "\r\n", 2);
+	}
+	if (req->cseq) {
+		if (!req->cseq->number || !req->cseq->method)
+			return -EINVAL;
+		print_cseq(b, req->cseq->number, req->cseq->method);
+	}
+	return 0;
+}
+
+/* What follows CSeq in a response whose tail (sip_msg_new_reply_tail())
+ * holds the TU's own parts: Contact on, as sip__print() orders them. */
+static int
+print_tail(struct sip__sbuf *b, const osip_message_t *tail)
+{
+	if (!tail) {
+		sb_put(b, "Content-Length: 0\r\n\r\n", 21);
+		return 0;
+	}
+	if (print_list(b, "Contact: ", &tail->contacts, print_contact) < 0 ||
+	    print_other_headers(b, tail) < 0 ||
+	    print_plain_headers(b, tail) < 0)
+		return -EINVAL;
+	return print_body(b, tail);
+}
+
+/* A tail holds none of what the request gives, and no MIME. */
+static bool
+tail_is_bare(const osip_message_t *t)
+{
+	return !t || (!t->mime_version && !t->sip_method && !t->from &&
+	    !t->to && !t->call_id && !t->cseq &&
+	    osip_list_size(&t->vias) <= 0 &&
+	    osip_list_size(&t->record_routes) <= 0 &&
+	    osip_list_size(&t->routes) <= 0);
+}
+
+int
+sip__print_response(const osip_message_t *req, int code, const char *reason,
+    const char *tag, const osip_message_t *tail, const char **out,
+    size_t *len)
+{
+	struct sip__sbuf *b = &pbuf;
+	osip_generic_param_t *p = NULL;
+	const char *add = NULL;
+	int rc;
+
+	if (code < 100 || code > 699 || !req || !MSG_IS_REQUEST(req) ||
+	    osip_list_size(&req->vias) < 1 || !reason || !tail_is_bare(tail))
+		return -ENOTSUP;
+	/* sip_msg_to_tag_set() rewrites a valueless "tag" in place and
+	 * fails on an empty tag: left to the builder. */
+	if (code > 100 && tag && req->to) {
+		if (osip_to_get_tag((osip_to_t *)req->to, &p) == 0 && p) {
+			if (!p->gvalue)
+				return -ENOTSUP;
+		} else if (!*tag) {
+			return -ENOTSUP;
+		} else {
+			add = tag;
+		}
+	}
+	b->len = 0;
+	b->oom = false;
+	sb_put(b, "SIP/2.0 ", 8);
+	sb_uint(b, (unsigned)code);
+	sb_put(b, " ", 1);
+	sb_str(b, reason);
+	sb_put(b, "\r\n", 2);
+	if (print_list(b, "Via: ", &req->vias, print_via) < 0 ||
+	    (code > 100 && code < 300 &&
+		print_list(b, "Record-Route: ", &req->record_routes,
+		    print_route) < 0) ||
+	    print_resp_parties(b, req, add) < 0)
+		return -EINVAL;
+	rc = print_tail(b, tail);
+	if (rc < 0)
+		return rc;
+	if (b->oom)
+		return -ENOMEM;
+	*out = b->p;
+	*len = b->len;
+	return 0;
+}
+
+/* "Via: SIP/2.0/<proto> <sent-by>;branch=<branch>;rport": sent-by split
+ * as sip__via_add() splits it into host and port, then printed as
+ * print_via() prints those. */
+static int
+print_our_via(struct sip__sbuf *b, const char *proto, const char *sent_by,
+    const char *branch)
+{
+	char host[128];
+	const char *h = sent_by, *he, *colon;
+
+	if (*h == '[') {
+		he = strchr(++h, ']');
+		if (!he)
+			return -ENOTSUP;
+		colon = he[1] == ':' ? he + 1 : NULL;
+	} else {
+		colon = strrchr(h, ':');
+		he = colon ? colon : h + strlen(h);
+	}
+	if ((size_t)(he - h) >= sizeof(host))
+		return -ENOTSUP;
+	memcpy(host, h, (size_t)(he - h));
+	host[he - h] = '\0';
+	sb_put(b, "Via: SIP/2.0/", 13);
+	sb_str(b, proto);
+	sb_put(b, " ", 1);
+	sb_hostport(b, host, colon && colon[1] ? colon + 1 : NULL);
+	sb_put(b, ";branch=", 8);
+	sb_str(b, branch);
+	sb_put(b, ";rport\r\n", 8);
+	return 0;
+}
+
+int
+sip__print_ack(const osip_message_t *invite, const osip_message_t *resp,
+    const char *proto, const char *sent_by, const char *branch,
+    const char **out, size_t *len)
+{
+	struct sip__sbuf *b = &pbuf;
+	const osip_contact_t *ct;
+	const osip_uri_t *target;
+	const char *cs;
+
+	if (!invite || !resp || !invite->cseq || !invite->cseq->number ||
+	    !resp->to || !resp->from || !resp->call_id ||
+	    !resp->call_id->number)
+		return -ENOTSUP;
+	ct = osip_list_get(&resp->contacts, 0);
+	if (!ct || !ct->url)
+		return -ENOTSUP;
+	/* osip_cseq_parse() of "<number> ACK" gives the number back as is
+	 * when it is digits. */
+	for (cs = invite->cseq->number; *cs >= '0' && *cs <= '9'; cs++)
+		;
+	if (*cs || cs == invite->cseq->number)
+		return -ENOTSUP;
+	/* ack_build()'s remote target (RFC 3261 12.1.2). */
+	target = ct->url;
+	if ((!target->scheme || (strcasecmp(target->scheme, "sip") != 0 &&
+	    strcasecmp(target->scheme, "sips") != 0)) && invite->req_uri)
+		target = invite->req_uri;
+	b->len = 0;
+	b->oom = false;
+	sb_put(b, "ACK ", 4);
+	if (print_uri(b, target, false) < 0)
+		return -EINVAL;
+	sb_put(b, " SIP/2.0\r\n", 10);
+	if (print_our_via(b, proto, sent_by, branch) < 0)
+		return -ENOTSUP;
+	/* RFC 3261 13.2.2.4: the Route set is the Record-Route reversed. */
+	for (int i = osip_list_size(&resp->record_routes) - 1; i >= 0; i--) {
+		sb_put(b, "Route: ", 7);
+		if (sip__print_nameaddr(b,
+		    osip_list_get(&resp->record_routes, i)) < 0)
+			return -EINVAL;
+		sb_put(b, "\r\n", 2);
+	}
+	if (print_nameaddr_line(b, "From: ", resp->from) < 0 ||
+	    print_nameaddr_line(b, "To: ", resp->to) < 0)
+		return -EINVAL;
+	sb_put(b, "Call-ID: ", 9);
+	sb_str(b, resp->call_id->number);
+	if (resp->call_id->host) {
+		sb_put(b, "@", 1);
+		sb_str(b, resp->call_id->host);
+	}
+	sb_put(b, "\r\n", 2);
+	print_cseq(b, invite->cseq->number, "ACK");
+	sb_str(b, "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+	if (b->oom)
+		return -ENOMEM;
 	*out = b->p;
 	*len = b->len;
 	return 0;

@@ -276,6 +276,14 @@ int	sip_txn_reply(struct sip_txn *st, int code, const char *reason,
  * 3261 13.3.1.4 asks of the UAS core. 0, -EINVAL, -ENOMEM. */
 int	sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp);
 
+/* Same with a tail (sip_msg_new_reply_tail()): the TU's Contact,
+ * headers and body; sip/ adds the request's Via, Record-Route, From,
+ * To, Call-ID and CSeq as sip_msg_new_response() would, printing them
+ * straight from the request when the response is not kept (all but a
+ * 2xx to INVITE): the same bytes, no copies. Takes ownership of tail.
+ * 0, -EINVAL, -ENOMEM. */
+int	sip_txn_reply_tail(struct sip_txn *st, osip_message_t *tail);
+
 /* The request of a transaction (server: received; client: as sent).
  * Borrowed. Once the final response is out (server) or delivered
  * (client) the transaction keeps only what absorbing retransmissions
@@ -340,6 +348,13 @@ void	sip_txn_detach(struct sip_txn *ct);
 int	sip_send_ack(struct sip_stack *s, osip_message_t *ack,
 	    const struct sip_dest *dst);
 
+/* The same for the 2xx resp2xx to invite (both borrowed): the ACK
+ * sip_msg_new_ack() would build is printed straight from them (the same
+ * bytes, no message built), or built and sent by sip_send_ack() where
+ * the printer declines. Same errors, and those of sip_msg_new_ack(). */
+int	sip_send_ack_2xx(struct sip_stack *s, const osip_message_t *invite,
+	    const osip_message_t *resp2xx, const struct sip_dest *dst);
+
 /* Sends msg as it is (takes ownership): no Via is added, no transaction
  * kept. For a request, dst is used; for a response, dst may be NULL and
  * the top Via routes it (RFC 3261 18.2.2). For stateless forwarding.
@@ -379,6 +394,10 @@ int	sip_msg_new_request_dlg(osip_message_t **out, const char *method,
  * Record-Route for 101..299 (RFC 3261 12.1.1). reason NULL: standard
  * phrase. No To-tag is added here (the server transaction adds its own;
  * set one with sip_msg_to_tag_set() to choose). 0, -EINVAL, -ENOMEM. */
+/* The start of a response to req for sip_txn_reply_tail(): status line
+ * only, as sip_msg_new_response() minus the copies. Same errors. */
+int	sip_msg_new_reply_tail(osip_message_t **out, const osip_message_t *req,
+	    int code, const char *reason);
 int	sip_msg_new_response(osip_message_t **out, const osip_message_t *req,
 	    int code, const char *reason);
 

@@ -506,6 +506,33 @@ out:
 }
 
 int
+sip_send_ack_2xx(struct sip_stack *s, const osip_message_t *invite,
+    const osip_message_t *resp2xx, const struct sip_dest *dst)
+{
+	char branch[SIP_BRANCH_LEN];
+	struct sip__listener *l;
+	osip_message_t *ack = NULL;
+	const char *text;
+	size_t n;
+	int rc;
+
+	if (!dst)
+		return -EINVAL;
+	l = sip__listener_for(s, dst->transport, dst->addr.ss_family);
+	sip_branch_new(branch);
+	rc = l ? sip__print_ack(invite, resp2xx,
+	    net_transport_sip_name(dst->transport), s->sent_by[l->index],
+	    branch, &text, &n) : -ENOTSUP;
+	if (rc == 0) {
+		/* sip__send() copies what it cannot send at once. */
+		rc = sip__send(s, dst, text, n, dst->flow != 0, NULL);
+		return rc == UV_ENOTCONN ? -ENOTCONN : rc;
+	}
+	rc = sip_msg_new_ack(&ack, invite, resp2xx);
+	return rc < 0 ? rc : sip_send_ack(s, ack, dst);
+}
+
+int
 sip_send_stateless(struct sip_stack *s, osip_message_t *msg,
     const struct sip_dest *dst)
 {

@@ -130,20 +130,11 @@ server_final(struct sip_txn *t, osip_message_t *resp, int code)
 	sip__msg_free(resp);
 }
 
-int
-sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
+/* After resp (NULL: sent as text) went out with result rc: the
+ * transaction's next state. Takes resp. */
+static int
+server_sent(struct sip_txn *st, osip_message_t *resp, int code, int rc)
 {
-	int code = resp ? resp->status_code : 0;
-	int rc;
-
-	if (!resp || !st->tu_holds || code < 100 || code > 699 ||
-	    !MSG_IS_RESPONSE(resp)) {
-		sip__msg_free(resp);
-		return -EINVAL;
-	}
-	if (code > 100 && resp->to && !sip_msg_to_tag(resp))
-		sip_msg_to_tag_set(resp, st->tag);
-	rc = server_send(st, resp);
 	if (rc < 0 && rc != -ENOMEM && rc != -EINVAL)
 		rc = 0;	/* lost on the wire: retransmissions may help */
 	if (rc < 0) {
@@ -163,6 +154,51 @@ sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
 }
 
 int
+sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
+{
+	int code = resp ? resp->status_code : 0;
+	int rc;
+
+	if (!resp || !st->tu_holds || code < 100 || code > 699 ||
+	    !MSG_IS_RESPONSE(resp)) {
+		osip_message_free(resp);
+		return -EINVAL;
+	}
+	if (code > 100 && resp->to && !sip_msg_to_tag(resp))
+		sip_msg_to_tag_set(resp, st->tag);
+	rc = server_send(st, resp);
+	return server_sent(st, resp, code, rc);
+}
+
+/* A response no one keeps once sent (not a 2xx to INVITE, which waits
+ * for its ACK), with no extra header: its text printed straight from
+ * the request, the same bytes as built then printed (test_print_resp),
+ * without a message cloned and freed. */
+static int
+server_reply_text(struct sip_txn *st, int code, const char *reason,
+    const osip_message_t *tail)
+{
+	struct sip_dest d;
+	char *w;
+	size_t n;
+	int rc = sip__response_text(&w, &n, st->req, code, reason, st->tag,
+	    tail);
+
+	if (rc < 0)
+		return rc;
+	if (sip__resp_route(st->req, st->src, &d) < 0) {
+		osip_free(w);
+		return -EINVAL;
+	}
+	sip__dest_pack(&st->dest, &d);
+	osip_free(st->wire);
+	st->wire = w;
+	st->wire_len = n;
+	sip__txn_send_wire(st);
+	return server_sent(st, NULL, code, 0);
+}
+
+int
 sip_txn_reply(struct sip_txn *st, int code, const char *reason,
     const struct sip_header *extra, size_t n_extra)
 {
@@ -171,6 +207,12 @@ sip_txn_reply(struct sip_txn *st, int code, const char *reason,
 
 	if (!st->tu_holds || code < 100 || code > 699)
 		return -EINVAL;
+	if (n_extra == 0 && (st->kind != SIP_TXN_SERVER_INVITE ||
+	    code < 200 || code >= 300)) {
+		rc = server_reply_text(st, code, reason, NULL);
+		if (rc != -ENOTSUP && rc != -EINVAL)
+			return rc;
+	}
 	rc = sip__build_response(&r, st->req, code, reason, st->tag, extra,
 	    n_extra);
 	if (rc < 0)
@@ -345,4 +387,30 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 	if (s->tu.on_ack)
 		s->tu.on_ack(s->tu.arg, st_arg, ack, src);
 	sip__msg_free(ack);
+}
+
+int
+sip_txn_reply_tail(struct sip_txn *st, osip_message_t *tail)
+{
+	int code = tail ? tail->status_code : 0;
+	int rc;
+
+	if (!tail || !st->tu_holds || code < 100 || code > 699 ||
+	    !MSG_IS_RESPONSE(tail)) {
+		osip_message_free(tail);
+		return -EINVAL;
+	}
+	if (st->kind != SIP_TXN_SERVER_INVITE || code < 200 || code >= 300) {
+		rc = server_reply_text(st, code, tail->reason_phrase, tail);
+		if (rc != -ENOTSUP && rc != -EINVAL) {
+			osip_message_free(tail);
+			return rc;
+		}
+	}
+	rc = sip__response_complete(tail, st->req);
+	if (rc < 0) {
+		osip_message_free(tail);
+		return rc;
+	}
+	return sip_txn_reply_msg(st, tail);
 }

@@ -151,8 +151,8 @@ header_line(char *out, size_t len, const char *msg, const char *name)
 }
 
 static void
-phone_request(struct fx *f, const char *method, const char *branch,
-              const char *to, unsigned cseq)
+phone_request_cid(struct fx *f, const char *method, const char *branch,
+                  const char *to, unsigned cseq, const char *call_id)
 {
 	char m[1024];
 
@@ -161,14 +161,21 @@ phone_request(struct fx *f, const char *method, const char *branch,
 	         "Via: SIP/2.0/UDP 127.0.0.2:%u;branch=%s;rport\r\n"
 	         "From: <sip:201@127.0.0.1>;tag=ph1\r\n"
 	         "%s\r\n"
-	         "Call-ID: call-1@127.0.0.2\r\n"
+	         "Call-ID: %s\r\n"
 	         "CSeq: %u %s\r\n"
 	         "Contact: <sip:201@127.0.0.2:%u>\r\n"
 	         "Max-Forwards: 70\r\n"
 	         "Content-Length: 0\r\n\r\n",
-	         method, f->sip_port, f->phone_port, branch, to, cseq, method,
-	         f->phone_port);
+	         method, f->sip_port, f->phone_port, branch, to, call_id, cseq,
+	         method, f->phone_port);
 	send_to_sip(f, f->phone, m);
+}
+
+static void
+phone_request(struct fx *f, const char *method, const char *branch,
+              const char *to, unsigned cseq)
+{
+	phone_request_cid(f, method, branch, to, cseq, "call-1@127.0.0.2");
 }
 
 /* The PBX answers request `req` with `status` ("200 OK"); its To
@@ -294,6 +301,47 @@ test_call_b_leg_table_full_503(void **state)
 	fx_close(&f);
 }
 
+static void
+test_call_b_response_goes_to_its_transaction(void **state)
+{
+	struct fx f;
+	struct b2b_stats st;
+	char a[4096], b[4096], buf[4096];
+	char via[256], from[256], to[256], cid[256], cseq[64], m[1536];
+
+	(void)state;
+	/* Two calls ring; the PBX answers the second's INVITE with the
+	 * first's Call-ID and From tag. RFC 3261 17.1.3 matched the 200 by
+	 * its branch: it is the second call's (the one whose transaction
+	 * it ends), relayed on the second call's A leg. Found by Call-ID,
+	 * it went to the first call, and the second kept a transaction
+	 * sip/ frees. */
+	fx_open(&f, 0);
+	phone_request_cid(&f, "INVITE", "z9hG4bK-c1", "To: <sip:300@127.0.0.1>",
+	                  1, "call-1@127.0.0.2");
+	assert_true(wait_for(&f, f.pbx, "INVITE ", a, sizeof(a)));
+	phone_request_cid(&f, "INVITE", "z9hG4bK-c2", "To: <sip:300@127.0.0.1>",
+	                  1, "call-2@127.0.0.2");
+	assert_true(wait_for(&f, f.pbx, "INVITE ", b, sizeof(b)));
+	header_line(via, sizeof(via), b, "Via");
+	header_line(from, sizeof(from), a, "From");
+	header_line(to, sizeof(to), b, "To");
+	header_line(cid, sizeof(cid), a, "Call-ID");
+	header_line(cseq, sizeof(cseq), b, "CSeq");
+	snprintf(m, sizeof(m),
+	         "SIP/2.0 200 OK\r\n%s\r\n%s\r\n%s;tag=pbx2\r\n%s\r\n"
+	         "%s\r\nContact: <sip:pbx@127.0.0.1:%u>\r\n"
+	         "Content-Length: 0\r\n\r\n",
+	         via, from, to, cid, cseq, f.pbx_port);
+	send_to_sip(&f, f.pbx, m);
+	assert_true(wait_for(&f, f.phone, "SIP/2.0 200", buf, sizeof(buf)));
+	assert_non_null(strstr(buf, "Call-ID: call-2@127.0.0.2\r\n"));
+	b2b_stats_get(f.b, &st);
+	assert_int_equal(st.calls_active, 2);
+	assert_int_equal(st.calls_answered, 1);
+	fx_close(&f);
+}
+
 int
 main(void)
 {
@@ -301,6 +349,7 @@ main(void)
 	    cmocka_unit_test(test_call_bye_answered_at_once),
 	    cmocka_unit_test(test_call_reinvite_ringing_cancelled),
 	    cmocka_unit_test(test_call_b_leg_table_full_503),
+	    cmocka_unit_test(test_call_b_response_goes_to_its_transaction),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

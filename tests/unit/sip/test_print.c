@@ -321,6 +321,60 @@ test_print_max_forwards(void **state)
 	}
 }
 
+/* The CSeq and Max-Forwards request_build() sets without a parse,
+ * against the same set through osip_message_set_cseq() and
+ * osip_message_set_max_forwards() from their text, as before: same
+ * fields, same wire text, for plain, odd and overlong methods. */
+static void
+test_print_request_cseq_max_forwards(void **state)
+{
+	static const char *const methods[] = {"INVITE", "BYE", "ACK", "X",
+	    "CANCEL", "A B", " INVITE", "INVITE ", "IN\tVITE",
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ"};
+	static const uint32_t cseqs[] = {0, 1, 42, 4294967295u};
+	static const unsigned mfs[] = {0, 70, 4294967295u};
+	const struct sip_party p = {.uri = "sip:a@b", .tag = "t"};
+	unsigned n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
+	for (size_t c = 0; c < ARRAY_SIZE(cseqs); c++)
+	for (size_t f = 0; f < ARRAY_SIZE(mfs); f++) {
+		osip_message_t *m1 = NULL, *m2 = NULL;
+		osip_header_t *h = NULL;
+		char cs[48], mf[12], *w1 = NULL, *w2 = NULL;
+		size_t l1, l2;
+
+		if (sip_msg_new_request_dlg(&m2, methods[i], "sip:b@c", &p,
+		    &p, "c2@x", cseqs[c], mfs[f]) != 0)
+			continue;
+		assert_int_equal(sip_msg_new_request_dlg(&m1, methods[i],
+		    "sip:b@c", &p, &p, "c2@x", cseqs[c], mfs[f]), 0);
+		/* m1 as before: both from their text. */
+		snprintf(cs, sizeof(cs), "%u %s", cseqs[c], methods[i]);
+		snprintf(mf, sizeof(mf), "%u", mfs[f]);
+		osip_cseq_free(m1->cseq);
+		m1->cseq = NULL;
+		assert_int_equal(osip_message_set_cseq(m1, cs), 0);
+		assert_int_equal(osip_message_header_get_byname(m1,
+		    "max-forwards", 0, &h), 0);
+		osip_list_remove(&m1->headers, 0);
+		osip_header_free(h);
+		assert_int_equal(osip_message_set_max_forwards(m1, mf), 0);
+		assert_string_equal(m1->cseq->number, m2->cseq->number);
+		assert_string_equal(m1->cseq->method, m2->cseq->method);
+		assert_int_equal(sip__msg_print(m1, &w1, &l1), 0);
+		assert_int_equal(sip__msg_print(m2, &w2, &l2), 0);
+		assert_string_equal(w1, w2);
+		n++;
+		osip_free(w1);
+		osip_free(w2);
+		osip_message_free(m1);
+		osip_message_free(m2);
+	}
+	assert_in_range(n, 60, 1000);
+}
+
 static void
 test_print_uri_fixed_buffer(void **state)
 {
@@ -342,6 +396,7 @@ main(void)
 	    cmocka_unit_test(test_print_matches_libosip2_shapes),
 	    cmocka_unit_test(test_print_matches_libosip2_corpus),
 	    cmocka_unit_test(test_print_uri_fixed_buffer),
+	    cmocka_unit_test(test_print_request_cseq_max_forwards),
 	    cmocka_unit_test(test_print_party_odd_uris),
 	    cmocka_unit_test(test_print_max_forwards),
 	};

@@ -148,9 +148,18 @@ static const struct {
      msg__clone_auth},
 };
 
+/* What a copy run inside the destination's scope (sip_msg_edit()) needs:
+ * the clones become dst's, freed with it in one step. */
+struct msg__copy {
+	const osip_message_t *src;
+	size_t i;			/* msg__structured entry */
+};
+
 static int
-msg__copy_list(osip_message_t *dst, const osip_message_t *src, size_t i)
+msg__copy_list(osip_message_t *dst, void *arg)
 {
+	const osip_message_t *src = ((const struct msg__copy *)arg)->src;
+	size_t i = ((const struct msg__copy *)arg)->i;
 	const osip_list_t *from =
 	    (const osip_list_t *)(const void *)((const char *)src +
 	                                        msg__structured[i].off);
@@ -185,7 +194,9 @@ b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
 			if ((sn[0] | 0x20) != ((*n)[0] | 0x20) ||
 			    strcasecmp(sn, *n) != 0)
 				continue;
-			if (msg__copy_list(dst, src, k) < 0)
+			struct msg__copy c = {.src = src, .i = k};
+
+			if (sip_msg_edit(dst, msg__copy_list, &c) < 0)
 				return -ENOMEM;
 			break;
 		}
@@ -198,8 +209,9 @@ b2b__copy_headers(osip_message_t *dst, const osip_message_t *src,
  * with its own headers, and prints them back between boundaries. The
  * first part alone (sip_msg_body_get()) is not the body: copy them all. */
 static int
-msg__copy_parts(osip_message_t *dst, const osip_message_t *src)
+msg__copy_parts(osip_message_t *dst, void *arg)
 {
+	const osip_message_t *src = ((const struct msg__copy *)arg)->src;
 	osip_body_t *b;
 
 	while ((b = osip_list_get(&dst->bodies, 0))) {
@@ -246,8 +258,11 @@ b2b__copy_body(osip_message_t *dst, const osip_message_t *src)
 		ll_strlcpy(type, "application/octet-stream", sizeof(type));
 	}
 	rc = sip_msg_body_set(dst, type, body, len);
-	if (rc == 0 && ct && ct->type && !strcasecmp(ct->type, "multipart"))
-		rc = msg__copy_parts(dst, src);
+	if (rc == 0 && ct && ct->type && !strcasecmp(ct->type, "multipart")) {
+		struct msg__copy c = {.src = src};
+
+		rc = sip_msg_edit(dst, msg__copy_parts, &c);
+	}
 	return rc;
 }
 

@@ -244,9 +244,19 @@ sip_msg_header_get(const osip_message_t *m, const char *name, int idx)
 	if (hn && hn->id != HDR_PLAIN) {
 		osip_list_t *l = hdr_list(m, hn->id);
 
+		struct sip__arena *prev;
+		int rc;
+
 		e = l ? osip_list_get(l, idx) : idx == 0 ?
 		    hdr_single(m, hn->id) : NULL;
-		if (!e || hdr_to_str(hn->id, e, &s) != 0 || !s)
+		if (!e)
+			return NULL;
+		/* Kept past the call: plain malloc, not a loose block that
+		 * would make every message alive meanwhile walk when freed. */
+		prev = sip__arena_enter(NULL);
+		rc = hdr_to_str(hn->id, e, &s);
+		sip__arena_leave(prev);
+		if (rc != 0 || !s)
 			return NULL;
 		return hdr_ring_keep(s);
 	}

@@ -601,6 +601,17 @@ body_set(osip_message_t *m, const char *content_type,
 	return osip_message_set_body(m, body, len) == 0 ? 0 : -ENOMEM;
 }
 
+int
+sip_msg_edit(osip_message_t *m, int (*fn)(osip_message_t *m, void *arg),
+    void *arg)
+{
+	struct sip__arena *prev = sip__arena_enter(m);
+	int rc = fn(m, arg);
+
+	sip__arena_leave(prev);
+	return rc;
+}
+
 /* New parts of a message come from its own arena, as in hdr.c. */
 int
 sip_msg_body_set(osip_message_t *m, const char *content_type,

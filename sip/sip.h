@@ -450,6 +450,14 @@ int	sip_msg_header_remove(osip_message_t *m, const char *name);
 int	sip_msg_header_copy(osip_message_t *dst, const osip_message_t *src,
 	    const char *const *names);
 
+/* Runs fn(m, arg) with m's allocation scope current, so that whatever
+ * fn clones into m with libosip2's own functions (osip_*_clone,
+ * osip_list_add) is m's and goes with it; parts made outside this scope
+ * and linked into m cost a walk of m when it is freed (sip/arena.c).
+ * Returns what fn returns. */
+int	sip_msg_edit(osip_message_t *m,
+	    int (*fn)(osip_message_t *m, void *arg), void *arg);
+
 /* Replaces the body (len bytes, any octets) and its Content-Type; a
  * NULL or empty type with len 0 removes both. 0, -EINVAL, -ENOMEM. */
 int	sip_msg_body_set(osip_message_t *m, const char *content_type,

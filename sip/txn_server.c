@@ -161,7 +161,7 @@ sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
 
 	if (!resp || !st->tu_holds || code < 100 || code > 699 ||
 	    !MSG_IS_RESPONSE(resp)) {
-		osip_message_free(resp);
+		sip__msg_free(resp);
 		return -EINVAL;
 	}
 	if (code > 100 && resp->to && !sip_msg_to_tag(resp))
@@ -397,19 +397,19 @@ sip_txn_reply_tail(struct sip_txn *st, osip_message_t *tail)
 
 	if (!tail || !st->tu_holds || code < 100 || code > 699 ||
 	    !MSG_IS_RESPONSE(tail)) {
-		osip_message_free(tail);
+		sip__msg_free(tail);
 		return -EINVAL;
 	}
 	if (st->kind != SIP_TXN_SERVER_INVITE || code < 200 || code >= 300) {
 		rc = server_reply_text(st, code, tail->reason_phrase, tail);
 		if (rc != -ENOTSUP && rc != -EINVAL) {
-			osip_message_free(tail);
+			sip__msg_free(tail);
 			return rc;
 		}
 	}
 	rc = sip__response_complete(tail, st->req);
 	if (rc < 0) {
-		osip_message_free(tail);
+		sip__msg_free(tail);
 		return rc;
 	}
 	return sip_txn_reply_msg(st, tail);

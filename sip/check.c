@@ -191,6 +191,42 @@ sip__maybe_multipart(const char *p, size_t n)
 	return false;
 }
 
+/* The bytes RFC 3261 25.1 keeps out of header text, eight at a time:
+ * bit 7 of each byte of the result is set where that byte of x is below
+ * 0x20 or is 0x7f (a UTF-8 byte, 0x80 and up, is text). Exact for each
+ * byte, no borrow running between them: the low seven bits plus 0x60
+ * reach bit 7 from 0x20 up, plus 1 only at 0x7f. */
+static inline uint64_t
+ctl_bytes(uint64_t x)
+{
+	uint64_t t = x & 0x7f7f7f7f7f7f7f7full;
+
+	return (~(t + 0x6060606060606060ull) | (t + 0x0101010101010101ull)) &
+	    ~x & 0x8080808080808080ull;
+}
+
+static inline bool
+is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* The first byte at or after p that ctl_bytes() flags, or end. */
+static inline const char *
+next_ctl(const char *p, const char *end)
+{
+	uint64_t x;
+
+	for (; end - p >= 8; p += 8) {
+		memcpy(&x, p, 8);
+		if (ctl_bytes(x))
+			break;
+	}
+	while (p < end && !is_ctl((unsigned char)*p))
+		p++;
+	return p;
+}
+
 /* RFC 3261 25.1: a header field is text, folding aside: no NUL, no bare
  * CR, no other control character. libosip2 reads C strings: a NUL cut
  * a +sip.instance short inside its quotes, and the REGISTER relayed to
@@ -198,31 +234,46 @@ sip__maybe_multipart(const char *p, size_t n)
 bool
 sip__text_ok(const char *v, size_t n)
 {
-	size_t i = 0;
+	const char *end = v + n, *p = v;
 
-	/* Eight bytes at a time while none is below 0x20 or 0x7f (the
-	 * has-less and has-zero word tests are exact as booleans): a byte
-	 * at a time cost 5% of a relayed call. */
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x, y;
+	/* Eight bytes at a time to the next control character: a byte at
+	 * a time cost 5% of a relayed call. */
+	while ((p = next_ctl(p, end)) < end) {
+		unsigned char c = (unsigned char)*p++;
 
-		memcpy(&x, v + i, 8);
-		y = x ^ 0x7f7f7f7f7f7f7f7full;
-		if (((x - 0x2020202020202020ull) & ~x &
-		    0x8080808080808080ull) ||
-		    ((y - 0x0101010101010101ull) & ~y &
-		    0x8080808080808080ull))
-			break;
-	}
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c == '\r' && i + 1 < n && v[i + 1] == '\n')
+		if (c == '\r' && p < end && *p == '\n')
 			continue;
-		if (c != '\n' && c != '\t' && (c < 0x20 || c == 0x7f))
+		if (c != '\n' && c != '\t')
 			return false;
 	}
 	return true;
+}
+
+/* One walk of the field's bytes finds both its end and whether it is
+ * text (sip__text_ok() of [s, end of field)): the pre-scan looked at each
+ * header byte twice, once for the line end, once for control bytes. */
+const char *
+sip__field_end(const char *s, const char *end, unsigned *flags)
+{
+	const char *p = s;
+
+	*flags = 0;
+	while ((p = next_ctl(p, end)) < end) {
+		unsigned char c = (unsigned char)*p++;
+
+		if (c == '\r' && p < end && *p == '\n')
+			c = (unsigned char)*p++;
+		if (c == '\n') {
+			/* RFC 3261 7.3.1: a line starting with white space
+			 * continues the field. */
+			if (p >= end || (*p != ' ' && *p != '\t'))
+				return p;
+			*flags |= SIP__FIELD_FOLDED;
+		} else if (c != '\t') {
+			*flags |= SIP__FIELD_CTL;
+		}
+	}
+	return end;
 }
 
 /* RFC 3261 7.2 Status-Line: SIP/2.0 SP 3DIGIT SP Reason-Phrase. */

@@ -239,6 +239,12 @@ bool	sip__mime_ok(const char *p, size_t len);
 bool	sip__maybe_multipart(const char *p, size_t n);
 /* Header text: no control character but CRLF, LF and tab. */
 bool	sip__text_ok(const char *v, size_t n);
+/* The end of the header field starting at s (after the LF of its last
+ * line, folds included; end without one), *flags saying whether it has
+ * folds and whether it is not text (what sip__text_ok() refuses). */
+#define SIP__FIELD_FOLDED 1u
+#define SIP__FIELD_CTL 2u
+const char *sip__field_end(const char *s, const char *end, unsigned *flags);
 /* A Status-Line: SIP/2.0 SP 3DIGIT (100-699) SP. */
 bool	sip__status_line_ok(const char *l, size_t n);
 

@@ -43,7 +43,7 @@ struct hdr {
 	size_t name_len;
 	const char *val;	/* raw, may contain CRLF + WSP folds */
 	size_t val_len;
-	bool folded;		/* it does */
+	unsigned flags;		/* SIP__FIELD_FOLDED, SIP__FIELD_CTL */
 };
 
 /* Headers that must appear at most once in a request (RFC 3261 20;
@@ -62,11 +62,22 @@ struct scan {
 	bool direct;		/* fr can stand for the message */
 };
 
-/* Compares a header name with a lower-case literal of the same length. */
+/* Compares a header name with a lower-case literal of letters and '-',
+ * as strncasecmp() would: c | 0x20 is a lower-case letter only for that
+ * letter's two cases. Inline: the library call was most of hdr_class(). */
 static bool
 name_eq(const struct hdr *h, const char *lower, size_t n)
 {
-	return h->name_len == n && strncasecmp(h->name, lower, n) == 0;
+	if (h->name_len != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)h->name[i];
+
+		if (c != (unsigned char)lower[i] &&
+		    (lower[i] == '-' || (c | 0x20) != lower[i]))
+			return false;
+	}
+	return true;
 }
 
 /* What the pre-scan does with a header field, beyond the singles. */
@@ -151,20 +162,7 @@ hdr_next(const char **p, const char *end, struct hdr *h, bool *bad)
 	if (s >= end || *s == '\n' || (*s == '\r' && s + 1 < end &&
 	    s[1] == '\n'))
 		return false;	/* the blank line ends the section */
-	e = s;
-	h->folded = false;
-	for (;;) {
-		const char *nl = memchr(e, '\n', (size_t)(end - e));
-
-		if (!nl) {
-			e = end;
-			break;
-		}
-		e = nl + 1;
-		if (e >= end || (*e != ' ' && *e != '\t'))
-			break;
-		h->folded = true;
-	}
+	e = sip__field_end(s, end, &h->flags);
 	*p = e;
 	colon = memchr(s, ':', (size_t)(e - s));
 	if (!colon) {
@@ -273,7 +271,7 @@ frame_add(struct scan *sc, const struct hdr *h, const char *end, int cls)
 	struct sip__frame *fr = sc->fr;
 	bool list = cls == HC_CONTACT || cls == HC_VIA;
 
-	if (h->folded || h->name_len == 0 || *h->name == ' ' ||
+	if ((h->flags & SIP__FIELD_FOLDED) || h->name_len == 0 || *h->name == ' ' ||
 	    *h->name == '\t' || end[-1] != '\n' ||
 	    end[-2] != '\r' || fr->n == SIP__FRAME_MAX) {
 		sc->direct = false;
@@ -284,9 +282,11 @@ frame_add(struct scan *sc, const struct hdr *h, const char *end, int cls)
 	    memchr(h->val, ',', h->val_len)) ? set[cls] : NULL};
 }
 
-/* Walks the header section [p, end) once: counts the single-valued
- * headers, checks their shapes, finds the Content-Length. */
-static void
+/* Walks the header section from p to its blank line (or end) once:
+ * counts the single-valued headers, checks their shapes, finds the
+ * Content-Length. Returns where the body starts (after the blank line;
+ * end without one: a datagram without one is all headers). */
+static const char *
 scan_headers(struct scan *sc, const char *p, const char *end)
 {
 	struct hdr h;
@@ -301,7 +301,7 @@ scan_headers(struct scan *sc, const char *p, const char *end)
 		}
 		/* The whole field with its line end: libosip2 keeps the
 		 * trailing white space we trim ("\f" before the LF). */
-		if (!sip__text_ok(h.name, (size_t)(p - h.name))) {
+		if (h.flags & SIP__FIELD_CTL) {
 			set_err(sc, 400, "Control character in header");
 			continue;
 		}
@@ -309,6 +309,9 @@ scan_headers(struct scan *sc, const char *p, const char *end)
 		if (sc->direct)
 			frame_add(sc, &h, p, c);
 	}
+	if (p < end)
+		p += *p == '\n' ? 1 : 2;
+	return p;
 }
 
 long
@@ -505,24 +508,6 @@ frame_done(struct scan *sc, const char *buf, size_t line, size_t hdr_end,
 	return true;
 }
 
-/* The blank line ending the header section: offset of the body. A
- * datagram without one is all headers. */
-static size_t
-header_end(const char *buf, size_t len)
-{
-	const char *p = buf, *end = buf + len, *nl;
-
-	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL &&
-	    nl + 1 < end) {
-		if (nl[1] == '\n')
-			return (size_t)(nl + 2 - buf);
-		if (nl + 2 < end && nl[1] == '\r' && nl[2] == '\n')
-			return (size_t)(nl + 3 - buf);
-		p = nl + 1;
-	}
-	return len;
-}
-
 /* libosip2 keeps an absoluteURI (tel:, any scheme it does not know) as
  * one string, with the white space RFC 3261 25.1 allows before its
  * parameters ("tel:+1 ;tag=a"): printed back inside <>, where none may
@@ -689,8 +674,7 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 	/* A tab aside, libosip2 reads the start line as we do when it has
 	 * no control character (its LWS rewrite wants a CR or LF). */
 	sc.direct = !sip__frame_off && sip__text_ok(buf, line);
-	hdr_end = header_end(buf, len);
-	scan_headers(&sc, eol + 1, buf + hdr_end);
+	hdr_end = (size_t)(scan_headers(&sc, eol + 1, buf + len) - buf);
 	msg_len = body_extent(&sc, hdr_end, len, stream);
 	if (sc.count[H_CLEN] > 1 &&
 	    sip__content_length(buf, hdr_end) == -EBADMSG)

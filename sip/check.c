@@ -72,10 +72,20 @@ sip__nameaddr_ok(const char *v, size_t n, bool list)
 				return false;
 			continue;
 		}
+		cl = sip__na_class[c];
+		if (seen_angle && (cl & (SIP__NA_TOK | SIP__NA_MARK))) {
+			/* After the <>, a parameter's name or value in one
+			 * go (";tag=..."): nothing in it but the last byte
+			 * changes the state. */
+			while (i + 1 < n && (sip__na_class[(unsigned char)
+			    v[i + 1]] & (SIP__NA_TOK | SIP__NA_MARK)))
+				i++;
+			prev = v[i];
+			continue;
+		}
 		if (!seen_angle && !params && (c == ';' || c == ',') &&
 		    words > 1)
 			return false;	/* an addr-spec with a space */
-		cl = sip__na_class[c];
 		switch (c) {
 		case '"':
 			quoted = true;
@@ -123,24 +133,37 @@ sip__nameaddr_ok(const char *v, size_t n, bool list)
 	return !quoted && !angle && prev != ';';
 }
 
-/* A Via list: no empty element, no empty parameter (RFC 4475 3.1.2.1). */
+/* [p, end) is empty or white space only. */
+static bool
+all_blank(const char *p, const char *end)
+{
+	while (end > p && (sip__na_class[(unsigned char)end[-1]] & SIP__NA_SP))
+		end--;
+	return end == p;
+}
+
+/* A Via list: no empty element, no empty parameter (RFC 4475 3.1.2.1):
+ * something not blank before the first separator (';' or ','), between
+ * each two and after the last. memchr() finds them: a byte at a time
+ * was 2% of a relayed call, a Via holding two or three. */
 bool
 sip__via_ok(const char *v, size_t n)
 {
-	bool sep = true;	/* the last non-blank was ';' or ',' */
+	const char *end = v + n, *from = v;
+	const char *semi = memchr(v, ';', n), *comma = memchr(v, ',', n);
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
+	while (semi || comma) {
+		const char *sep = semi && (!comma || semi < comma) ? semi : comma;
 
-		if (c == ';' || c == ',') {
-			if (sep)
-				return false;
-			sep = true;
-		} else if (!(sip__na_class[c] & SIP__NA_SP)) {
-			sep = false;
-		}
+		if (all_blank(from, sep))
+			return false;
+		from = sep + 1;
+		if (sep == semi)
+			semi = memchr(from, ';', (size_t)(end - from));
+		else
+			comma = memchr(from, ',', (size_t)(end - from));
 	}
-	return !sep;
+	return !all_blank(from, end);
 }
 
 /* RFC 3261 25.1: SIP-date is rfc1123-date, always in GMT. */

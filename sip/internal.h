@@ -262,6 +262,9 @@ struct sip__field {
 	/* NULL, or the setter osip_message_set_multiple_header() would
 	 * call for this name and value. */
 	int (*set)(osip_message_t *m, const char *v);
+	/* A name libosip2 neither parses nor splits at commas (not in
+	 * osip_parser_cfg.c's tables): it ends as one osip_header_t. */
+	bool plain;
 };
 struct sip__frame {
 	const char *line;	/* start line, without its CRLF */

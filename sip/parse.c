@@ -83,6 +83,7 @@ name_eq(const struct hdr *h, const char *lower, size_t n)
 /* What the pre-scan does with a header field, beyond the singles. */
 enum hclass {
 	HC_OTHER = H_SINGLES, HC_CONTACT, HC_ROUTE, HC_VIA, HC_DATE, HC_CTYPE,
+	HC_UA,
 };
 
 /* The header's class from its name, full or compact (RFC 3261 7.3.3),
@@ -122,6 +123,7 @@ hdr_class(const struct hdr *h)
 	case 't':
 		return h->name_len == 1 || name_eq(h, "to", 2) ? H_TO :
 		    HC_OTHER;
+	case 'u': return name_eq(h, "user-agent", 10) ? HC_UA : HC_OTHER;
 	case 'v':
 		return h->name_len == 1 || name_eq(h, "via", 3) ? HC_VIA :
 		    HC_OTHER;
@@ -270,6 +272,8 @@ frame_add(struct scan *sc, const struct hdr *h, const char *end, int cls)
 	};
 	struct sip__frame *fr = sc->fr;
 	bool list = cls == HC_CONTACT || cls == HC_VIA;
+	/* Nor has it these, nor are they comma-separated lists to it. */
+	bool plain = cls == H_MAXFWD || cls == HC_DATE || cls == HC_UA;
 
 	if ((h->flags & SIP__FIELD_FOLDED) || h->name_len == 0 || *h->name == ' ' ||
 	    *h->name == '\t' || end[-1] != '\n' ||
@@ -279,7 +283,7 @@ frame_add(struct scan *sc, const struct hdr *h, const char *end, int cls)
 	}
 	fr->f[fr->n++] = (struct sip__field){h->name, h->name_len, h->val,
 	    h->val_len, (size_t)cls < ARRAY_SIZE(set) && !(list &&
-	    memchr(h->val, ',', h->val_len)) ? set[cls] : NULL};
+	    memchr(h->val, ',', h->val_len)) ? set[cls] : NULL, plain};
 }
 
 /* Walks the header section from p to its blank line (or end) once:

@@ -306,6 +306,10 @@ static const char *const shapes[] = {
     F_OPT "x:" CRLF CRLF,
     F_OPT "CSeq: 2 OPTIONS" CRLF CRLF,
     F_OPT "Max-Forwards: 70" CRLF "Max-Forwards: 69" CRLF CRLF,
+    /* What frame.c copies itself: no value, a blank one, commas. */
+    F_OPT "MAX-forwards:" CRLF "User-Agent: \t" CRLF CRLF,
+    F_OPT "user-AGENT: a, b,, \"c, d\" <sip:x>" CRLF "Max-Forwards: 70, 1" CRLF
+	"DATE: Sat, 13 Nov 2010 23:29:00 GMT" CRLF "date:x" CRLF CRLF,
     F_REQ F_VIA F_DIALOG CRLF,
     F_REQ CRLF,
     "OPTIONS sip:b@example.com sip/2.0" CRLF F_VIA F_DIALOG "CSeq: 1 OPTIONS"

@@ -229,6 +229,17 @@ extern const unsigned char sip__na_class[256];
  * (list true) value, as RFC 3261 25.1 has it: what parse.c answers 400
  * for. Here for tests/unit/sip/test_frame.c. */
 bool	sip__nameaddr_ok(const char *v, size_t n, bool list);
+/* A header field's class for the pre-scan, from its name, full or
+ * compact (RFC 3261 7.3.3): first the headers a request has at most once
+ * (RFC 3261 20; RFC 4475 3.3.8), counted, then those with a check or a
+ * setter of their own, then all others. */
+enum sip__hclass {
+	SIP__H_CALLID = 0, SIP__H_FROM, SIP__H_TO, SIP__H_CSEQ, SIP__H_MAXFWD,
+	SIP__H_CLEN, SIP__H_SINGLES,
+	SIP__HC_OTHER = SIP__H_SINGLES, SIP__HC_CONTACT, SIP__HC_ROUTE,
+	SIP__HC_VIA, SIP__HC_DATE, SIP__HC_CTYPE, SIP__HC_UA,
+};
+int	sip__hdr_class(const char *name, size_t len);
 /* A Via list: no empty element, no empty parameter. */
 bool	sip__via_ok(const char *v, size_t n);
 /* A Date value: an rfc1123-date in GMT. */

@@ -46,90 +46,15 @@ struct hdr {
 	unsigned flags;		/* SIP__FIELD_FOLDED, SIP__FIELD_CTL */
 };
 
-/* Headers that must appear at most once in a request (RFC 3261 20;
- * RFC 4475 3.3.8). Compact forms count as the same header. */
-enum single {
-	H_CALLID = 0, H_FROM, H_TO, H_CSEQ, H_MAXFWD, H_CLEN, H_SINGLES,
-};
-
 struct scan {
 	const char *clen_val;	/* first Content-Length value */
 	size_t clen_len;
 	bool multipart;		/* Content-Type multipart/...: sip__mime_ok */
-	unsigned count[H_SINGLES];
+	unsigned count[SIP__H_SINGLES];
 	struct sip__parse_err err;
 	struct sip__frame *fr;	/* the fields, for frame.c */
 	bool direct;		/* fr can stand for the message */
 };
-
-/* Compares a header name with a lower-case literal of letters and '-',
- * as strncasecmp() would: c | 0x20 is a lower-case letter only for that
- * letter's two cases. Inline: the library call was most of hdr_class(). */
-static bool
-name_eq(const struct hdr *h, const char *lower, size_t n)
-{
-	if (h->name_len != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)h->name[i];
-
-		if (c != (unsigned char)lower[i] &&
-		    (lower[i] == '-' || (c | 0x20) != lower[i]))
-			return false;
-	}
-	return true;
-}
-
-/* What the pre-scan does with a header field, beyond the singles. */
-enum hclass {
-	HC_OTHER = H_SINGLES, HC_CONTACT, HC_ROUTE, HC_VIA, HC_DATE, HC_CTYPE,
-	HC_UA,
-};
-
-/* The header's class from its name, full or compact (RFC 3261 7.3.3),
- * found with one switch on the first letter and one comparison: the
- * 40 name tests per field it replaces were 5% of a relayed call. */
-static int
-hdr_class(const struct hdr *h)
-{
-	if (h->name_len == 0)
-		return HC_OTHER;
-	switch (h->name[0] | 0x20) {	/* no non-letter lands on a case */
-	case 'c':
-		if (h->name_len == 1)
-			return HC_CTYPE;
-		if (name_eq(h, "call-id", 7))
-			return H_CALLID;
-		if (name_eq(h, "cseq", 4))
-			return H_CSEQ;
-		if (name_eq(h, "contact", 7))
-			return HC_CONTACT;
-		if (name_eq(h, "content-length", 14))
-			return H_CLEN;
-		return name_eq(h, "content-type", 12) ? HC_CTYPE : HC_OTHER;
-	case 'd': return name_eq(h, "date", 4) ? HC_DATE : HC_OTHER;
-	case 'f':
-		return h->name_len == 1 || name_eq(h, "from", 4) ? H_FROM :
-		    HC_OTHER;
-	case 'i': return h->name_len == 1 ? H_CALLID : HC_OTHER;
-	case 'l': return h->name_len == 1 ? H_CLEN : HC_OTHER;
-	case 'm':
-		if (h->name_len == 1)
-			return HC_CONTACT;
-		return name_eq(h, "max-forwards", 12) ? H_MAXFWD : HC_OTHER;
-	case 'r':
-		return name_eq(h, "route", 5) ||
-		    name_eq(h, "record-route", 12) ? HC_ROUTE : HC_OTHER;
-	case 't':
-		return h->name_len == 1 || name_eq(h, "to", 2) ? H_TO :
-		    HC_OTHER;
-	case 'u': return name_eq(h, "user-agent", 10) ? HC_UA : HC_OTHER;
-	case 'v':
-		return h->name_len == 1 || name_eq(h, "via", 3) ? HC_VIA :
-		    HC_OTHER;
-	default: return HC_OTHER;
-	}
-}
 
 /* Used where speed does not matter (parse_reduced). */
 static bool
@@ -193,37 +118,37 @@ hdr_next(const char **p, const char *end, struct hdr *h, bool *bad)
 static int
 scan_header(struct scan *sc, const struct hdr *h)
 {
-	int c = hdr_class(h);
+	int c = sip__hdr_class(h->name, h->name_len);
 
-	if (c < H_SINGLES)
+	if (c < SIP__H_SINGLES)
 		sc->count[c]++;
 	switch (c) {
-	case H_CLEN:
+	case SIP__H_CLEN:
 		if (!sc->clen_val) {
 			sc->clen_val = h->val;
 			sc->clen_len = h->val_len;
 		}
 		break;
-	case H_FROM:
-	case H_TO:
+	case SIP__H_FROM:
+	case SIP__H_TO:
 		if (!sip__nameaddr_ok(h->val, h->val_len, false))
 			set_err(sc, 400, "Malformed From or To header");
 		break;
-	case HC_CONTACT:
-	case HC_ROUTE:
+	case SIP__HC_CONTACT:
+	case SIP__HC_ROUTE:
 		if (!(h->val_len == 1 && h->val[0] == '*') &&
 		    !sip__nameaddr_ok(h->val, h->val_len, true))
 			set_err(sc, 400, "Malformed Contact or Route header");
 		break;
-	case HC_VIA:
+	case SIP__HC_VIA:
 		if (!sip__via_ok(h->val, h->val_len))
 			set_err(sc, 400, "Malformed Via header");
 		break;
-	case HC_DATE:
+	case SIP__HC_DATE:
 		if (!sip__date_ok(h->val, h->val_len))
 			set_err(sc, 400, "Malformed Date header");
 		break;
-	case HC_CTYPE:
+	case SIP__HC_CTYPE:
 		sc->multipart |= h->val_len >= 9 &&
 		    strncasecmp(h->val, "multipart", 9) == 0;
 		break;
@@ -262,21 +187,23 @@ frame_add(struct scan *sc, const struct hdr *h, const char *end, int cls)
 	 * comma-separated but Via and Contact, and none whose failure it
 	 * ignores. Others (Route: failures ignored) go the long way. */
 	static int (*const set[])(osip_message_t *, const char *) = {
-	    [H_CALLID] = osip_message_set_call_id,
-	    [H_FROM] = osip_message_set_from, [H_TO] = osip_message_set_to,
-	    [H_CSEQ] = osip_message_set_cseq,
-	    [H_CLEN] = osip_message_set_content_length,
-	    [HC_CONTACT] = osip_message_set_contact,
-	    [HC_VIA] = osip_message_set_via,
-	    [HC_CTYPE] = osip_message_set_content_type,
+	    [SIP__H_CALLID] = osip_message_set_call_id,
+	    [SIP__H_FROM] = osip_message_set_from,
+	    [SIP__H_TO] = osip_message_set_to,
+	    [SIP__H_CSEQ] = osip_message_set_cseq,
+	    [SIP__H_CLEN] = osip_message_set_content_length,
+	    [SIP__HC_CONTACT] = osip_message_set_contact,
+	    [SIP__HC_VIA] = osip_message_set_via,
+	    [SIP__HC_CTYPE] = osip_message_set_content_type,
 	};
 	struct sip__frame *fr = sc->fr;
-	bool list = cls == HC_CONTACT || cls == HC_VIA;
+	bool list = cls == SIP__HC_CONTACT || cls == SIP__HC_VIA;
 	/* Nor has it these, nor are they comma-separated lists to it. */
-	bool plain = cls == H_MAXFWD || cls == HC_DATE || cls == HC_UA;
+	bool plain = cls == SIP__H_MAXFWD || cls == SIP__HC_DATE ||
+	    cls == SIP__HC_UA;
 
-	if ((h->flags & SIP__FIELD_FOLDED) || h->name_len == 0 || *h->name == ' ' ||
-	    *h->name == '\t' || end[-1] != '\n' ||
+	if ((h->flags & SIP__FIELD_FOLDED) || h->name_len == 0 ||
+	    *h->name == ' ' || *h->name == '\t' || end[-1] != '\n' ||
 	    end[-2] != '\r' || fr->n == SIP__FRAME_MAX) {
 		sc->direct = false;
 		return;
@@ -332,7 +259,7 @@ sip__content_length(const char *hdr, size_t len)
 	while (hdr_next(&p, hdr + len, &h, &bad)) {
 		long x;
 
-		if (bad || hdr_class(&h) != H_CLEN)
+		if (bad || sip__hdr_class(h.name, h.name_len) != SIP__H_CLEN)
 			continue;
 		x = clen_value(h.val, h.val_len);
 		if (x < 0 || (v >= 0 && v != x))
@@ -475,7 +402,7 @@ body_extent(struct scan *sc, size_t hdr_end, size_t len, bool stream)
 {
 	long cl;
 
-	if (sc->count[H_CLEN] == 0) {
+	if (sc->count[SIP__H_CLEN] == 0) {
 		if (stream)
 			set_err(sc, 400, "Missing Content-Length");
 		return len;	/* RFC 3261 18.3: the datagram's end */
@@ -680,7 +607,7 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 	sc.direct = !sip__frame_off && sip__text_ok(buf, line);
 	hdr_end = (size_t)(scan_headers(&sc, eol + 1, buf + len) - buf);
 	msg_len = body_extent(&sc, hdr_end, len, stream);
-	if (sc.count[H_CLEN] > 1 &&
+	if (sc.count[SIP__H_CLEN] > 1 &&
 	    sip__content_length(buf, hdr_end) == -EBADMSG)
 		set_err(&sc, 400, "Conflicting Content-Length");
 	bad_mime = sc.multipart ?

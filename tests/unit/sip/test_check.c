@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -92,6 +93,70 @@ ref_via_ok(const char *v, size_t n)
 	return !sep;
 }
 
+/* parse.c's hdr_class() at 7e04d9b (then without User-Agent). */
+static bool
+ref_name_eq(const char *name, size_t len, const char *lower, size_t n)
+{
+	return len == n && strncasecmp(name, lower, n) == 0;
+}
+
+static int
+ref_hdr_class(const char *name, size_t len)
+{
+	if (len == 0)
+		return SIP__HC_OTHER;
+	switch (name[0] | 0x20) {
+	case 'c':
+		if (len == 1)
+			return SIP__HC_CTYPE;
+		if (ref_name_eq(name, len, "call-id", 7))
+			return SIP__H_CALLID;
+		if (ref_name_eq(name, len, "cseq", 4))
+			return SIP__H_CSEQ;
+		if (ref_name_eq(name, len, "contact", 7))
+			return SIP__HC_CONTACT;
+		if (ref_name_eq(name, len, "content-length", 14))
+			return SIP__H_CLEN;
+		return ref_name_eq(name, len, "content-type", 12) ?
+		    SIP__HC_CTYPE : SIP__HC_OTHER;
+	case 'd':
+		return ref_name_eq(name, len, "date", 4) ? SIP__HC_DATE :
+		    SIP__HC_OTHER;
+	case 'f':
+		return len == 1 || ref_name_eq(name, len, "from", 4) ?
+		    SIP__H_FROM : SIP__HC_OTHER;
+	case 'i': return len == 1 ? SIP__H_CALLID : SIP__HC_OTHER;
+	case 'l': return len == 1 ? SIP__H_CLEN : SIP__HC_OTHER;
+	case 'm':
+		if (len == 1)
+			return SIP__HC_CONTACT;
+		return ref_name_eq(name, len, "max-forwards", 12) ?
+		    SIP__H_MAXFWD : SIP__HC_OTHER;
+	case 'r':
+		return ref_name_eq(name, len, "route", 5) ||
+		    ref_name_eq(name, len, "record-route", 12) ?
+		    SIP__HC_ROUTE : SIP__HC_OTHER;
+	case 't':
+		return len == 1 || ref_name_eq(name, len, "to", 2) ?
+		    SIP__H_TO : SIP__HC_OTHER;
+	case 'v':
+		return len == 1 || ref_name_eq(name, len, "via", 3) ?
+		    SIP__HC_VIA : SIP__HC_OTHER;
+	default: return SIP__HC_OTHER;
+	}
+}
+
+/* The class of the name [s, s + n) both ways; User-Agent is new. */
+static void
+class_same(const char *s, size_t n)
+{
+	int c = sip__hdr_class(s, n), r = ref_hdr_class(s, n);
+
+	if (ref_name_eq(s, n, "user-agent", 10) ? c != SIP__HC_UA ||
+	    r != SIP__HC_OTHER : c != r)
+		fail_msg("hdr_class(\"%.*s\"): %d, was %d", (int)n, s, c, r);
+}
+
 /* The field from s to end both ways; then its value (after a colon)
  * through the value checks. */
 static void
@@ -112,6 +177,7 @@ field_same(const char *s, const char *end)
 	if (sip__text_ok(s, n) != ref_text_ok(s, n))
 		fail_msg("text_ok(\"%.*s\") changed", (int)n, s);
 	colon = memchr(s, ':', (size_t)(r - s));
+	class_same(s, colon ? (size_t)(colon - s) : (size_t)(r - s));
 	colon = colon ? colon + 1 : s;
 	if (sip__via_ok(colon, (size_t)(r - colon)) !=
 	    ref_via_ok(colon, (size_t)(r - colon)))
@@ -229,6 +295,32 @@ test_check_mutants(void **state)
 	free(buf);
 }
 
+/* Every header name libosip2 or the pre-scan knows, each byte of it
+ * replaced by every byte value, and cut at every length. */
+static void
+test_check_names(void **state)
+{
+	static const char *const names[] = {"call-id", "cseq", "contact",
+	    "content-length", "content-type", "date", "from", "max-forwards",
+	    "route", "record-route", "to", "via", "user-agent", "c", "f", "i",
+	    "l", "m", "t", "v", "u", "Content-Encoding", "Call-Info",
+	    "Record-Routes", "Vias", "T0", "Max_Forwards"};
+	char v[32];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		size_t n = strlen(names[i]);
+
+		for (size_t k = 0; k < n; k++)
+			for (int b = 0; b < 256; b++) {
+				memcpy(v, names[i], n);
+				v[k] = (char)b;
+				class_same(v, n);
+				class_same(v, k + 1);
+			}
+	}
+}
+
 /* Every string of up to 6 bytes over an alphabet of what the checks
  * tell apart. */
 static void
@@ -281,6 +373,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_check_corpora),
 	    cmocka_unit_test(test_check_mutants),
+	    cmocka_unit_test(test_check_names),
 	    cmocka_unit_test(test_check_alphabet),
 	};
 

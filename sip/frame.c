@@ -16,9 +16,6 @@
 
 #include "sip/internal.h"
 
-bool sip__frame_off;
-unsigned long sip__frame_builds;
-
 /* Room for a field's name or value as a C string on the stack; longer
  * ones (rare: a long Via or Authorization) go to the heap. */
 #define FRAME_NAME_MAX 64
@@ -229,7 +226,5 @@ sip__frame_build(osip_message_t *m, const struct sip__frame *fr)
 
 	for (unsigned i = 0; rc == 0 && i < fr->n; i++)
 		rc = frame_field(m, &fr->f[i]);
-	if (rc == 0 && (rc = frame_body(m, fr)) == 0)
-		sip__frame_builds++;
-	return rc;
+	return rc == 0 ? frame_body(m, fr) : rc;
 }

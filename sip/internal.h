@@ -212,6 +212,13 @@ struct sip__parse_err {
  * NULL: drop). */
 int	sip__parse(osip_message_t **out, const char *buf, size_t len,
 	    bool stream, struct sip__parse_err *err);
+/* sip__parse() with the tree's builder chosen: frame true does what it
+ * does (frame.c builds the tree where the pre-scan's framing allows),
+ * false leaves it to osip_message_parse(), the reference
+ * tests/unit/sip/test_frame.c compares frame.c with. *framed: whether
+ * frame.c built the tree. */
+int	sip__parse_by(osip_message_t **out, const char *buf, size_t len,
+	    bool stream, struct sip__parse_err *err, bool frame, bool *framed);
 /* Content-Length of a header section (bytes up to the blank line), for
  * stream framing: >= 0, -ENOENT none, -EBADMSG negative/conflicting. */
 long	sip__content_length(const char *hdr, size_t len);
@@ -292,10 +299,6 @@ struct sip__frame {
  * osip_message_parse() fails, -ENOMEM, or 1: a shape frame.c leaves to
  * osip_message_parse() (a multipart body); `m` is then half-filled. */
 int	sip__frame_build(osip_message_t *m, const struct sip__frame *fr);
-/* Tests only: true sends every message through osip_message_parse();
- * builds counts the trees frame.c made. */
-extern bool sip__frame_off;
-extern unsigned long sip__frame_builds;
 
 /* libosip2's blocks in per-message arenas (arena.c). push: until the
  * matching pop, osip_malloc() cuts blocks from a new arena, which lives

@@ -471,18 +471,20 @@ uris_trim(osip_message_t *m)
 }
 
 /* libosip2's tree of the message: built from the pre-scan's framing
- * `fr` (frame.c), or with fr NULL (or a shape frame.c leaves alone) by
- * osip_message_parse() from the bytes. */
+ * `fr` (frame.c; *framed then true), or with fr NULL (or a shape frame.c
+ * leaves alone) by osip_message_parse() from the bytes. */
 static int
 parse_osip(osip_message_t **out, const char *buf, size_t len,
-    const struct sip__frame *fr)
+    const struct sip__frame *fr, bool *framed)
 {
 	osip_message_t *m = NULL;
 	struct sip__arena *prev = sip__arena_push();
 	int rc = osip_message_init(&m) != 0 ? -ENOMEM : 1;
 
+	*framed = false;
 	if (rc == 1 && fr) {
 		rc = sip__frame_build(m, fr);
+		*framed = rc == 0;
 		if (rc == 1) {
 			osip_message_free(m);
 			m = NULL;
@@ -543,7 +545,7 @@ parse_reduced(const char *buf, size_t hdr_end, const char *eol, bool all)
 	unsigned seen[ARRAY_SIZE(keep) / 2] = {0};
 	osip_message_t *m = NULL;
 	struct hdr h;
-	bool bad = false;
+	bool bad = false, framed;
 
 	if (!copy)
 		return NULL;
@@ -566,7 +568,7 @@ parse_reduced(const char *buf, size_t hdr_end, const char *eol, bool all)
 	}
 	memcpy(w, "\r\n", 2);
 	w += 2;
-	if (parse_osip(&m, copy, (size_t)(w - copy), NULL) == 0 &&
+	if (parse_osip(&m, copy, (size_t)(w - copy), NULL, &framed) == 0 &&
 	    !top_via_ok(m)) {
 		osip_message_free(m);
 		m = NULL;
@@ -579,6 +581,15 @@ int
 sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
     struct sip__parse_err *err)
 {
+	bool framed;
+
+	return sip__parse_by(out, buf, len, stream, err, true, &framed);
+}
+
+int
+sip__parse_by(osip_message_t **out, const char *buf, size_t len,
+    bool stream, struct sip__parse_err *err, bool frame, bool *framed)
+{
 	struct scan sc;
 	const char *eol = memchr(buf, '\n', len);
 	size_t line, hdr_end, msg_len;
@@ -589,6 +600,7 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 
 	memset(&sc, 0, sizeof(sc));
 	*out = NULL;
+	*framed = false;
 	if (!eol || eol == buf || eol[-1] != '\r') {
 		*err = (struct sip__parse_err){0, "no start line"};
 		return -EBADMSG;
@@ -604,7 +616,7 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 	sc.fr = &fr;
 	/* A tab aside, libosip2 reads the start line as we do when it has
 	 * no control character (its LWS rewrite wants a CR or LF). */
-	sc.direct = !sip__frame_off && sip__text_ok(buf, line);
+	sc.direct = frame && sip__text_ok(buf, line);
 	hdr_end = (size_t)(scan_headers(&sc, eol + 1, buf + len) - buf);
 	msg_len = body_extent(&sc, hdr_end, len, stream);
 	if (sc.count[SIP__H_CLEN] > 1 &&
@@ -618,7 +630,7 @@ sip__parse(osip_message_t **out, const char *buf, size_t len, bool stream,
 		set_err(&sc, 400, "Malformed multipart body");
 	if (!frame_done(&sc, buf, line, hdr_end, msg_len))
 		sc.fr = NULL;
-	if (bad_mime || parse_osip(&m, buf, msg_len, sc.fr) < 0) {
+	if (bad_mime || parse_osip(&m, buf, msg_len, sc.fr, framed) < 0) {
 		m = is_resp ? NULL : parse_reduced(buf, hdr_end, eol, true);
 		if (!m && !is_resp) {
 			m = parse_reduced(buf, hdr_end, eol, false);

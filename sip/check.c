@@ -327,16 +327,21 @@ is_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-/* The first byte at or after p that ctl_bytes() flags, or end. */
+/* The first byte at or after p that ctl_bytes() flags, or end. As it
+ * flags each byte exactly, on a little-endian machine the lowest bit set
+ * is that byte's; elsewhere the word is searched byte by byte. */
 static inline __attribute__((always_inline)) const char *
 next_ctl(const char *p, const char *end)
 {
-	uint64_t x;
+	uint64_t x, m;
 
 	for (; end - p >= 8; p += 8) {
 		memcpy(&x, p, 8);
-		if (ctl_bytes(x))
-			break;
+		if ((m = ctl_bytes(x)) == 0)
+			continue;
+		if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+			return p + __builtin_ctzll(m) / 8;
+		break;
 	}
 	while (p < end && !is_ctl((unsigned char)*p))
 		p++;

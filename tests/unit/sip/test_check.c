@@ -344,7 +344,8 @@ test_check_alphabet(void **state)
 			field_same(v, v + len);
 		}
 	}
-	/* Longer runs: the word-at-a-time paths and their tails. */
+	/* Longer runs: the word-at-a-time paths and their tails, with one
+	 * byte of the alphabet or two anywhere in them. */
 	for (size_t len = 8; len <= 40; len++)
 		for (size_t pos = 0; pos < len; pos++)
 			for (size_t b = 0; b < na; b++) {
@@ -353,6 +354,13 @@ test_check_alphabet(void **state)
 				memset(big, 'a', len);
 				big[pos] = abc[b];
 				field_same(big, big + len);
+				for (size_t q = pos + 1; len <= 24 && q < len;
+				    q++)
+					for (size_t b2 = 0; b2 < na; b2++) {
+						big[q] = abc[b2];
+						field_same(big, big + len);
+						big[q] = 'a';
+					}
 			}
 	print_message("%lu fields checked\n", checked);
 }

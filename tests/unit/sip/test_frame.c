@@ -300,6 +300,18 @@ static const char *const shapes[] = {
     F_OPT "Content-Type: multipart/mixed;boundary=zz\r " CRLF CRLF "--zz" CRLF
 	"Content-Type: a/b" CRLF "Content-Type: c/d" CRLF CRLF "x" CRLF
 	"--zz--" CRLF,
+    /* A million mutations found one leaking so: a bare CR ends the
+     * header section to libosip2, and the Content-Types after it are
+     * its first MIME part's. */
+    F_OPT "Content-Type: multipart/mixed;boundary=b1" CRLF
+	"Content-Length: 75\r\r" CRLF "--b1" CRLF "Content-Type: text/plain"
+	CRLF "content-type : text/html" CRLF CRLF "Hello" CRLF "--b1--" CRLF,
+    /* And one with a bare CR in the body, before a part's second
+     * Content-Type. */
+    F_OPT "Content-Type: multipart/mixed;boundary=b1" CRLF CRLF "--b1" CRLF
+	"Content-Type: text/plain" CRLF CRLF "Hi" CRLF "--b1\r\r"
+	"Content-Type: a/b" CRLF "Content-Type: c/d" CRLF CRLF "x" CRLF
+	"--b1--" CRLF,
     F_OPT "Content-Type: text/plain;charset" CRLF CRLF "x",
     F_OPT "X-Fold: a" CRLF " b" CRLF CRLF,
     F_REQ F_VIA F_DIALOG "CSeq: 1 OPTIONS\n\n",

@@ -16,9 +16,6 @@
 
 #include "sip/internal.h"
 
-bool sip__frame_off;
-unsigned long sip__frame_builds;
-
 /* Room for a field's name or value as a C string on the stack; longer
  * ones (rare: a long Via or Authorization) go to the heap. */
 #define FRAME_NAME_MAX 64
@@ -112,6 +109,39 @@ frame_status_line(osip_message_t *m, const char *l, size_t n)
 	return 0;
 }
 
+/* A field libosip2 keeps as it came (f->plain), as
+ * osip_message_set_multiple_header() would keep it: it lowers the name
+ * and, finding it in none of its tables, hands both to
+ * osip_message_set_header(), which copies each with osip_clrncpy() (our
+ * name and value are already trimmed of what that trims: the same bytes)
+ * into a new osip_header_t at the end of the list. Here the copies are
+ * made once, without the lookups and the four strlen(). */
+static int
+frame_plain(osip_message_t *m, const struct sip__field *f)
+{
+	osip_header_t *h;
+
+	if (osip_header_init(&h) != 0)
+		return -ENOMEM;
+	h->hname = frame_strndup(f->name, f->name_len);
+	if (!h->hname)
+		goto fail;
+	for (char *c = h->hname; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	/* Nothing at all after the colon: no value (NULL), as there. */
+	if ((f->val_len > 0 || f->val[0] != '\r') &&
+	    !(h->hvalue = frame_strndup(f->val, f->val_len)))
+		goto fail;
+	m->message_property = 2;
+	if (osip_list_add(&m->headers, h, -1) < 0)
+		goto fail;
+	return 0;
+fail:
+	osip_header_free(h);
+	return -ENOMEM;
+}
+
 /* One field, as libosip2's header loop hands it on: the name (which
  * osip_message_set_multiple_header() lowers in place) and the trimmed
  * value, NULL when nothing at all follows the colon; or the value
@@ -124,6 +154,8 @@ frame_field(osip_message_t *m, const struct sip__field *f)
 	char *nheap = NULL, *vheap = NULL, *name = NULL, *val = NULL;
 	int rc;
 
+	if (f->plain)
+		return frame_plain(m, f);
 	if (!f->set) {
 		name = frame_cstr(nbuf, sizeof(nbuf), f->name, f->name_len,
 		    &nheap);
@@ -194,7 +226,5 @@ sip__frame_build(osip_message_t *m, const struct sip__frame *fr)
 
 	for (unsigned i = 0; rc == 0 && i < fr->n; i++)
 		rc = frame_field(m, &fr->f[i]);
-	if (rc == 0 && (rc = frame_body(m, fr)) == 0)
-		sip__frame_builds++;
-	return rc;
+	return rc == 0 ? frame_body(m, fr) : rc;
 }

@@ -264,6 +264,13 @@ struct sip__parse_err {
  * NULL: drop). */
 int	sip__parse(osip_message_t **out, const char *buf, size_t len,
 	    bool stream, struct sip__parse_err *err);
+/* sip__parse() with the tree's builder chosen: frame true does what it
+ * does (frame.c builds the tree where the pre-scan's framing allows),
+ * false leaves it to osip_message_parse(), the reference
+ * tests/unit/sip/test_frame.c compares frame.c with. *framed: whether
+ * frame.c built the tree. */
+int	sip__parse_by(osip_message_t **out, const char *buf, size_t len,
+	    bool stream, struct sip__parse_err *err, bool frame, bool *framed);
 /* Content-Length of a header section (bytes up to the blank line), for
  * stream framing: >= 0, -ENOENT none, -EBADMSG negative/conflicting. */
 long	sip__content_length(const char *hdr, size_t len);
@@ -281,6 +288,17 @@ extern const unsigned char sip__na_class[256];
  * (list true) value, as RFC 3261 25.1 has it: what parse.c answers 400
  * for. Here for tests/unit/sip/test_frame.c. */
 bool	sip__nameaddr_ok(const char *v, size_t n, bool list);
+/* A header field's class for the pre-scan, from its name, full or
+ * compact (RFC 3261 7.3.3): first the headers a request has at most once
+ * (RFC 3261 20; RFC 4475 3.3.8), counted, then those with a check or a
+ * setter of their own, then all others. */
+enum sip__hclass {
+	SIP__H_CALLID = 0, SIP__H_FROM, SIP__H_TO, SIP__H_CSEQ, SIP__H_MAXFWD,
+	SIP__H_CLEN, SIP__H_SINGLES,
+	SIP__HC_OTHER = SIP__H_SINGLES, SIP__HC_CONTACT, SIP__HC_ROUTE,
+	SIP__HC_VIA, SIP__HC_DATE, SIP__HC_CTYPE, SIP__HC_UA,
+};
+int	sip__hdr_class(const char *name, size_t len);
 /* A Via list: no empty element, no empty parameter. */
 bool	sip__via_ok(const char *v, size_t n);
 /* A Date value: an rfc1123-date in GMT. */
@@ -291,6 +309,12 @@ bool	sip__mime_ok(const char *p, size_t len);
 bool	sip__maybe_multipart(const char *p, size_t n);
 /* Header text: no control character but CRLF, LF and tab. */
 bool	sip__text_ok(const char *v, size_t n);
+/* The end of the header field starting at s (after the LF of its last
+ * line, folds included; end without one), *flags saying whether it has
+ * folds and whether it is not text (what sip__text_ok() refuses). */
+#define SIP__FIELD_FOLDED 1u
+#define SIP__FIELD_CTL 2u
+const char *sip__field_end(const char *s, const char *end, unsigned *flags);
 /* A Status-Line: SIP/2.0 SP 3DIGIT (100-699) SP. */
 bool	sip__status_line_ok(const char *l, size_t n);
 
@@ -308,6 +332,9 @@ struct sip__field {
 	/* NULL, or the setter osip_message_set_multiple_header() would
 	 * call for this name and value. */
 	int (*set)(osip_message_t *m, const char *v);
+	/* A name libosip2 neither parses nor splits at commas (not in
+	 * osip_parser_cfg.c's tables): it ends as one osip_header_t. */
+	bool plain;
 };
 struct sip__frame {
 	const char *line;	/* start line, without its CRLF */
@@ -324,10 +351,6 @@ struct sip__frame {
  * osip_message_parse() fails, -ENOMEM, or 1: a shape frame.c leaves to
  * osip_message_parse() (a multipart body); `m` is then half-filled. */
 int	sip__frame_build(osip_message_t *m, const struct sip__frame *fr);
-/* Tests only: true sends every message through osip_message_parse();
- * builds counts the trees frame.c made. */
-extern bool sip__frame_off;
-extern unsigned long sip__frame_builds;
 
 /* libosip2's blocks in per-message arenas (arena.c). push: until the
  * matching pop, osip_malloc() cuts blocks from a new arena, which lives

@@ -205,6 +205,9 @@ sip_stack_close(struct sip_stack *s, sip_closed_cb cb, void *arg)
 	s->closing = true;
 	s->closed_cb = cb;
 	s->closed_arg = arg;
+	/* Datagrams waiting for the end of a receive batch leave now, while
+	 * the client transactions they may report an error to still live. */
+	sip__udp_flush(s);
 	sip__txn_close_all(s);
 	sip__timer_stop(s, &s->drain_timer);
 	sip__rate_free(s);

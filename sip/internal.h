@@ -22,7 +22,7 @@
 #define SIP__DEF_MAX_TXN 4096u
 #define SIP__DONE_FACTOR 2u	/* finished transactions kept, x max */
 #define SIP__DONE_WARN_MS 10000u	/* early-end log at most this often */
-#define SIP__UDP_BUFFER (1u << 20) /* SO_RCVBUF/SO_SNDBUF asked */
+#define SIP__UDP_BUFFER (1u << 20) /* default udp_buffer */
 #define SIP__RETRY_AFTER "5"
 
 /* Intrusive chained hash table. The owner embeds a node and compares
@@ -162,7 +162,7 @@ struct sip_stack {
 	unsigned handles_open;		/* closes still to come */
 	uint64_t limit_warned_ms;	/* last connection-limit log line */
 	char sent_by[SIP_MAX_LISTEN][SIP_DOMAIN_MAX + NET_ADDRSTRLEN];
-	struct sip__udpq udpq;		/* last: 66 KiB, mostly untouched */
+	struct sip__udpq udpq;		/* 66 KiB, mostly untouched */
 };
 
 /* Listeners and connections (udp.c, tcp.c, tls.c). */

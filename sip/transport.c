@@ -226,27 +226,63 @@ udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	sip__recv(l->s, buf->base, (size_t)nread, &src);
 }
 
+/* One of a UDP socket's buffers (SO_RCVBUF or, force, SO_RCVBUFFORCE;
+ * the SND ones) set to `want` bytes; what the kernel granted, read back
+ * (Linux keeps twice the asked size for its bookkeeping, socket(7), and
+ * reports that), or -1. */
+static int
+udp_buf_set(int fd, int opt, int want)
+{
+	int got = 0;
+	socklen_t len = sizeof(got);
+
+	if (setsockopt(fd, SOL_SOCKET, opt, &want, sizeof(want)) < 0)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, opt == SO_RCVBUFFORCE ? SO_RCVBUF :
+	    opt == SO_SNDBUFFORCE ? SO_SNDBUF : opt, &got, &len) < 0)
+		return -1;
+	return got / 2;
+}
+
+/* Sets one buffer to `want`. Above net.core.rmem_max (wmem_max) the
+ * kernel grants only that, unless we may force it (CAP_NET_ADMIN); a
+ * shortfall is worth a warning: in bursts datagrams are lost before we
+ * see them. */
+static void
+udp_buf(struct sip__listener *l, int fd, bool rcv, int want)
+{
+	const char *what = rcv ? "receive" : "send";
+	const char *sysctl = rcv ? "rmem_max" : "wmem_max";
+	int got = udp_buf_set(fd, rcv ? SO_RCVBUF : SO_SNDBUF, want);
+	char a[NET_ADDRSTRLEN];
+
+	if (got >= 0 && got < want)
+		got = MAX(got, udp_buf_set(fd, rcv ? SO_RCVBUFFORCE :
+		    SO_SNDBUFFORCE, want));
+	net_addr_str((const struct sockaddr *)&l->ep.addr, a, sizeof(a));
+	if (got < 0)
+		log_warn("sip: udp %s: %s buffer not set", a, what);
+	else if (got < want)
+		log_warn("sip: udp %s: %s buffer %d KiB, %d KiB asked "
+		    "(udp_buffer): raise net.core.%s", a, what, got >> 10,
+		    want >> 10, sysctl);
+	else
+		log_debug("sip: udp %s: %s buffer %d KiB", a, what, got >> 10);
+}
+
 /* The kernel's default UDP buffers (about 200 KiB) overflow in bursts of
  * a few thousand calls a second while the loop is busy: datagrams are
  * dropped before we see them and come back only as retransmissions
- * (RFC 3261 17.1.1.2, 500 ms later). The kernel caps the size at
- * net.core.rmem_max/wmem_max; what it granted is logged. */
+ * (RFC 3261 17.1.1.2, 500 ms later). udp_buffer sizes them. */
 static void
 udp__buffers(struct sip__listener *l)
 {
-	int rcv = (int)SIP__UDP_BUFFER, snd = (int)SIP__UDP_BUFFER;
+	uv_os_fd_t fd;
 
-	if (uv_recv_buffer_size((uv_handle_t *)&l->h.udp, &rcv) < 0 ||
-	    uv_send_buffer_size((uv_handle_t *)&l->h.udp, &snd) < 0) {
-		log_warn("sip: udp buffers not set");
+	if (uv_fileno((const uv_handle_t *)&l->h.udp, &fd) < 0)
 		return;
-	}
-	rcv = 0;
-	snd = 0;
-	if (uv_recv_buffer_size((uv_handle_t *)&l->h.udp, &rcv) == 0 &&
-	    uv_send_buffer_size((uv_handle_t *)&l->h.udp, &snd) == 0)
-		log_debug("sip: udp buffers: receive %d, send %d bytes", rcv,
-		    snd);
+	udp_buf(l, fd, true, (int)l->s->cfg.udp_buffer);
+	udp_buf(l, fd, false, (int)l->s->cfg.udp_buffer);
 }
 
 int

@@ -55,6 +55,9 @@ on_response(void *arg, struct sip_txn *ct, const osip_message_t *resp,
 	f->resp_synthetic = src == NULL;
 }
 
+/* udp_buffer for the next fx_open() (0: the default). */
+static uint32_t fx_udp_buffer;
+
 static void
 fx_open(struct fx *f)
 {
@@ -71,6 +74,8 @@ fx_open(struct fx *f)
 	    &cfg.listen[0]), 0);
 	((struct sockaddr_in *)&cfg.listen[0].addr)->sin_port = 0;
 	cfg.answer_options = true;
+	cfg.udp_buffer = fx_udp_buffer;
+	fx_udp_buffer = 0;
 	assert_int_equal(sip_stack_new(&f->s, &f->loop, &cfg, &tu), 0);
 	sip__clock_set(f->s, T0);
 	f->lst_addr = f->s->lst[0]->ep.addr;
@@ -288,6 +293,38 @@ test_transport_recv_batch_answers_in_order(void **state)
 	fx_close(&f);
 }
 
+/* SO_RCVBUF as the kernel reports it: twice what it granted (Linux). */
+static int
+lst_rcvbuf(struct fx *f)
+{
+	uv_os_fd_t fd;
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	assert_int_equal(uv_fileno((uv_handle_t *)&f->s->lst[0]->h.udp, &fd),
+	    0);
+	assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+	return v / 2;
+}
+
+/* udp_buffer sizes the socket (as far as the kernel allows: 128 KiB is
+ * under every Linux default rmem_max); 0 asks the 1 MiB default. */
+static void
+test_transport_udp_buffer_option(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_udp_buffer = 128u << 10;
+	fx_open(&f);
+	assert_int_equal(f.s->cfg.udp_buffer, 128u << 10);
+	assert_int_equal(lst_rcvbuf(&f), 128 << 10);
+	fx_close(&f);
+	fx_open(&f);
+	assert_int_equal(f.s->cfg.udp_buffer, SIP__UDP_BUFFER);
+	fx_close(&f);
+}
+
 int
 main(void)
 {
@@ -297,6 +334,7 @@ main(void)
 	    cmocka_unit_test(test_transport_batch_client_error_503),
 	    cmocka_unit_test(test_transport_close_flushes),
 	    cmocka_unit_test(test_transport_recv_batch_answers_in_order),
+	    cmocka_unit_test(test_transport_udp_buffer_option),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

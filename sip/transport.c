@@ -386,15 +386,15 @@ udpq_send_run(struct sip_stack *s, const struct sip__udpq_ent *e,
 	unsigned i = 0;
 	int r;
 
-	memset(mh, 0, n * sizeof(mh[0]));
 	for (unsigned k = 0; k < n; k++) {
 		iov[k].iov_base = s->udpq.buf + e[k].off;
 		iov[k].iov_len = e[k].len;
-		mh[k].msg_hdr.msg_name = (void *)&e[k].addr;
-		mh[k].msg_hdr.msg_namelen = (socklen_t)net_addr_len(
-		    &e[k].addr.sa);
-		mh[k].msg_hdr.msg_iov = &iov[k];
-		mh[k].msg_hdr.msg_iovlen = 1;
+		mh[k] = (struct mmsghdr){.msg_hdr = {
+		    .msg_name = (void *)&e[k].addr,
+		    .msg_namelen = (socklen_t)net_addr_len(&e[k].addr.sa),
+		    .msg_iov = &iov[k],
+		    .msg_iovlen = 1,
+		}};
 	}
 	uv_fileno((const uv_handle_t *)&l->h.udp, &fd);
 	while (i < n && l->h.udp.send_queue_count == 0) {
@@ -458,8 +458,7 @@ udpq_add(struct sip_stack *s, struct sip__listener *l,
 	e->t = t;
 	e->off = q->used;
 	e->len = (uint32_t)len;
-	memcpy(&e->addr, &d->addr, net_addr_len((const struct sockaddr *)
-	    &d->addr));
+	memcpy(&e->addr, &d->addr, sizeof(e->addr));	/* sin or sin6 */
 	memcpy(q->buf + q->used, buf, len);
 	q->used += (uint32_t)len;
 	return 1;

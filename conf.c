@@ -255,6 +255,8 @@ PATH_PARSER(p_web_tls_key, web_tls_key)
 	}
 U32_PARSER(p_max_message, max_message, 1024, 1u << 20,
     "must be a size from 1K to 1M")
+U32_PARSER(p_udp_buffer, udp_buffer, 64u << 10, 64u << 20,
+    "must be a size from 64K to 64M")
 U32_PARSER(p_tcp_idle, tcp_idle_timeout, 1, 86400,
     "must be seconds from 1 to 86400")
 U32_PARSER(p_max_conn, max_connections, 1, 100000,
@@ -464,6 +466,7 @@ static const struct conf_key conf_keys[] = {
 	{"sip", "tls_ca", p_sip_tls_ca, false},
 	{"sip", "domain", p_domain, false},
 	{"sip", "max_message", p_max_message, false},
+	{"sip", "udp_buffer", p_udp_buffer, false},
 	{"sip", "tcp_idle_timeout", p_tcp_idle, false},
 	{"sip", "max_connections", p_max_conn, false},
 	{"sip", "tcp_header_timeout", p_tcp_header, false},
@@ -731,6 +734,7 @@ conf_defaults(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->max_message = 65535;
+	c->udp_buffer = 1u << 20;
 	c->tcp_idle_timeout = 600;
 	c->max_connections = 1024;
 	c->tcp_header_timeout = 10;

@@ -47,6 +47,7 @@ struct conf {
 	char sip_tls_ca[CONF_PATH_MAX];		/* verifies core peers; empty: none */
 	char domain[128];	/* name in our Via/Contact; empty: listen addr */
 	uint32_t max_message;		/* bytes, any transport */
+	uint32_t udp_buffer;		/* bytes, SO_RCVBUF/SO_SNDBUF */
 	uint32_t tcp_idle_timeout;	/* seconds */
 	uint32_t tcp_header_timeout;	/* seconds for a header to arrive */
 	uint32_t max_connections_per_ip;	/* accepted TCP + TLS */

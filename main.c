@@ -77,6 +77,7 @@ daemon_sip_config(const struct conf *c, struct sip_config *sc)
 	ll_strlcpy(sc->tls_ca, c->sip_tls_ca, sizeof(sc->tls_ca));
 	ll_strlcpy(sc->domain, c->domain, sizeof(sc->domain));
 	sc->max_message = c->max_message;
+	sc->udp_buffer = c->udp_buffer;
 	sc->tcp_idle_timeout = c->tcp_idle_timeout;
 	sc->max_connections = c->max_connections;
 	sc->tcp_header_timeout = c->tcp_header_timeout;

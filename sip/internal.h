@@ -22,7 +22,7 @@
 #define SIP__DEF_MAX_TXN 4096u
 #define SIP__DONE_FACTOR 2u	/* finished transactions kept, x max */
 #define SIP__DONE_WARN_MS 10000u	/* early-end log at most this often */
-#define SIP__UDP_BUFFER (1u << 20) /* SO_RCVBUF/SO_SNDBUF asked */
+#define SIP__UDP_BUFFER (1u << 20) /* default udp_buffer */
 #define SIP__RETRY_AFTER "5"
 
 /* Intrusive chained hash table. The owner embeds a node and compares
@@ -129,6 +129,38 @@ void	sip__clock_set(struct sip_stack *s, uint64_t ms);
 struct sip__listener;
 struct sip__conn;
 
+/* UDP datagrams produced while one recvmmsg(2) batch is handled wait
+ * here and leave in one sendmmsg(2) per socket at its end (transport.c):
+ * one kernel entry for up to SIP__UDPQ_MAX datagrams instead of one
+ * each. The bytes are copied (callers free theirs at once). */
+#define SIP__UDPQ_MAX 32u
+#define SIP__UDPQ_BYTES 65536u	/* > any datagram (max_message) */
+struct sip__udpq_ent {
+	struct sip__listener *l;	/* the socket it leaves from */
+	/* A client transaction's first send: a send error ends it as
+	 * client_start() would have (sip__client_send_failed). Valid until
+	 * the flush: a client transaction still trying is freed only from
+	 * a timer or the stack's close, both outside a batch (the close
+	 * flushes first). NULL for the rest. */
+	struct sip_txn *t;
+	uint32_t off, len;		/* in buf */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} addr;
+};
+struct sip__udpq {
+	bool batch;		/* in a receive batch: sends wait */
+	bool flushing;
+	unsigned n;		/* entries waiting, in send order */
+	uint32_t used;		/* bytes of buf */
+	struct sip__udpq_ent e[SIP__UDPQ_MAX];
+	char buf[SIP__UDPQ_BYTES];
+};
+/* Sends what waits, in order, and ends the batch. */
+void	sip__udp_flush(struct sip_stack *s);
+
 /* The stack: owned by whoever called sip_stack_new(), freed by
  * sip_stack_close() once the last handle has closed. */
 struct sip_stack {
@@ -182,6 +214,7 @@ struct sip_stack {
 	unsigned handles_open;		/* closes still to come */
 	uint64_t limit_warned_ms;	/* last connection-limit log line */
 	char sent_by[SIP_MAX_LISTEN][SIP_DOMAIN_MAX + NET_ADDRSTRLEN];
+	struct sip__udpq udpq;		/* 66 KiB, mostly untouched */
 };
 
 /* Listeners and connections (udp.c, tcp.c, tls.c). */
@@ -206,6 +239,11 @@ void	sip__listener_close(struct sip__listener *l);
  * gets the connection used (0 for UDP). */
 int	sip__send(struct sip_stack *s, const struct sip_dest *d,
 	    const char *buf, size_t len, bool strict_flow, uint64_t *flow_out);
+/* sip__send() of client transaction t's request (t->wire) the first
+ * time; a send error found after return, at the end of a receive batch,
+ * ends t through sip__client_send_failed() as one found at once. */
+int	sip__send_txn(struct sip_txn *t, const struct sip_dest *d,
+	    bool strict_flow, uint64_t *flow_out);
 /* The listener whose sent-by goes in our Via for a destination of
  * transport t and family: same transport and family; for TCP/TLS any
  * listener will do (the connection carries the responses). NULL if
@@ -553,6 +591,9 @@ void	sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 void	sip__client_response(struct sip_stack *s, osip_message_t *resp,
 	    const struct sip_source *src);
 void	sip__client_flow_failed(struct sip_stack *s, uint64_t flow);
+/* Transport error on client transaction t's request (RFC 3261 8.1.3.1,
+ * 18.4): from the next timer run the TU gets a 503. */
+void	sip__client_send_failed(struct sip_txn *t);
 /* After stop_listening: from the next timer run, tells the drained
  * callback once no transaction is busy (see txn.c's txn_busy). */
 void	sip__txn_check_drained(struct sip_stack *s);

@@ -53,6 +53,9 @@ struct sip_config {
 	char tls_ca[SIP_PATH_MAX];	/* verifies TLS servers; "": none */
 	char domain[SIP_DOMAIN_MAX];	/* Via sent-by, Call-IDs; "": addr */
 	uint32_t max_message;		/* bytes, any transport; 0: 65535 */
+	/* SO_RCVBUF and SO_SNDBUF asked for each UDP socket, bytes; 0:
+	 * 1 MiB. A burst the loop cannot read at once waits there. */
+	uint32_t udp_buffer;
 	uint32_t tcp_idle_timeout;	/* seconds; 0: 300 */
 	uint32_t max_connections;	/* TCP + TLS; 0: 256 */
 	/* A TCP/TLS message's header must be complete this many seconds

@@ -2,6 +2,7 @@
  * (parse, validate, then transaction layer or the TU), answers what
  * needs no TU (400, 503, local OPTIONS) and closes down in order. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,6 +26,10 @@ config_defaults(struct sip_config *c)
 		c->max_message = SIP__DEF_MAX_MESSAGE;
 	if (c->max_message > SIP__DEF_MAX_MESSAGE)
 		c->max_message = SIP__DEF_MAX_MESSAGE;
+	if (!c->udp_buffer)
+		c->udp_buffer = SIP__UDP_BUFFER;
+	if (c->udp_buffer > INT_MAX / 2)
+		c->udp_buffer = INT_MAX / 2;
 	if (!c->tcp_idle_timeout)
 		c->tcp_idle_timeout = SIP__DEF_TCP_IDLE;
 	if (!c->max_connections)
@@ -205,6 +210,9 @@ sip_stack_close(struct sip_stack *s, sip_closed_cb cb, void *arg)
 	s->closing = true;
 	s->closed_cb = cb;
 	s->closed_arg = arg;
+	/* Datagrams waiting for the end of a receive batch leave now, while
+	 * the client transactions they may report an error to still live. */
+	sip__udp_flush(s);
 	sip__txn_close_all(s);
 	sip__timer_stop(s, &s->drain_timer);
 	sip__rate_free(s);

@@ -1,9 +1,12 @@
 /* Choosing where bytes go: response routing (RFC 3261 18.2.2, RFC 3581),
  * our Via, the listener for a destination, and the UDP transport. */
+/* sendmmsg(2) and struct mmsghdr are GNU (Linux 3.0, glibc 2.14, musl). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "sip/internal.h"
 
@@ -203,8 +206,14 @@ udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	struct sip__listener *l = container_of(h, struct sip__listener, h.udp);
 	struct sip_source src;
 
-	/* nread 0 with UV_UDP_MMSG_FREE ends a recvmmsg batch: the buffer
-	 * is static, nothing to free. */
+	/* Datagrams of a recvmmsg batch come with UV_UDP_MMSG_CHUNK; what
+	 * they make us send waits until the batch ends: nread 0 with
+	 * UV_UDP_MMSG_FREE (the buffer is static, nothing to free), or
+	 * without addr when the socket is read dry. */
+	if (flags & UV_UDP_MMSG_CHUNK)
+		l->s->udpq.batch = true;
+	else if (nread == 0 && !addr)
+		sip__udp_flush(l->s);
 	if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL))
 		return;
 	if ((size_t)nread > l->s->cfg.max_message ||
@@ -217,27 +226,63 @@ udp_on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	sip__recv(l->s, buf->base, (size_t)nread, &src);
 }
 
+/* One of a UDP socket's buffers (SO_RCVBUF or, force, SO_RCVBUFFORCE;
+ * the SND ones) set to `want` bytes; what the kernel granted, read back
+ * (Linux keeps twice the asked size for its bookkeeping, socket(7), and
+ * reports that), or -1. */
+static int
+udp_buf_set(int fd, int opt, int want)
+{
+	int got = 0;
+	socklen_t len = sizeof(got);
+
+	if (setsockopt(fd, SOL_SOCKET, opt, &want, sizeof(want)) < 0)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, opt == SO_RCVBUFFORCE ? SO_RCVBUF :
+	    opt == SO_SNDBUFFORCE ? SO_SNDBUF : opt, &got, &len) < 0)
+		return -1;
+	return got / 2;
+}
+
+/* Sets one buffer to `want`. Above net.core.rmem_max (wmem_max) the
+ * kernel grants only that, unless we may force it (CAP_NET_ADMIN); a
+ * shortfall is worth a warning: in bursts datagrams are lost before we
+ * see them. */
+static void
+udp_buf(struct sip__listener *l, int fd, bool rcv, int want)
+{
+	const char *what = rcv ? "receive" : "send";
+	const char *sysctl = rcv ? "rmem_max" : "wmem_max";
+	int got = udp_buf_set(fd, rcv ? SO_RCVBUF : SO_SNDBUF, want);
+	char a[NET_ADDRSTRLEN];
+
+	if (got >= 0 && got < want)
+		got = MAX(got, udp_buf_set(fd, rcv ? SO_RCVBUFFORCE :
+		    SO_SNDBUFFORCE, want));
+	net_addr_str((const struct sockaddr *)&l->ep.addr, a, sizeof(a));
+	if (got < 0)
+		log_warn("sip: udp %s: %s buffer not set", a, what);
+	else if (got < want)
+		log_warn("sip: udp %s: %s buffer %d KiB, %d KiB asked "
+		    "(udp_buffer): raise net.core.%s", a, what, got >> 10,
+		    want >> 10, sysctl);
+	else
+		log_debug("sip: udp %s: %s buffer %d KiB", a, what, got >> 10);
+}
+
 /* The kernel's default UDP buffers (about 200 KiB) overflow in bursts of
  * a few thousand calls a second while the loop is busy: datagrams are
  * dropped before we see them and come back only as retransmissions
- * (RFC 3261 17.1.1.2, 500 ms later). The kernel caps the size at
- * net.core.rmem_max/wmem_max; what it granted is logged. */
+ * (RFC 3261 17.1.1.2, 500 ms later). udp_buffer sizes them. */
 static void
 udp__buffers(struct sip__listener *l)
 {
-	int rcv = (int)SIP__UDP_BUFFER, snd = (int)SIP__UDP_BUFFER;
+	uv_os_fd_t fd;
 
-	if (uv_recv_buffer_size((uv_handle_t *)&l->h.udp, &rcv) < 0 ||
-	    uv_send_buffer_size((uv_handle_t *)&l->h.udp, &snd) < 0) {
-		log_warn("sip: udp buffers not set");
+	if (uv_fileno((const uv_handle_t *)&l->h.udp, &fd) < 0)
 		return;
-	}
-	rcv = 0;
-	snd = 0;
-	if (uv_recv_buffer_size((uv_handle_t *)&l->h.udp, &rcv) == 0 &&
-	    uv_send_buffer_size((uv_handle_t *)&l->h.udp, &snd) == 0)
-		log_debug("sip: udp buffers: receive %d, send %d bytes", rcv,
-		    snd);
+	udp_buf(l, fd, true, (int)l->s->cfg.udp_buffer);
+	udp_buf(l, fd, false, (int)l->s->cfg.udp_buffer);
 }
 
 int
@@ -279,39 +324,175 @@ udp_on_sent(uv_udp_send_t *req, int status)
 	free(u);
 }
 
+static void
+send_failed(struct sip_stack *s, enum net_transport t,
+    const struct sockaddr *to, int rc)
+{
+	char a[NET_ADDRSTRLEN];
+
+	s->stats.send_errors++;
+	log_debug("sip: send to %s:%s failed: %s", net_transport_name(t),
+	    net_addr_str(to, a, sizeof(a)), uv_strerror(rc));
+}
+
+/* The socket would block (or libuv still holds earlier datagrams, which
+ * must leave first): libuv sends a copy once it is writable. */
+static int
+udp_send_later(struct sip__listener *l, const struct sockaddr *to,
+    const char *buf, size_t len)
+{
+	struct udp_send *u = malloc(sizeof(*u) + len);
+	uv_buf_t b;
+	int rc;
+
+	if (!u)
+		return -ENOMEM;
+	memcpy(u->data, buf, len);
+	b = uv_buf_init(u->data, (unsigned)len);
+	rc = uv_udp_send(&u->req, &l->h.udp, &b, 1, to, udp_on_sent);
+	if (rc < 0)
+		free(u);
+	return rc;
+}
+
+/* What one queued datagram's send came to: counted, and an error logged
+ * and, for a client transaction's request, handed to it, as sip__send()
+ * does for one sent at once. */
+static void
+udpq_done(struct sip_stack *s, const struct sip__udpq_ent *e, int rc)
+{
+	if (rc >= 0) {
+		s->stats.msgs_out++;
+		return;
+	}
+	send_failed(s, NET_UDP, &e->addr.sa, rc);
+	if (e->t)
+		sip__client_send_failed(e->t);
+}
+
+/* Sends n queued datagrams of one socket in order, with sendmmsg(2) as
+ * far as it goes. It stops at the first datagram that fails: that one
+ * gets its error (as sendmsg(2) would have returned it) and the rest go
+ * on in the next call. On EAGAIN (and ENOBUFS, as uv_udp_try_send()
+ * takes it) the rest wait in libuv's queue. */
+static void
+udpq_send_run(struct sip_stack *s, const struct sip__udpq_ent *e,
+    unsigned n)
+{
+	struct sip__listener *l = e[0].l;
+	struct mmsghdr mh[SIP__UDPQ_MAX];
+	struct iovec iov[SIP__UDPQ_MAX];
+	uv_os_fd_t fd = -1;
+	unsigned i = 0;
+	int r;
+
+	for (unsigned k = 0; k < n; k++) {
+		iov[k].iov_base = s->udpq.buf + e[k].off;
+		iov[k].iov_len = e[k].len;
+		mh[k] = (struct mmsghdr){.msg_hdr = {
+		    .msg_name = (void *)&e[k].addr,
+		    .msg_namelen = (socklen_t)net_addr_len(&e[k].addr.sa),
+		    .msg_iov = &iov[k],
+		    .msg_iovlen = 1,
+		}};
+	}
+	uv_fileno((const uv_handle_t *)&l->h.udp, &fd);
+	while (i < n && l->h.udp.send_queue_count == 0) {
+		do
+			r = sendmmsg(fd, mh + i, n - i, 0);
+		while (r < 0 && errno == EINTR);
+		if (r > 0) {
+			for (unsigned k = i; k < i + (unsigned)r; k++)
+				udpq_done(s, &e[k], 0);
+			i += (unsigned)r;
+		} else if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != ENOBUFS) {
+			udpq_done(s, &e[i], -errno);
+			i++;
+		} else {
+			break;
+		}
+	}
+	for (; i < n; i++)
+		udpq_done(s, &e[i], udp_send_later(l, &e[i].addr.sa,
+		    s->udpq.buf + e[i].off, e[i].len));
+}
+
+void
+sip__udp_flush(struct sip_stack *s)
+{
+	struct sip__udpq *q = &s->udpq;
+	unsigned i = 0, j;
+
+	q->batch = false;
+	if (q->flushing)
+		return;
+	q->flushing = true;
+	/* Each run of one socket's datagrams in one call: a stack sends
+	 * from one socket per address family, so that is all of them. */
+	for (; i < q->n; i = j) {
+		for (j = i + 1; j < q->n && q->e[j].l == q->e[i].l; j++)
+			;
+		udpq_send_run(s, q->e + i, j - i);
+	}
+	q->n = 0;
+	q->used = 0;
+	q->flushing = false;
+}
+
+/* Holds a copy of the datagram until the batch ends. 1: queued. */
+static int
+udpq_add(struct sip_stack *s, struct sip__listener *l,
+    const struct sip_dest *d, const char *buf, size_t len,
+    struct sip_txn *t)
+{
+	struct sip__udpq *q = &s->udpq;
+	struct sip__udpq_ent *e;
+
+	if (q->n == SIP__UDPQ_MAX || len > SIP__UDPQ_BYTES - q->used) {
+		sip__udp_flush(s);
+		q->batch = true;	/* still inside it */
+	}
+	e = &q->e[q->n++];
+	e->l = l;
+	e->t = t;
+	e->off = q->used;
+	e->len = (uint32_t)len;
+	memcpy(&e->addr, &d->addr, sizeof(e->addr));	/* sin or sin6 */
+	memcpy(q->buf + q->used, buf, len);
+	q->used += (uint32_t)len;
+	return 1;
+}
+
+/* 0 sent (or left to libuv), 1 queued for the batch's end, or an error
+ * of sendmsg(2). */
 static int
 udp_send(struct sip_stack *s, const struct sip_dest *d, const char *buf,
-    size_t len)
+    size_t len, struct sip_txn *t)
 {
 	struct sip__listener *l = sip__listener_for(s, NET_UDP,
 	    d->addr.ss_family);
 	uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-	struct udp_send *u;
 	int rc;
 
 	if (!l || !l->open)
 		return -ENETUNREACH;
+	if (s->udpq.batch && !s->udpq.flushing && len <= SIP__UDPQ_BYTES)
+		return udpq_add(s, l, d, buf, len, t);
+	if (s->udpq.n)
+		sip__udp_flush(s);	/* what waits goes first */
 	rc = uv_udp_try_send(&l->h.udp, &b, 1,
 	    (const struct sockaddr *)&d->addr);
 	if (rc >= 0)
 		return 0;
 	if (rc != UV_EAGAIN)
 		return rc;
-	u = malloc(sizeof(*u) + len);
-	if (!u)
-		return -ENOMEM;
-	memcpy(u->data, buf, len);
-	b = uv_buf_init(u->data, (unsigned)len);
-	rc = uv_udp_send(&u->req, &l->h.udp, &b, 1,
-	    (const struct sockaddr *)&d->addr, udp_on_sent);
-	if (rc < 0)
-		free(u);
-	return rc;
+	return udp_send_later(l, (const struct sockaddr *)&d->addr, buf, len);
 }
 
-int
-sip__send(struct sip_stack *s, const struct sip_dest *d, const char *buf,
-    size_t len, bool strict_flow, uint64_t *flow_out)
+static int
+send_any(struct sip_stack *s, const struct sip_dest *d, const char *buf,
+    size_t len, bool strict_flow, uint64_t *flow_out, struct sip_txn *t)
 {
 	int rc;
 
@@ -320,21 +501,32 @@ sip__send(struct sip_stack *s, const struct sip_dest *d, const char *buf,
 	if (s->send_hook)
 		rc = s->send_hook(s->send_hook_arg, d, buf, len, flow_out);
 	else if (d->transport == NET_UDP)
-		rc = udp_send(s, d, buf, len);
+		rc = udp_send(s, d, buf, len, t);
 	else
 		rc = sip__stream_send(s, d, buf, len, strict_flow, flow_out);
 	if (rc < 0) {
-		char a[NET_ADDRSTRLEN];
-
-		s->stats.send_errors++;
-		log_debug("sip: send to %s:%s failed: %s",
-		    net_transport_name(d->transport),
-		    net_addr_str((const struct sockaddr *)&d->addr, a,
-			sizeof(a)), uv_strerror(rc));
+		send_failed(s, d->transport, (const struct sockaddr *)&d->addr,
+		    rc);
 		return rc;
 	}
-	s->stats.msgs_out++;
+	if (rc == 0)
+		s->stats.msgs_out++;	/* a queued one when it leaves */
 	return 0;
+}
+
+int
+sip__send(struct sip_stack *s, const struct sip_dest *d, const char *buf,
+    size_t len, bool strict_flow, uint64_t *flow_out)
+{
+	return send_any(s, d, buf, len, strict_flow, flow_out, NULL);
+}
+
+int
+sip__send_txn(struct sip_txn *t, const struct sip_dest *d, bool strict_flow,
+    uint64_t *flow_out)
+{
+	return send_any(t->s, d, t->wire, t->wire_len, strict_flow, flow_out,
+	    t);
 }
 
 static void
@@ -348,6 +540,8 @@ sip__listener_close(struct sip__listener *l)
 {
 	if (!l->open)
 		return;
+	if (l->ep.transport == NET_UDP)
+		sip__udp_flush(l->s);	/* shutdown sends what waits */
 	l->open = false;
 	uv_close((uv_handle_t *)&l->h, listener_on_closed);
 }

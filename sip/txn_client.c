@@ -52,7 +52,7 @@ client_start(struct sip_txn *t)
 	int rc;
 
 	sip__dest_unpack(&d, &t->dest);
-	rc = sip__send(s, &d, t->wire, t->wire_len, d.flow != 0, &flow);
+	rc = sip__send_txn(t, &d, d.flow != 0, &flow);
 	if (rc < 0) {
 		/* Reported through the callback, after we return. */
 		t->failed = true;
@@ -403,18 +403,25 @@ sip__client_timeout(struct sip_txn *t)
 }
 
 void
+sip__client_send_failed(struct sip_txn *t)
+{
+	if (t->failed ||
+	    (t->state != SIP__TRYING && t->state != SIP__PROCEEDING))
+		return;
+	t->failed = true;
+	sip__timer_stop(t->s, &t->t_retx);
+	sip__timer_arm(t->s, &t->t_end, 0);
+}
+
+void
 sip__client_flow_failed(struct sip_stack *s, uint64_t flow)
 {
 	for (struct sip_txn *t = s->all; t; t = t->all_next) {
 		bool client = t->kind == SIP_TXN_CLIENT ||
 		    t->kind == SIP_TXN_CLIENT_INVITE;
 
-		if (client && t->dest.flow == flow && !t->failed &&
-		    (t->state == SIP__TRYING || t->state == SIP__PROCEEDING)) {
-			t->failed = true;
-			sip__timer_stop(s, &t->t_retx);
-			sip__timer_arm(s, &t->t_end, 0);
-		}
+		if (client && t->dest.flow == flow)
+			sip__client_send_failed(t);
 	}
 }
 

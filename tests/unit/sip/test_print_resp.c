@@ -3,7 +3,8 @@
  * response built by sip__build_response() and printed by
  * sip__msg_print(). Every request of the SIP fuzz corpus, its crashers
  * and the RFC 4475 torture messages, parsed by our parser with and
- * without frame.c (sip__parse_by()), is answered with a table of codes, reasons and tags;
+ * without frame.c (sip__parse_by()), is answered with a table of codes,
+ * reasons and tags;
  * wherever the direct printer gives a text, the builder must give the
  * same bytes. Where it declines (-ENOTSUP, -EINVAL) sip_txn_reply()
  * uses the builder, so only its texts need proving. */

@@ -214,7 +214,7 @@ struct sip_stack {
 	unsigned handles_open;		/* closes still to come */
 	uint64_t limit_warned_ms;	/* last connection-limit log line */
 	char sent_by[SIP_MAX_LISTEN][SIP_DOMAIN_MAX + NET_ADDRSTRLEN];
-	struct sip__udpq udpq;		/* 66 KiB, mostly untouched */
+	struct sip__udpq udpq;		/* last: not zeroed (stack.c) */
 };
 
 /* Listeners and connections (udp.c, tcp.c, tls.c). */

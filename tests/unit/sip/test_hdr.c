@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "corpus.h"
+
 #include "sip/internal.h"
 
 static osip_message_t *
@@ -220,38 +222,21 @@ ref_compare(const osip_message_t *m)
 }
 
 static void
+ref_compare_text(const char *buf, size_t len)
+{
+	osip_message_t *m = NULL;
+	struct sip__parse_err err;
+
+	(void)sip__parse(&m, buf, len, false, &err);
+	if (m)
+		ref_compare(m);
+	osip_message_free(m);
+}
+
+static void
 ref_compare_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		char path[512], *buf;
-		osip_message_t *m = NULL;
-		struct sip__parse_err err;
-		long len;
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (!(f = fopen(path, "rb")))
-			continue;
-		fseek(f, 0, SEEK_END);
-		len = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		buf = malloc(len > 0 ? (size_t)len : 1);
-		assert_non_null(buf);
-		if (len > 0 && fread(buf, 1, (size_t)len, f) == (size_t)len)
-			(void)sip__parse(&m, buf, (size_t)len, false, &err);
-		if (m)
-			ref_compare(m);
-		osip_message_free(m);
-		free(buf);
-		fclose(f);
-	}
-	closedir(d);
+	test_corpus_each(dir, ref_compare_text);
 }
 
 static void

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "corpus.h"
+
 #include "sip/internal.h"
 
 static const char *const shapes[] = {
@@ -219,32 +221,7 @@ compare(const char *text, size_t len)
 static void
 compare_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512], *buf;
-	long len;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		f = fopen(path, "rb");
-		if (!f)
-			continue;
-		fseek(f, 0, SEEK_END);
-		len = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		buf = malloc(len > 0 ? (size_t)len : 1);
-		assert_non_null(buf);
-		if (len > 0 && fread(buf, 1, (size_t)len, f) == (size_t)len)
-			compare(buf, (size_t)len);
-		free(buf);
-		fclose(f);
-	}
-	closedir(d);
+	test_corpus_each(dir, compare);
 }
 
 static void

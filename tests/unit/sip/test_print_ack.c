@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "corpus.h"
+
 #include "sip/internal.h"
 
 #define MAX_MSGS 512
@@ -87,34 +89,7 @@ keep(const char *text, size_t len)
 static void
 keep_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512], *buf;
-	long len;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		f = fopen(path, "rb");
-		if (!f)
-			continue;
-		fseek(f, 0, SEEK_END);
-		len = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		/* Directories (rfc4475/errata) open too: skipped. */
-		if (len > 0 && len <= 1 << 20 &&
-		    (buf = malloc((size_t)len)) != NULL) {
-			if (fread(buf, 1, (size_t)len, f) == (size_t)len)
-				keep(buf, (size_t)len);
-			free(buf);
-		}
-		fclose(f);
-	}
-	closedir(d);
+	test_corpus_each(dir, keep);
 }
 
 static void

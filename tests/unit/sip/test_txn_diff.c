@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "corpus.h"
+
 #include "util.h"
 
 #include "sip/internal.h"
@@ -189,32 +191,7 @@ compare(const char *buf, size_t len)
 static void
 compare_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[1024], *buf;
-	long len;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		f = fopen(path, "rb");
-		if (!f)
-			continue;
-		fseek(f, 0, SEEK_END);
-		len = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		/* Directories and empty files are not messages. */
-		buf = len > 0 && len < 1 << 20 ? malloc((size_t)len) : NULL;
-		if (buf && fread(buf, 1, (size_t)len, f) == (size_t)len)
-			compare(buf, (size_t)len);
-		free(buf);
-		fclose(f);
-	}
-	closedir(d);
+	test_corpus_each(dir, compare);
 }
 
 /* Our Via as sip/transport.c made it before (6c72e7d). */

@@ -18,11 +18,9 @@
 
 #include <cmocka.h>
 
-#include "corpus.h"
-
 #include "sip/internal.h"
 
-#define MAX_MSGS 512
+#include "corpus_sip.h"
 
 static const char *const shapes[] = {
     "SIP/2.0 200 OK\r\n"
@@ -67,30 +65,7 @@ static const char *const sent_bys[] = {
 
 static const enum net_transport transports[] = {NET_UDP, NET_TCP, NET_TLS};
 
-static osip_message_t *reqs[MAX_MSGS], *resps[MAX_MSGS];
-static size_t n_reqs, n_resps;
 static unsigned printed, declined;
-
-static void
-keep(const char *text, size_t len)
-{
-	osip_message_t *m = NULL;
-	struct sip__parse_err err;
-
-	(void)sip__parse(&m, text, len, false, &err);
-	if (m && MSG_IS_REQUEST(m) && n_reqs < MAX_MSGS)
-		reqs[n_reqs++] = m;
-	else if (m && MSG_IS_RESPONSE(m) && n_resps < MAX_MSGS)
-		resps[n_resps++] = m;
-	else
-		osip_message_free(m);
-}
-
-static void
-keep_dir(const char *dir)
-{
-	test_corpus_each(dir, keep);
-}
 
 static void
 compare_one(const osip_message_t *inv, const osip_message_t *resp,
@@ -137,26 +112,20 @@ test_print_ack_matches_builder(void **state)
 	(void)state;
 	sip__parser_init();
 	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++)
-		keep(shapes[i], strlen(shapes[i]));
-	keep_dir("tests/fuzz/corpus/sip");
-	keep_dir("tests/fuzz/crashers/sip");
-	keep_dir("../shared/testdata/rfc4475");
-	assert_in_range(n_reqs, 30, MAX_MSGS);
-	assert_in_range(n_resps, 4, MAX_MSGS);
-	for (size_t r = 0; r < n_reqs; r++)
-		for (size_t p = 0; p < n_resps; p++)
+		test_msgs_keep(shapes[i], strlen(shapes[i]));
+	test_msgs_load();
+	for (size_t r = 0; r < test_n_reqs; r++)
+		for (size_t p = 0; p < test_n_resps; p++)
 			for (size_t b = 0; b < ARRAY_SIZE(sent_bys); b++)
 				for (size_t t = 0; t < ARRAY_SIZE(transports);
 				     t++)
-					compare_one(reqs[r], resps[p],
+					compare_one(test_reqs[r], test_resps[p],
 					            sent_bys[b], transports[t]);
 	print_message("%zu requests x %zu responses: %u printed, "
-	              "%u declined\n", n_reqs, n_resps, printed, declined);
+	              "%u declined\n", test_n_reqs, test_n_resps, printed,
+	              declined);
 	assert_in_range(printed, 1000, 100000000);
-	for (size_t i = 0; i < n_reqs; i++)
-		osip_message_free(reqs[i]);
-	for (size_t i = 0; i < n_resps; i++)
-		osip_message_free(resps[i]);
+	test_msgs_free();
 }
 
 int

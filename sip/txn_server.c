@@ -153,17 +153,29 @@ server_sent(struct sip_txn *st, osip_message_t *resp, int code, int rc)
 	return 0;
 }
 
+/* Whether the TU may answer st with resp: the transaction is still
+ * its, resp a response with a status code; otherwise resp is freed. */
+static bool
+server_reply_ok(const struct sip_txn *st, osip_message_t *resp)
+{
+	int code = resp ? resp->status_code : 0;
+
+	if (resp && st->tu_holds && code >= 100 && code <= 699 &&
+	    MSG_IS_RESPONSE(resp))
+		return true;
+	sip__msg_free(resp);
+	return false;
+}
+
 int
 sip_txn_reply_msg(struct sip_txn *st, osip_message_t *resp)
 {
-	int code = resp ? resp->status_code : 0;
+	int code;
 	int rc;
 
-	if (!resp || !st->tu_holds || code < 100 || code > 699 ||
-	    !MSG_IS_RESPONSE(resp)) {
-		sip__msg_free(resp);
+	if (!server_reply_ok(st, resp))
 		return -EINVAL;
-	}
+	code = resp->status_code;
 	if (code > 100 && resp->to && !sip_msg_to_tag(resp))
 		sip_msg_to_tag_set(resp, st->tag);
 	rc = server_send(st, resp);
@@ -392,14 +404,12 @@ sip__server_ack(struct sip_stack *s, osip_message_t *ack,
 int
 sip_txn_reply_tail(struct sip_txn *st, osip_message_t *tail)
 {
-	int code = tail ? tail->status_code : 0;
+	int code;
 	int rc;
 
-	if (!tail || !st->tu_holds || code < 100 || code > 699 ||
-	    !MSG_IS_RESPONSE(tail)) {
-		sip__msg_free(tail);
+	if (!server_reply_ok(st, tail))
 		return -EINVAL;
-	}
+	code = tail->status_code;
 	if (st->kind != SIP_TXN_SERVER_INVITE || code < 200 || code >= 300) {
 		rc = server_reply_text(st, code, tail->reason_phrase, tail);
 		if (rc != -ENOTSUP && rc != -EINVAL) {
